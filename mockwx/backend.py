@@ -1,0 +1,114 @@
+"""The mock's composition root: one object owning the clock, the state, the timers, the notify
+engine and the services, built from a Config. The HTTP layer holds one; reset builds the
+state anew; nothing here is global.
+"""
+
+from __future__ import annotations
+
+import logging
+
+from .clock import VirtualClock, make_clock
+from .config import Config, demo_app, demo_merchant
+from .faults import Faults
+from .ids import Ids
+from .journal import Journal
+from .notify.engine import NotifyEngine
+from .notify.notices import Notices
+from .persist import open_persistence
+from .services.bill import BillService
+from .services.checkout import CheckoutService
+from .services.gateway import Gateway
+from .services.login import LoginService
+from .services.pay import PayService
+from .services.refund import RefundService
+from .services.tenants import TenantService
+from .state import State
+from .timers import Timers
+
+log = logging.getLogger("mockwx")
+
+
+class Backend:
+    """Everything one running mock is made of."""
+
+    def __init__(self, config: Config | None = None) -> None:
+        self.config = config or Config()
+        settings = self.settings = self.config.settings
+        self.clock = make_clock(settings.clock, settings.clock_start)
+        self.ids = Ids(settings.seed)
+        self.persistence = open_persistence(settings.db)
+        self.journal = Journal(settings.journal_size)
+        self.faults = Faults()
+        self.timers = Timers(self.clock)
+        self.state = State(self.persistence)
+        self._build_services()
+        self._started = False
+
+    def _build_services(self) -> None:
+        state, clock, ids, settings = self.state, self.clock, self.ids, self.settings
+        self.tenants = TenantService(state, ids)
+        self.gateway = Gateway(state, settings, ids)
+        self.login = LoginService(state, clock, ids, settings)
+        self.pay = PayService(state, clock, ids, settings)
+        self.engine = NotifyEngine(state, clock, self.timers, ids, settings.notify)
+        self.notices = Notices(state, ids, self.engine, settings.notify)
+        self.checkout = CheckoutService(state, clock, ids, self.gateway, self.login, self.notices)
+        self.refunds = RefundService(state, clock, ids, settings, self.timers, self.pay, self.notices)
+        self.bills = BillService(state)
+
+    def _seed_tenants(self) -> None:
+        if self.settings.demo:
+            if not self.state.apps.get(demo_app().appid):
+                self.state.put_app(demo_app())
+            if not self.state.merchants.get(demo_merchant().mch_id):
+                self.state.put_merchant(demo_merchant())
+        for app in self.config.apps:
+            self.tenants.add_app(app)
+        for merchant in self.config.merchants:
+            self.tenants.add_merchant(merchant)
+
+    # -- lifecycle ------------------------------------------------------------------------------
+
+    async def start(self) -> None:
+        """Load what persistence holds, seed the tenants, and resume pending work."""
+        self.state.load()
+        if isinstance(self.clock, VirtualClock):
+            saved = self.persistence.get_meta("virtual_clock")
+            if saved is not None and float(saved) > self.clock.now():
+                self.clock.set(float(saved))
+        self._seed_tenants()
+        await self.engine.start()
+        self.refunds.start()
+        self.timers.start()
+        self._started = True
+        log.info("state: %s (%s)", self.persistence.location, self.state.counts())
+
+    async def stop(self) -> None:
+        await self.timers.stop()
+        await self.engine.stop()
+        self.save_clock()
+        self.persistence.close()
+        self._started = False
+
+    def save_clock(self) -> None:
+        if isinstance(self.clock, VirtualClock):
+            self.persistence.set_meta("virtual_clock", repr(self.clock.now()))
+
+    async def advance(self, seconds: float) -> float:
+        now = await self.timers.advance(seconds)
+        self.save_clock()
+        return now
+
+    async def reset(self) -> None:
+        """Forget everything but the configured tenants: a fresh state, as if just started."""
+        await self.timers.stop()
+        await self.engine.stop()
+        self.persistence.clear()
+        self.journal.clear()
+        self.faults.clear()
+        self.timers = Timers(self.clock)
+        self.state = State(self.persistence)
+        self._build_services()
+        self._seed_tenants()
+        await self.engine.start()
+        self.timers.start()

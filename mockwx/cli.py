@@ -1,0 +1,207 @@
+"""The command line: ``serve`` (the default) runs the mock, ``sign`` teaches the signature."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import logging
+import signal
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+from aiohttp import web
+
+from . import __version__
+from .config import DEFAULT_PORT, DEMO_API_KEY, Config, ConfigError, load_config
+from .doctor import KeyCandidate, diagnose
+from .http.app import create_app
+from .http.keys import BACKEND
+from .wire import HMAC_SHA256, MD5, canonical_string, parse_xml, sign
+
+DEFAULT_DB = ".mockwx/state.sqlite3"
+COMMANDS = ("serve", "sign")
+
+
+def _serve_parser(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser("serve", help="run the mock (the default command)")
+    p.add_argument("--host", default=None, help="interface to listen on (default 127.0.0.1)")
+    p.add_argument("--port", type=int, default=None, help=f"port (default {DEFAULT_PORT}; 0 picks a free one)")
+    p.add_argument("--config", metavar="FILE", help="YAML config file: tenants and settings")
+    p.add_argument("--clock", choices=("real", "virtual"), help="real (default) or virtual time")
+    p.add_argument("--db", metavar="FILE", help=f"SQLite state file (default {DEFAULT_DB})")
+    p.add_argument("--memory", action="store_true", help="keep state in memory only")
+    p.add_argument("--seed", type=int, help="make ids and keys reproducible")
+    p.add_argument(
+        "--allow-notify",
+        action="append",
+        default=[],
+        metavar="HOST",
+        help="also deliver notifications to this host, network or *.domain (default: loopback only; * for any)",
+    )
+    p.add_argument("--log-level", default="INFO", choices=("DEBUG", "INFO", "WARNING", "ERROR"))
+
+
+def _sign_parser(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser(
+        "sign",
+        help="print the canonical string and the sign of some fields (a teaching tool)",
+        description="Print the string WeChat Pay v2 signs and the sign, for fields given as name=value or as an"
+        " XML file. With --check, say why a sign you have is not the right one.",
+    )
+    p.add_argument("fields", nargs="*", metavar="name=value", help="the fields (sign is ignored)")
+    p.add_argument("--xml", metavar="FILE", help="read the fields from a WeChat XML message ('-' for stdin)")
+    p.add_argument("--key", default=DEMO_API_KEY, help="the merchant API key (default: the demo key)")
+    p.add_argument("--sign-type", choices=(MD5, HMAC_SHA256), help="default: the fields' sign_type, else MD5")
+    p.add_argument("--check", metavar="SIGN", help="a sign to diagnose (default: the fields' own sign, if any)")
+    p.add_argument("--appsecret", action="append", default=[], help="an AppSecret the sign may have been made with")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="run_mock.py", description="mockwx: a local WeChat login + WeChat Pay v2 sandbox."
+    )
+    parser.add_argument("--version", action="version", version=f"mockwx {__version__}")
+    sub = parser.add_subparsers(dest="command")
+    _serve_parser(sub)
+    _sign_parser(sub)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    argv = list(sys.argv[1:] if argv is None else argv)
+    if not argv or (argv[0] not in COMMANDS and argv[0] not in ("-h", "--help", "--version")):
+        argv.insert(0, "serve")
+    args = build_parser().parse_args(argv)
+    if args.command == "sign":
+        return sign_command(args)
+    return serve_command(args)
+
+
+# -- serve ---------------------------------------------------------------------------------------
+
+
+def serve_config(args: argparse.Namespace) -> Config:
+    config = load_config(args.config) if args.config else Config()
+    s = config.settings
+    if args.clock:
+        s.clock = args.clock
+    if args.seed is not None:
+        s.seed = args.seed
+    if args.memory:
+        s.db = None
+    elif args.db:
+        s.db = args.db
+    elif not args.config or s.db is None:
+        s.db = DEFAULT_DB
+    s.notify.allow = [*s.notify.allow, *args.allow_notify]
+    return config
+
+
+def serve_command(args: argparse.Namespace) -> int:
+    logging.basicConfig(level=args.log_level, format="%(asctime)s %(name)s %(levelname)s %(message)s")
+    try:
+        config = serve_config(args)
+    except ConfigError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    host = args.host or config.host or "127.0.0.1"
+    port = args.port if args.port is not None else (config.port if config.port is not None else DEFAULT_PORT)
+    try:
+        asyncio.run(_serve(config, host, port))
+    except OSError as exc:
+        print(f"error: cannot listen on {host}:{port}: {exc.strerror}", file=sys.stderr)
+        return 1
+    return 0
+
+
+async def _serve(config: Config, host: str, port: int) -> None:
+    app = create_app(config)
+    runner = web.AppRunner(app, access_log=None, handle_signals=False)
+    await runner.setup()
+    site = web.TCPSite(runner, host, port)
+    await site.start()
+    server = site._server
+    bound = server.sockets[0].getsockname()[1] if server and server.sockets else port
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(sig, stop.set)
+    print(banner(app[BACKEND], host, bound), flush=True)
+    try:
+        await stop.wait()
+    finally:
+        print("\nmockwx: stopping...", flush=True)
+        await runner.cleanup()
+        print("mockwx: stopped.", flush=True)
+
+
+def banner(backend, host: str, port: int) -> str:
+    url = f"http://{host if ':' not in host else f'[{host}]'}:{port}"
+    lines = [
+        f"mockwx {__version__} listening on {url}",
+        f"  WeChat login (api.weixin.qq.com)     {url}/sns/jscode2session",
+        f"  WeChat Pay v2 (api.mch.weixin.qq.com) {url}/pay/unifiedorder",
+        f"  control API                           {url}/__mock__",
+        f"  clock: {backend.clock.kind}   state: {backend.persistence.location}",
+    ]
+    for app in backend.state.apps.values():
+        lines.append(f"mini program {app.appid}  AppSecret {app.secret}  {app.name}")
+    for merchant in backend.state.merchants.values():
+        lines.append(f"merchant     {merchant.mch_id}  API key {merchant.api_key}  appids {', '.join(merchant.appids)}")
+    lines += [
+        "Try:",
+        f'  curl -s -X POST {url}/__mock__/login -d \'{{"user": "alice"}}\'',
+        "Ctrl-C to stop.",
+    ]
+    return "\n".join(lines)
+
+
+# -- sign ----------------------------------------------------------------------------------------
+
+
+def sign_fields(args: argparse.Namespace) -> dict[str, str]:
+    fields: dict[str, str] = {}
+    if args.xml:
+        raw = sys.stdin.buffer.read() if args.xml == "-" else Path(args.xml).read_bytes()
+        fields.update(parse_xml(raw))
+    for item in args.fields:
+        name, sep, value = item.partition("=")
+        if not sep or not name:
+            raise ValueError(f"{item!r} is not name=value")
+        fields[name] = value
+    return fields
+
+
+def sign_command(args: argparse.Namespace) -> int:
+    try:
+        fields = sign_fields(args)
+    except (OSError, ValueError) as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    if not fields:
+        print("error: give fields as name=value, or --xml FILE", file=sys.stderr)
+        return 2
+    sign_type = args.sign_type or fields.get("sign_type") or MD5
+    if sign_type not in (MD5, HMAC_SHA256):
+        print(f"error: sign_type {sign_type!r} is neither MD5 nor HMAC-SHA256", file=sys.stderr)
+        return 2
+    string = canonical_string(fields, args.key)
+    expected = sign(fields, args.key, sign_type)
+    print(f"string to sign:\n  {string}")
+    print(f"{sign_type} sign:\n  {expected}")
+    received = args.check or fields.get("sign")
+    if not received:
+        return 0
+    if received == expected:
+        print(f"the sign {received} is right.")
+        return 0
+    keys = [KeyCandidate(args.key, "the key given with --key")]
+    keys += [KeyCandidate(s, "the AppSecret given with --appsecret", "appsecret_as_key") for s in args.appsecret]
+    d = diagnose(fields, received, sign_type=sign_type, keys=keys)
+    print(f"the sign {received} is NOT right.")
+    print(f"  why:  {d.explanation}")
+    print(f"  fix:  {d.fix}")
+    for note in d.notes:
+        print(f"  note: {note}")
+    return 1

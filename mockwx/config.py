@@ -1,0 +1,223 @@
+"""The mock's settings and tenants: defaults, the demo tenant, and loading a YAML config file.
+
+Every switch that covers an UNVERIFIED corner of the protocol lives here, with the default the
+README's fidelity notes explain.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import types
+import typing
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from .domain.models import Merchant, MiniApp
+from .notify.schedule import RETRY_DELAYS
+
+DEMO_APPID = "wxd930ea5d5a258f4f"
+DEMO_SECRET = "a1b2c3d4e5f60718293a4b5c6d7e8f90"
+DEMO_MCH_ID = "10000100"
+DEMO_API_KEY = "192006250b4c09247ec02edce69f6a2d"
+DEFAULT_PORT = 8900
+LOOPBACK = ["127.0.0.0/8", "::1/128", "localhost"]
+
+
+def demo_app() -> MiniApp:
+    """The mini program of WeChat's documentation examples."""
+    return MiniApp(appid=DEMO_APPID, secret=DEMO_SECRET, name="mockwx demo mini program")
+
+
+def demo_merchant() -> Merchant:
+    """The merchant of WeChat's documentation examples: its signing example reproduces here."""
+    return Merchant(mch_id=DEMO_MCH_ID, api_key=DEMO_API_KEY, appids=[DEMO_APPID], name="mockwx demo merchant")
+
+
+@dataclass(slots=True)
+class LoginSettings:
+    code_ttl: int = 300  # wx.login codes live five minutes
+    rate_limit_per_minute: int = 100  # code2session calls per user per minute before 45011; 0 = off
+    token_ttl: int = 7200
+
+
+@dataclass(slots=True)
+class PaySettings:
+    prepay_ttl: int = 7200  # prepay_id and code_url live two hours
+    default_expiry: int = 7 * 24 * 3600  # an order without time_expire (UNVERIFIED: "about 7 days")
+    min_expiry: int = 300  # time_expire must leave at least five minutes (older doc); 0 = off
+    close_min_age: int = 0  # the "no closeorder within 5 minutes" rule: 300 enforces it; 0 = off
+    expired_trade_state: str = "NOTPAY"  # what orderquery shows after time_expire: NOTPAY or CLOSED
+    accept_lowercase_sign: bool = False  # real servers were seen accepting it (UNVERIFIED)
+    strict_openid: bool = True  # refuse an openid the mock never minted (PARAM_ERROR 无效的openid)
+    reentry_ignores: list[str] = field(
+        default_factory=lambda: ["nonce_str", "sign", "sign_type", "spbill_create_ip", "time_start", "time_expire"]
+    )
+
+
+@dataclass(slots=True)
+class NotifySettings:
+    timeout: float = 5.0  # seconds to wait for the merchant's answer (wall time, even on a virtual clock)
+    concurrency: int = 64  # deliveries in flight at once
+    retry_delays: list[int] = field(default_factory=lambda: list(RETRY_DELAYS))
+    allow: list[str] = field(default_factory=lambda: list(LOOPBACK))  # networks / host names notify may reach
+    sign_type_field: bool = False  # put <sign_type>HMAC-SHA256</sign_type> in HMAC notifies (real WeChat omits it)
+    force_md5: bool = False  # sign every payment notify with MD5 whatever the order used
+
+
+@dataclass(slots=True)
+class RefundSettings:
+    settle_delay: int = 60  # seconds from PROCESSING to SUCCESS on the mock's clock
+    max_refunds: int = 50
+
+
+@dataclass(slots=True)
+class Settings:
+    clock: str = "real"
+    clock_start: float | None = None
+    seed: int | None = None
+    db: str | None = None  # SQLite path; None keeps state in memory
+    demo: bool = True  # load the demo tenant
+    journal_size: int = 1000
+    max_body_bytes: int = 256 * 1024
+    login: LoginSettings = field(default_factory=LoginSettings)
+    pay: PaySettings = field(default_factory=PaySettings)
+    notify: NotifySettings = field(default_factory=NotifySettings)
+    refund: RefundSettings = field(default_factory=RefundSettings)
+
+
+@dataclass(slots=True)
+class Config:
+    """What a config file holds: settings and tenants."""
+
+    settings: Settings = field(default_factory=Settings)
+    apps: list[MiniApp] = field(default_factory=list)
+    merchants: list[Merchant] = field(default_factory=list)
+    host: str | None = None
+    port: int | None = None
+
+
+class ConfigError(ValueError):
+    """A config value that cannot be used; the message names the file and the key."""
+
+
+def _check(value: Any, hint: Any, where: str) -> Any:
+    origin = typing.get_origin(hint)
+    if origin in (types.UnionType, typing.Union):
+        options = typing.get_args(hint)
+        if value is None and type(None) in options:
+            return None
+        for option in options:
+            if option is type(None):
+                continue
+            try:
+                return _check(value, option, where)
+            except ConfigError:
+                continue
+        raise ConfigError(f"{where}: {value!r} is not a {hint}")
+    if origin is list:
+        (inner,) = typing.get_args(hint)
+        if not isinstance(value, list):
+            raise ConfigError(f"{where}: expected a list, got {value!r}")
+        return [_check(v, inner, f"{where}[{i}]") for i, v in enumerate(value)]
+    if dataclasses.is_dataclass(hint):
+        return build(hint, value, where)
+    if hint is float and isinstance(value, int) and not isinstance(value, bool):
+        return float(value)
+    if hint is bool and not isinstance(value, bool):
+        raise ConfigError(f"{where}: expected true or false, got {value!r}")
+    if hint in (int, float) and isinstance(value, bool):
+        raise ConfigError(f"{where}: expected a number, got {value!r}")
+    if not isinstance(value, hint):
+        raise ConfigError(f"{where}: expected {hint.__name__}, got {value!r}")
+    return value
+
+
+def build(cls: Any, data: Any, where: str) -> Any:
+    """A dataclass from a mapping, with every unknown key or wrong type named."""
+    if not isinstance(data, dict):
+        raise ConfigError(f"{where}: expected a mapping, got {data!r}")
+    hints = typing.get_type_hints(cls)
+    known = [f.name for f in dataclasses.fields(cls)]
+    kwargs = {}
+    for key, value in data.items():
+        if key not in known:
+            raise ConfigError(f"{where}: unknown key {key!r}; known keys: {', '.join(known)}")
+        kwargs[key] = _check(value, hints[key], f"{where}.{key}")
+    try:
+        return cls(**kwargs)
+    except TypeError as exc:
+        raise ConfigError(f"{where}: {exc}") from None
+
+
+def parse_config(data: Any, source: str = "config") -> Config:
+    """A Config from the parsed YAML of a config file."""
+    if data is None:
+        data = {}
+    if not isinstance(data, dict):
+        raise ConfigError(f"{source}: the top level must be a mapping")
+    data = dict(data)
+    apps = [build(MiniApp, a, f"{source}: apps[{i}]") for i, a in enumerate(data.pop("apps", None) or [])]
+    merchants = [
+        build(Merchant, m, f"{source}: merchants[{i}]") for i, m in enumerate(data.pop("merchants", None) or [])
+    ]
+    host = data.pop("host", None)
+    port = data.pop("port", None)
+    settings = build(Settings, data, source)
+    config = Config(settings=settings, apps=apps, merchants=merchants, host=host, port=port)
+    validate(config, source)
+    return config
+
+
+def validate(config: Config, source: str) -> None:
+    s = config.settings
+    if s.clock not in ("real", "virtual"):
+        raise ConfigError(f"{source}: clock must be 'real' or 'virtual', not {s.clock!r}")
+    if s.pay.expired_trade_state not in ("NOTPAY", "CLOSED"):
+        raise ConfigError(f"{source}: pay.expired_trade_state must be NOTPAY or CLOSED")
+    if s.notify.timeout <= 0 or s.notify.concurrency < 1:
+        raise ConfigError(f"{source}: notify.timeout must be > 0 and notify.concurrency >= 1")
+    if any(d < 0 for d in s.notify.retry_delays):
+        raise ConfigError(f"{source}: notify.retry_delays must be seconds >= 0")
+    for merchant in config.merchants:
+        problem = merchant_problem(merchant)
+        if problem:
+            raise ConfigError(f"{source}: merchant {merchant.mch_id}: {problem}")
+    for app in config.apps:
+        problem = app_problem(app)
+        if problem:
+            raise ConfigError(f"{source}: app {app.appid}: {problem}")
+
+
+def app_problem(app: MiniApp) -> str:
+    """Why a mini program cannot be registered, or ''."""
+    if not app.appid or len(app.appid) > 32:
+        return "appid must be 1-32 characters (real ones look like wx followed by 16 hex digits)"
+    if not app.secret:
+        return "secret (the AppSecret) is required"
+    return ""
+
+
+def merchant_problem(merchant: Merchant) -> str:
+    """Why a merchant cannot be registered, or ''."""
+    if not merchant.mch_id.isdigit() or len(merchant.mch_id) > 32:
+        return "mch_id must be digits (real ones have 10)"
+    if len(merchant.api_key) != 32 or not merchant.api_key.isascii() or not merchant.api_key.isalnum():
+        return f"api_key must be 32 letters or digits (got {len(merchant.api_key)} characters)"
+    return ""
+
+
+def load_config(path: str | Path) -> Config:
+    """Read and validate a YAML config file."""
+    path = Path(path)
+    try:
+        text = path.read_text(encoding="utf-8")
+    except OSError as exc:
+        raise ConfigError(f"cannot read config file {path}: {exc.strerror}") from None
+    try:
+        data = yaml.safe_load(text)
+    except yaml.YAMLError as exc:
+        raise ConfigError(f"{path}: not valid YAML: {exc}") from None
+    return parse_config(data, str(path))

@@ -1,0 +1,237 @@
+"""The mock's state, as plain dataclasses: tenants, test users, login codes, orders, refunds,
+notifications. No HTTP and no I/O here; amounts are int fen; names and states are spelled as
+WeChat spells them.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field, fields
+from enum import StrEnum
+from typing import Any, ClassVar, Self
+
+PROD = "prod"
+SANDBOX = "sandbox"
+
+
+class TradeState(StrEnum):
+    """orderquery's trade_state (protocol/v2.md 6.1)."""
+
+    SUCCESS = "SUCCESS"
+    REFUND = "REFUND"
+    NOTPAY = "NOTPAY"
+    CLOSED = "CLOSED"
+    REVOKED = "REVOKED"
+    USERPAYING = "USERPAYING"
+    PAYERROR = "PAYERROR"
+
+
+class RefundStatus(StrEnum):
+    """refundquery's refund_status_$n (protocol/v2.md 6.4)."""
+
+    SUCCESS = "SUCCESS"
+    REFUNDCLOSE = "REFUNDCLOSE"
+    PROCESSING = "PROCESSING"
+    CHANGE = "CHANGE"
+
+
+class NotifyStatus(StrEnum):
+    PENDING = "pending"
+    ACKED = "acked"
+    GIVEN_UP = "given_up"
+    REFUSED = "refused"
+
+
+class _Record:
+    """Round-trips a dataclass through the dict form persistence stores."""
+
+    __slots__ = ()
+    nested: ClassVar[dict[str, type]] = {}
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)  # type: ignore[call-overload]
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> Self:
+        known = {f.name for f in fields(cls)}  # type: ignore[arg-type]
+        kwargs = {k: v for k, v in data.items() if k in known}
+        for name, kind in cls.nested.items():
+            if name in kwargs:
+                kwargs[name] = [kind.from_dict(item) for item in kwargs[name]]  # type: ignore[attr-defined]
+        return cls(**kwargs)
+
+
+@dataclass(slots=True)
+class MiniApp(_Record):
+    """A mini program: what code2session and cgi-bin/token authenticate against."""
+
+    appid: str
+    secret: str
+    name: str = ""
+    open_platform: str = ""  # bound open-platform account: unionid is returned when set
+
+
+@dataclass(slots=True)
+class Merchant(_Record):
+    """A WeChat Pay merchant (商户号) with its 32-char API key and the appids bound to it."""
+
+    mch_id: str
+    api_key: str
+    appids: list[str] = field(default_factory=list)
+    name: str = ""
+    sandbox_key: str = ""  # minted by the first sandboxnew/pay/getsignkey
+    refund_notify_url: str = ""  # the merchant platform's refund notify setting (a refund's notify_url wins)
+
+
+@dataclass(slots=True)
+class Account(_Record):
+    """A named test user as seen by one mini program."""
+
+    appid: str
+    user: str
+    openid: str
+    session_key: str
+    unionid: str = ""
+
+
+@dataclass(slots=True)
+class LoginCode(_Record):
+    """What wx.login gives the mini program: single use, five minutes of life."""
+
+    code: str
+    appid: str
+    user: str
+    created_at: float
+    expires_at: float
+    used_at: float | None = None
+
+
+@dataclass(slots=True)
+class AccessToken(_Record):
+    appid: str
+    token: str
+    expires_at: float
+
+
+@dataclass(slots=True)
+class PaymentAttempt(_Record):
+    """One wx.requestPayment (or scan / H5 payment) against an order, and how it ended."""
+
+    at: float
+    outcome: str  # ok, cancel, fail
+    err_msg: str
+    channel: str = "requestPayment"
+
+
+@dataclass(slots=True)
+class Order(_Record):
+    """An order created by unifiedorder, keyed by (env, mch_id, out_trade_no)."""
+
+    nested: ClassVar[dict[str, type]] = {"payments": PaymentAttempt}
+
+    env: str
+    mch_id: str
+    appid: str
+    out_trade_no: str
+    params: dict[str, str]  # the business parameters of the accepted unifiedorder (re-entry compares them)
+    total_fee: int
+    trade_type: str
+    notify_url: str
+    sign_type: str
+    created_at: float
+    body: str = ""
+    openid: str = ""
+    attach: str = ""
+    device_info: str = ""
+    fee_type: str = "CNY"
+    product_id: str = ""
+    time_expire: float | None = None
+    prepay_id: str = ""
+    prepay_expires_at: float = 0.0
+    code_url: str = ""
+    mweb_url: str = ""
+    trade_state: str = TradeState.NOTPAY
+    transaction_id: str = ""
+    time_end: float | None = None
+    bank_type: str = ""
+    cash_fee: int = 0
+    payer_openid: str = ""
+    closed_at: float | None = None
+    refunded_fee: int = 0
+    refund_nos: list[str] = field(default_factory=list)
+    payments: list[PaymentAttempt] = field(default_factory=list)
+
+    @property
+    def key(self) -> str:
+        return order_key(self.env, self.mch_id, self.out_trade_no)
+
+    def is_paid(self) -> bool:
+        return self.trade_state in (TradeState.SUCCESS, TradeState.REFUND)
+
+    def is_expired(self, now: float) -> bool:
+        return self.time_expire is not None and now >= self.time_expire and not self.is_paid()
+
+
+@dataclass(slots=True)
+class Refund(_Record):
+    """A refund request accepted by secapi/pay/refund, keyed by (env, mch_id, out_refund_no)."""
+
+    env: str
+    mch_id: str
+    appid: str
+    out_refund_no: str
+    out_trade_no: str
+    transaction_id: str
+    refund_id: str
+    total_fee: int
+    refund_fee: int
+    created_at: float
+    settle_at: float
+    notify_url: str = ""
+    refund_desc: str = ""
+    refund_account: str = "REFUND_SOURCE_UNSETTLED_FUNDS"
+    refund_status: str = RefundStatus.PROCESSING
+    success_time: float | None = None
+
+    @property
+    def key(self) -> str:
+        return order_key(self.env, self.mch_id, self.out_refund_no)
+
+
+@dataclass(slots=True)
+class Attempt(_Record):
+    """One delivery attempt of a notification and its verdict."""
+
+    number: int
+    at: float
+    url: str
+    verdict: str  # acked, rejected, http_error, timeout, connection_error, refused
+    status: int | None = None
+    latency_ms: float = 0.0
+    excerpt: str = ""
+    error: str = ""
+
+
+@dataclass(slots=True)
+class Notification(_Record):
+    """An asynchronous notification (payment or refund) and its delivery history."""
+
+    nested: ClassVar[dict[str, type]] = {"attempts": Attempt}
+
+    id: str
+    kind: str  # payment, refund
+    env: str
+    mch_id: str
+    out_trade_no: str
+    url: str
+    body: str
+    created_at: float
+    delays: list[int]
+    out_refund_no: str = ""
+    label: str = ""  # why it exists beyond the normal one: duplicate, forged, tampered ...
+    status: str = NotifyStatus.PENDING
+    next_at: float | None = None
+    attempts: list[Attempt] = field(default_factory=list)
+
+
+def order_key(env: str, mch_id: str, number: str) -> str:
+    return f"{env}:{mch_id}:{number}"

@@ -1,0 +1,93 @@
+"""The aiohttp application: ``create_app(config)`` builds the backend, wires the routes of every
+API family and the journal middleware, and owns the backend's start and stop.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import AsyncIterator, Awaitable, Callable
+from time import perf_counter
+
+from aiohttp import web
+
+from ..backend import Backend
+from ..config import Config
+from ..domain.errors import ReturnFail
+from ..journal import Entry
+from . import control, fallback, login, pay, render
+from .keys import BACKEND, ENTRY
+
+log = logging.getLogger("mockwx.http")
+
+Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
+
+
+@web.middleware
+async def journal_middleware(request: web.Request, handler: Handler) -> web.StreamResponse:
+    """Record every WeChat-facing call (handlers name it), and answer our own bugs in the caller's dialect."""
+    backend = request.app[BACKEND]
+    entry = backend.journal.start(backend.clock.now(), request.method, request.path, request.remote or "")
+    request[ENTRY] = entry
+    started = perf_counter()
+    try:
+        response = await handler(request)
+    except web.HTTPException as exc:
+        response = exc
+    except asyncio.CancelledError:
+        raise
+    except Exception as exc:
+        log.exception("internal error while handling %s %s", request.method, request.path)
+        entry.api = entry.api or "internal"
+        entry.error = {"kind": "INTERNAL", "detail": f"{type(exc).__name__}: {exc}"}
+        entry.problem = "INTERNAL"
+        response = _internal_answer(request.path, exc)
+    if entry.api:
+        entry.status = response.status
+        entry.latency_ms = round((perf_counter() - started) * 1000, 3)
+        backend.journal.finish(entry)
+        _log(entry)
+    return response
+
+
+def _internal_answer(path: str, exc: Exception) -> web.Response:
+    if fallback.is_pay_path(path):
+        return render.return_fail(ReturnFail("INTERNAL", hint=f"mockwx internal error: {exc!r}"))
+    if path.startswith("/__mock__"):
+        return render.json_body(
+            {
+                "error": f"internal error in mockwx: {type(exc).__name__}: {exc}",
+                "hint": "this is a mockwx bug; please report it",
+            },
+            status=500,
+        )
+    return render.json_body({"errcode": -1, "errmsg": "system error"}, hint=f"mockwx internal error: {exc!r}")
+
+
+def _log(entry: Entry) -> None:
+    if entry.problem:
+        hint = entry.error.get("hint", "")
+        log.warning(
+            "%s %s -> %s %s%s", entry.method, entry.path, entry.status, entry.outcome, f": {hint}" if hint else ""
+        )
+    elif log.isEnabledFor(logging.INFO):
+        log.info("%s %s -> %s %s (%.1f ms)", entry.method, entry.path, entry.status, entry.outcome, entry.latency_ms)
+
+
+def create_app(config: Config | None = None, backend: Backend | None = None) -> web.Application:
+    """The mock as an aiohttp application (start it with aiohttp's runners or test server)."""
+    backend = backend or Backend(config)
+    app = web.Application(middlewares=[journal_middleware], client_max_size=backend.settings.max_body_bytes)
+    app[BACKEND] = backend
+
+    async def lifecycle(_app: web.Application) -> AsyncIterator[None]:
+        await backend.start()
+        yield
+        await backend.stop()
+
+    app.cleanup_ctx.append(lifecycle)
+    login.add_routes(app)
+    pay.add_routes(app)
+    control.add_routes(app)
+    fallback.add_routes(app)
+    return app

@@ -1,0 +1,281 @@
+"""The control API under ``/__mock__/``: JSON in, JSON out, 4xx with a message that says what was
+wrong. Tests, scenarios, the pytest plugin and the CLI all drive the mock through it.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from aiohttp import web
+
+from ..domain.errors import ControlError
+from ..wire import SIGN_TYPES, canonical_string, sign
+from . import render, views
+from .keys import BACKEND, ENTRY
+
+MAX_WAIT = 60.0
+MAX_ADVANCE = 10 * 365 * 24 * 3600
+
+
+async def read_json(request: web.Request, *, required: bool = True) -> dict[str, Any]:
+    raw = await request.read()
+    if not raw.strip():
+        if required:
+            raise ControlError(400, "this call needs a JSON object body")
+        return {}
+    try:
+        data = json.loads(raw)
+    except (ValueError, UnicodeDecodeError) as exc:
+        raise ControlError(400, f"the body is not valid JSON: {exc}") from None
+    if not isinstance(data, dict):
+        raise ControlError(400, f"the body must be a JSON object, not {type(data).__name__}")
+    return data
+
+
+def _handler(fn):
+    """Render ControlError as its JSON 4xx answer."""
+
+    async def wrapped(request: web.Request) -> web.StreamResponse:
+        try:
+            return await fn(request)
+        except ControlError as error:
+            return render.control_error(error)
+
+    return wrapped
+
+
+def _number(data: dict[str, Any], name: str, low: float, high: float) -> float:
+    value = data.get(name)
+    if not isinstance(value, (int, float)) or isinstance(value, bool) or not low <= value <= high:
+        raise ControlError(400, f"{name} must be a number from {low:g} to {high:g}, got {value!r}")
+    return float(value)
+
+
+# -- overview, tenants, reset ------------------------------------------------------------------
+
+
+async def index(request: web.Request) -> web.StreamResponse:
+    return render.json_body(views.overview(request.app[BACKEND], str(request.url.origin())))
+
+
+async def get_tenants(request: web.Request) -> web.StreamResponse:
+    return render.json_body(request.app[BACKEND].tenants.describe())
+
+
+async def post_tenants(request: web.Request) -> web.StreamResponse:
+    added = request.app[BACKEND].tenants.add(await read_json(request))
+    return render.json_body({"added": added}, status=201)
+
+
+async def reset(request: web.Request) -> web.StreamResponse:
+    backend = request.app[BACKEND]
+    await backend.reset()
+    return render.json_body({"reset": True, "state": backend.state.counts()})
+
+
+# -- login ---------------------------------------------------------------------------------------
+
+
+async def mint_login(request: web.Request) -> web.StreamResponse:
+    backend = request.app[BACKEND]
+    data = await read_json(request)
+    appid = data.get("appid") or next(iter(backend.state.apps), "")
+    user = data.get("user")
+    if not isinstance(appid, str) or not isinstance(user, str):
+        raise ControlError(400, 'expected {"appid": "wx...", "user": "alice"} (appid defaults to the first app)')
+    code, account = backend.login.mint_code(appid, user)
+    return render.json_body(
+        {
+            "code": code.code,
+            "appid": appid,
+            "user": user,
+            "openid": account.openid,
+            "unionid": account.unionid or None,
+            "expires_in": backend.settings.login.code_ttl,
+        },
+        status=201,
+    )
+
+
+# -- the journal -------------------------------------------------------------------------------
+
+
+async def requests(request: web.Request) -> web.StreamResponse:
+    backend = request.app[BACKEND]
+    q = request.query
+    try:
+        since, limit = int(q.get("since", 0)), int(q.get("limit", 100))
+    except ValueError:
+        raise ControlError(400, "since and limit must be integers") from None
+    problems = q.get("problems", "") in ("1", "true", "yes") or request.path.endswith("/problems")
+    entries = backend.journal.query(api=q.get("api", ""), problems_only=problems, since=since, limit=limit)
+    return render.json_body({"requests": [e.to_dict() for e in entries]})
+
+
+# -- faults ---------------------------------------------------------------------------------------
+
+
+async def list_faults(request: web.Request) -> web.StreamResponse:
+    return render.json_body({"faults": [f.to_dict() for f in request.app[BACKEND].faults.all()]})
+
+
+async def add_fault(request: web.Request) -> web.StreamResponse:
+    fault = request.app[BACKEND].faults.add(await read_json(request))
+    return render.json_body(fault.to_dict(), status=201)
+
+
+async def delete_fault(request: web.Request) -> web.StreamResponse:
+    faults = request.app[BACKEND].faults
+    raw = request.match_info.get("id")
+    if raw is None:
+        faults.clear()
+        return render.json_body({"deleted": "all"})
+    if not raw.isdigit() or not faults.remove(int(raw)):
+        raise ControlError(404, f"no fault {raw!r}")
+    return render.json_body({"deleted": int(raw)})
+
+
+# -- teaching ---------------------------------------------------------------------------------
+
+
+async def sign_fields(request: web.Request) -> web.StreamResponse:
+    data = await read_json(request)
+    fields, key, sign_type = data.get("fields"), data.get("key"), data.get("sign_type", "MD5")
+    if not isinstance(fields, dict) or not isinstance(key, str) or sign_type not in SIGN_TYPES:
+        raise ControlError(400, 'expected {"fields": {...}, "key": "<API key>", "sign_type": "MD5" | "HMAC-SHA256"}')
+    fields = {str(k): "" if v is None else str(v) for k, v in fields.items()}
+    return render.json_body(
+        {"string": canonical_string(fields, key), "sign": sign(fields, key, sign_type), "sign_type": sign_type}
+    )
+
+
+# -- the user pays, orders, the clock, notifications -------------------------------------------
+
+
+async def pay(request: web.Request) -> web.StreamResponse:
+    backend = request.app[BACKEND]
+    entry = request[ENTRY]
+    entry.api = "pay"
+    data = await read_json(request)
+    entry.fields = data
+    return views.payment_answer(backend, entry, data)
+
+
+async def list_orders(request: web.Request) -> web.StreamResponse:
+    backend = request.app[BACKEND]
+    q = request.query
+    orders = [
+        o
+        for o in backend.state.orders.values()
+        if all(q.get(k, getattr(o, k)) == getattr(o, k) for k in ("mch_id", "env", "trade_state", "appid"))
+    ]
+    return render.json_body({"orders": [views.order_summary(backend, o) for o in orders]})
+
+
+async def get_order(request: web.Request) -> web.StreamResponse:
+    backend = request.app[BACKEND]
+    order = views.find_order(backend, request.match_info["out_trade_no"], request.query)
+    return render.json_body(views.order_view(backend, order))
+
+
+async def get_clock(request: web.Request) -> web.StreamResponse:
+    return render.json_body(views.clock_view(request.app[BACKEND]))
+
+
+async def advance_clock(request: web.Request) -> web.StreamResponse:
+    backend = request.app[BACKEND]
+    if backend.clock.kind != "virtual":
+        raise ControlError(
+            409, "the clock is real; only a virtual clock can be advanced", hint="start with --clock virtual"
+        )
+    seconds = _number(await read_json(request), "seconds", 0, MAX_ADVANCE)
+    await backend.advance(seconds)
+    return render.json_body(views.clock_view(backend))
+
+
+async def list_notifications(request: web.Request) -> web.StreamResponse:
+    backend = request.app[BACKEND]
+    picked = views.matching_notifications(backend, request.query)
+    return render.json_body({"notifications": [views.notification_view(n) for n in picked]})
+
+
+async def get_notification(request: web.Request) -> web.StreamResponse:
+    backend = request.app[BACKEND]
+    notification = backend.state.notifications.get(request.match_info["id"])
+    if notification is None:
+        raise ControlError(404, f"no notification {request.match_info['id']!r}")
+    return render.json_body(views.notification_view(notification))
+
+
+async def resend(request: web.Request) -> web.StreamResponse:
+    backend = request.app[BACKEND]
+    attempt = await backend.engine.resend(request.match_info["id"])
+    notification = backend.state.notifications[request.match_info["id"]]
+    return render.json_body({"attempt": attempt.to_dict(), "notification": views.notification_view(notification)})
+
+
+async def wait_notification(request: web.Request) -> web.StreamResponse:
+    backend = request.app[BACKEND]
+    q = request.query
+    try:
+        timeout = min(float(q.get("timeout", 5)), MAX_WAIT)
+        attempts = int(q["attempts"]) if "attempts" in q else 0
+    except ValueError:
+        raise ControlError(400, "timeout must be seconds and attempts an integer") from None
+    status = q.get("status", "")
+    if status and status not in views.NOTIFY_STATUSES:
+        raise ControlError(400, f"status must be one of {', '.join(views.NOTIFY_STATUSES)}")
+
+    def matched() -> list[Any]:
+        return [
+            n
+            for n in views.matching_notifications(backend, q, ignore=("status",))
+            if (not status or n.status == status)
+            and len(n.attempts) >= attempts
+            and not any(a.verdict == "in_flight" for a in n.attempts)
+        ]
+
+    await backend.engine.wait_for(lambda: bool(matched()), timeout)
+    found = matched()
+    if not found:
+        seen = views.matching_notifications(backend, q, ignore=("status",))
+        return render.json_body(
+            {
+                "error": f"timed out after {timeout:g}s waiting for a notification"
+                + (f" with status {status}" if status else "")
+                + (f" and {attempts} attempts" if attempts else ""),
+                "notifications": [views.notification_view(n) for n in seen],
+            },
+            status=408,
+        )
+    return render.json_body({"notification": views.notification_view(found[0])})
+
+
+def add_routes(app: web.Application) -> None:
+    routes = [
+        ("GET", "/__mock__", index),
+        ("GET", "/__mock__/", index),
+        ("GET", "/__mock__/tenants", get_tenants),
+        ("POST", "/__mock__/tenants", post_tenants),
+        ("POST", "/__mock__/reset", reset),
+        ("POST", "/__mock__/login", mint_login),
+        ("GET", "/__mock__/requests", requests),
+        ("GET", "/__mock__/problems", requests),
+        ("GET", "/__mock__/faults", list_faults),
+        ("POST", "/__mock__/faults", add_fault),
+        ("DELETE", "/__mock__/faults", delete_fault),
+        ("DELETE", "/__mock__/faults/{id}", delete_fault),
+        ("POST", "/__mock__/sign", sign_fields),
+        ("POST", "/__mock__/pay", pay),
+        ("GET", "/__mock__/orders", list_orders),
+        ("GET", "/__mock__/orders/{out_trade_no}", get_order),
+        ("GET", "/__mock__/clock", get_clock),
+        ("POST", "/__mock__/clock/advance", advance_clock),
+        ("GET", "/__mock__/notifications", list_notifications),
+        ("GET", "/__mock__/notifications/wait", wait_notification),
+        ("GET", "/__mock__/notifications/{id}", get_notification),
+        ("POST", "/__mock__/notifications/{id}/resend", resend),
+    ]
+    for method, path, fn in routes:
+        app.router.add_route(method, path, _handler(fn))

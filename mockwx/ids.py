@@ -1,0 +1,81 @@
+"""Every identifier and random value the mock mints, from one (optionally seeded) source.
+
+Formats follow what WeChat hands out (protocol/v2.md): 36-char prepay_id starting ``wx``,
+28-digit transaction_id, 29-digit refund_id, 28-char openid starting ``o``, base64 of 16 bytes
+for session_key. openid and unionid are derived, not random, so the same test user keeps the
+same openid across restarts and runs.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import random
+import string
+
+from .wire import to_compact, to_date
+
+_ALNUM = string.ascii_letters + string.digits
+_LOWER_HEX = "0123456789abcdef"
+
+
+class Ids:
+    """The id factory. ``seed`` makes a run reproducible; without it ids come from the OS."""
+
+    def __init__(self, seed: int | None = None) -> None:
+        self._rng: random.Random = random.Random(seed) if seed is not None else random.SystemRandom()
+
+    def _pick(self, alphabet: str, n: int) -> str:
+        return "".join(self._rng.choices(alphabet, k=n))
+
+    def _digits(self, n: int) -> str:
+        return self._pick(string.digits, n)
+
+    def nonce(self, n: int = 32) -> str:
+        return self._pick(_ALNUM, n)
+
+    def login_code(self) -> str:
+        return self._pick(_ALNUM, 32)
+
+    def session_key(self) -> str:
+        return base64.b64encode(self._rng.randbytes(16)).decode("ascii")
+
+    def access_token(self) -> str:
+        return self._pick(_ALNUM + "_-", 136)
+
+    def request_id(self) -> str:
+        """The ``rid`` WeChat appends to errmsg: three groups of 8 hex digits."""
+        return "-".join(self._pick(_LOWER_HEX, 8) for _ in range(3))
+
+    def prepay_id(self, now: float) -> str:
+        return "wx" + to_compact(now) + self._pick(_LOWER_HEX + string.digits, 20)
+
+    def code_url(self) -> str:
+        return "weixin://wxpay/bizpayurl?pr=" + self._pick(_ALNUM, 7)
+
+    def transaction_id(self, now: float) -> str:
+        return "42000" + self._digits(5) + to_date(now) + self._digits(10)
+
+    def refund_id(self, now: float) -> str:
+        return "50300" + self._digits(5) + to_date(now) + self._digits(11)
+
+    def sandbox_key(self) -> str:
+        return self._pick(_LOWER_HEX, 32)
+
+    def notification_id(self) -> str:
+        return "ntf_" + self._pick(_LOWER_HEX, 16)
+
+    @staticmethod
+    def openid(appid: str, user: str) -> str:
+        """Stable per (appid, user) and different across appids."""
+        return "o" + _derive(f"openid:{appid}:{user}", 27)
+
+    @staticmethod
+    def unionid(open_platform: str, user: str) -> str:
+        """Stable per (open platform account, user): the same across the apps bound to it."""
+        return "o" + _derive(f"unionid:{open_platform}:{user}", 27)
+
+
+def _derive(text: str, n: int) -> str:
+    raw = hashlib.sha256(text.encode("utf-8")).digest()
+    return base64.urlsafe_b64encode(raw).decode("ascii").rstrip("=")[:n]

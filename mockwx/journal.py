@@ -1,0 +1,94 @@
+"""The request journal: the recent calls to the mock (bounded), and the problems among them.
+
+A *problem* is something the caller got wrong by the protocol's rules (a signature failure,
+a malformed or incomplete request, a reused login code, a paySign that does not verify) or an
+internal error of the mock itself. The pytest plugin fails a test whose problems it did not
+declare as expected; the control API shows them with the signature doctor's diagnosis.
+"""
+
+from __future__ import annotations
+
+from collections import deque
+from dataclasses import asdict, dataclass, field
+from itertools import count
+from typing import Any
+
+# Error kinds that are the caller's mistake, not a business outcome it may legitimately meet.
+PROBLEM_KINDS = frozenset(
+    {
+        "SIGNERROR",
+        "XML_FORMAT_ERROR",
+        "POST_DATA_EMPTY",
+        "NOT_UTF8",
+        "REQUIRE_POST_METHOD",
+        "LACK_PARAMS",
+        "LENGTH",
+        "FORMAT",
+        "INVALID",
+        "APPID_NOT_EXIST",
+        "MCHID_NOT_EXIST",
+        "APPID_MCHID_NOT_MATCH",
+        "OPENID_MISMATCH",
+        "JSAPI_NEEDS_OPENID",
+        "PAYSIGN",
+        "INTERNAL",
+    }
+)
+PROBLEM_ERRCODES = frozenset({40002, 40013, 40029, 40125, 40163, 41002, 41004, 41008})
+
+
+@dataclass(slots=True)
+class Entry:
+    id: int
+    at: float
+    method: str
+    path: str
+    api: str
+    status: int = 0
+    outcome: str = ""
+    latency_ms: float = 0.0
+    remote: str = ""
+    fields: dict[str, Any] = field(default_factory=dict)
+    error: dict[str, Any] = field(default_factory=dict)
+    problem: str = ""  # the kind of problem, when this call is one
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+class Journal:
+    """Recent calls (at most ``size``) and problems (at most ``size``), newest last."""
+
+    def __init__(self, size: int = 1000) -> None:
+        self.entries: deque[Entry] = deque(maxlen=size)
+        self.problems: deque[Entry] = deque(maxlen=size)
+        self._ids = count(1)
+
+    def start(self, at: float, method: str, path: str, remote: str = "") -> Entry:
+        return Entry(id=next(self._ids), at=at, method=method, path=path, api="", remote=remote)
+
+    def finish(self, entry: Entry) -> None:
+        self.entries.append(entry)
+        if entry.problem:
+            self.problems.append(entry)
+
+    def clear(self) -> None:
+        self.entries.clear()
+        self.problems.clear()
+
+    def query(self, *, api: str = "", problems_only: bool = False, since: int = 0, limit: int = 100) -> list[Entry]:
+        source = self.problems if problems_only else self.entries
+        picked = [e for e in source if e.id > since and (not api or e.api == api)]
+        return picked[-limit:] if limit else picked
+
+
+def problem_kind(error: dict[str, Any]) -> str:
+    """The problem an error stands for, or '' when it is a legitimate outcome."""
+    kind = error.get("kind", "")
+    if kind in PROBLEM_KINDS:
+        return kind
+    if error.get("err_code") == "INVALID_REQUEST":
+        return "INVALID_REQUEST"
+    if error.get("errcode") in PROBLEM_ERRCODES:
+        return f"errcode {error['errcode']}"
+    return ""

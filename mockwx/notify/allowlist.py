@@ -1,0 +1,56 @@
+"""Where notifications may go. By default only loopback: the mock never calls out to the
+internet unless told to. Entries are networks (``127.0.0.0/8``, ``10.0.0.0/8``), IP addresses,
+host names (``localhost``, ``merchant.test``), ``*.suffix`` patterns, or ``*`` for anything.
+
+A host name that no entry names is refused without being resolved, so a refused target costs
+no DNS query either.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+from urllib.parse import urlsplit
+
+
+class Allowlist:
+    def __init__(self, entries: list[str]) -> None:
+        self.entries = list(entries)
+        self._any = "*" in entries
+        self._networks: list[ipaddress.IPv4Network | ipaddress.IPv6Network] = []
+        self._names: set[str] = set()
+        self._suffixes: list[str] = []
+        for entry in entries:
+            if entry == "*":
+                continue
+            try:
+                self._networks.append(ipaddress.ip_network(entry, strict=False))
+            except ValueError:
+                if entry.startswith("*."):
+                    self._suffixes.append(entry[1:].lower())
+                else:
+                    self._names.add(entry.lower())
+
+    def refusal(self, url: str) -> str:
+        """Why ``url`` may not be contacted, or '' when it may."""
+        try:
+            parts = urlsplit(url)
+            host = parts.hostname
+        except ValueError:
+            return f"{url!r} is not a URL"
+        if parts.scheme not in ("http", "https") or not host:
+            return f"{url!r} is not an http(s) URL"
+        if self._any:
+            return ""
+        host = host.lower()
+        try:
+            address = ipaddress.ip_address(host)
+        except ValueError:
+            if host in self._names or any(host.endswith(s) for s in self._suffixes):
+                return ""
+        else:
+            if any(address in network for network in self._networks):
+                return ""
+        return (
+            f"{host} is not on the notify allowlist ({', '.join(self.entries) or 'empty'}); start the mock with"
+            f" --allow-notify {host} (or set notify.allow in the config file) to let notifications reach it"
+        )

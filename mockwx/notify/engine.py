@@ -1,0 +1,231 @@
+"""The notify engine: delivers notifications to merchants on WeChat's retry schedule.
+
+A delivery is acknowledged only by HTTP 200 with an XML body whose return_code is SUCCESS;
+anything else (another status, a non-XML or FAIL reply, a refused connection, no answer within
+the timeout) is a failed attempt, retried after the next delay of the schedule until the
+schedule is exhausted. Attempts run on the clock's timers, at most ``concurrency`` at once, and
+never inside request handling.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Callable
+from time import perf_counter
+
+import aiohttp
+
+from ..clock import SystemClock, VirtualClock
+from ..config import NotifySettings
+from ..domain.errors import ControlError
+from ..domain.models import Attempt, Notification, NotifyStatus
+from ..ids import Ids
+from ..state import State
+from ..timers import Timers
+from ..wire import XmlError, parse_xml
+from .allowlist import Allowlist
+
+log = logging.getLogger("mockwx.notify")
+
+MAX_REPLY_BYTES = 64 * 1024
+EXCERPT_CHARS = 300
+
+
+class NotifyEngine:
+    def __init__(
+        self, state: State, clock: SystemClock | VirtualClock, timers: Timers, ids: Ids, settings: NotifySettings
+    ) -> None:
+        self.state = state
+        self.clock = clock
+        self.timers = timers
+        self.ids = ids
+        self.settings = settings
+        self.allowlist = Allowlist(settings.allow)
+        self._semaphore = asyncio.Semaphore(settings.concurrency)
+        self._session: aiohttp.ClientSession | None = None
+        self._changed = asyncio.Condition()
+
+    # -- lifecycle ----------------------------------------------------------------------------
+
+    async def start(self) -> None:
+        connector = aiohttp.TCPConnector(limit=self.settings.concurrency, force_close=True)
+        self._session = aiohttp.ClientSession(connector=connector, trust_env=False)
+        for notification in self.state.notifications.values():  # a restart: pick up where it was
+            if notification.status == NotifyStatus.PENDING and notification.next_at is not None:
+                self._schedule(notification)
+
+    async def stop(self) -> None:
+        if self._session is not None:
+            await self._session.close()
+            self._session = None
+
+    # -- scheduling ---------------------------------------------------------------------------
+
+    def send(
+        self,
+        *,
+        kind: str,
+        env: str,
+        mch_id: str,
+        out_trade_no: str,
+        url: str,
+        body: bytes,
+        out_refund_no: str = "",
+        label: str = "",
+        delay: float = 0.0,
+        delays: list[int] | None = None,
+    ) -> Notification:
+        """Queue a notification; its first attempt falls due ``delay`` seconds from now."""
+        now = self.clock.now()
+        notification = Notification(
+            id=self.ids.notification_id(),
+            kind=kind,
+            env=env,
+            mch_id=mch_id,
+            out_trade_no=out_trade_no,
+            out_refund_no=out_refund_no,
+            url=url,
+            body=body.decode("utf-8"),
+            created_at=now,
+            delays=list(self.settings.retry_delays if delays is None else delays),
+            label=label,
+            next_at=now + delay,
+        )
+        self.state.put_notification(notification)
+        self._schedule(notification)
+        return notification
+
+    def _schedule(self, notification: Notification) -> None:
+        assert notification.next_at is not None
+        self.timers.schedule(
+            f"notify:{notification.id}", notification.next_at, lambda: self._scheduled(notification.id)
+        )
+
+    async def _scheduled(self, notification_id: str) -> None:
+        notification = self.state.notifications.get(notification_id)
+        if notification is None or notification.status != NotifyStatus.PENDING:
+            return
+        attempt = await self._attempt(notification)
+        if attempt.verdict == "acked":
+            notification.status = NotifyStatus.ACKED
+            notification.next_at = None
+        elif attempt.verdict == "refused":
+            notification.status = NotifyStatus.REFUSED
+            notification.next_at = None
+        else:
+            retries_done = len(notification.attempts) - 1
+            if retries_done < len(notification.delays):
+                notification.next_at = attempt.at + notification.delays[retries_done]
+                self._schedule(notification)
+            else:
+                notification.status = NotifyStatus.GIVEN_UP
+                notification.next_at = None
+                log.warning(
+                    "notification %s for %s given up after %d attempts",
+                    notification.id,
+                    notification.out_trade_no,
+                    len(notification.attempts),
+                )
+        await self._saved(notification)
+
+    async def resend(self, notification_id: str) -> Attempt:
+        """One extra delivery now; an ack settles the notification, a failure leaves its schedule as it was."""
+        notification = self.state.notifications.get(notification_id)
+        if notification is None:
+            raise ControlError(
+                404, f"no notification {notification_id!r}", hint="GET /__mock__/notifications lists them"
+            )
+        attempt = await self._attempt(notification, manual=True)
+        if attempt.verdict == "acked" and notification.status != NotifyStatus.ACKED:
+            notification.status = NotifyStatus.ACKED
+            notification.next_at = None
+            self.timers.cancel(f"notify:{notification.id}")
+        await self._saved(notification)
+        return attempt
+
+    async def _saved(self, notification: Notification) -> None:
+        self.state.put_notification(notification)
+        async with self._changed:
+            self._changed.notify_all()
+
+    # -- one delivery -------------------------------------------------------------------------
+
+    async def _attempt(self, notification: Notification, manual: bool = False) -> Attempt:
+        attempt = Attempt(
+            number=len(notification.attempts) + 1, at=self.clock.now(), url=notification.url, verdict="in_flight"
+        )
+        if manual:
+            attempt.error = "resent by hand"
+        notification.attempts.append(attempt)
+        refusal = self.allowlist.refusal(notification.url)
+        if refusal:
+            attempt.verdict, attempt.error = "refused", refusal
+            log.warning("notification %s not sent: %s", notification.id, refusal)
+            return attempt
+        async with self._semaphore:
+            started = perf_counter()
+            try:
+                await self._post(notification, attempt)
+            except TimeoutError:
+                attempt.verdict = "timeout"
+                attempt.error = f"no answer within {self.settings.timeout:g}s"
+            except (aiohttp.ClientError, OSError) as exc:
+                attempt.verdict = "connection_error"
+                attempt.error = f"{type(exc).__name__}: {exc}"
+            attempt.latency_ms = round((perf_counter() - started) * 1000, 2)
+        log.info(
+            "notify %s #%d -> %s: %s %s",
+            notification.id,
+            attempt.number,
+            notification.url,
+            attempt.verdict,
+            attempt.status or attempt.error,
+        )
+        return attempt
+
+    async def _post(self, notification: Notification, attempt: Attempt) -> None:
+        assert self._session is not None, "the notify engine is not started"
+        timeout = aiohttp.ClientTimeout(total=self.settings.timeout)
+        async with self._session.post(
+            notification.url,
+            data=notification.body.encode("utf-8"),
+            headers={"Content-Type": "text/xml; charset=utf-8", "User-Agent": "Mozilla/4.0"},
+            timeout=timeout,
+            allow_redirects=False,
+        ) as response:
+            raw = await response.content.read(MAX_REPLY_BYTES)
+        attempt.status = response.status
+        text = raw.decode("utf-8", "replace")
+        attempt.excerpt = text[:EXCERPT_CHARS]
+        attempt.verdict, attempt.error = judge_reply(response.status, raw)
+
+    # -- waiting ------------------------------------------------------------------------------
+
+    async def wait_for(self, predicate: Callable[[], bool], timeout: float) -> bool:
+        """Wait until ``predicate()`` holds (re-checked after every delivery), at most ``timeout`` s."""
+        async with self._changed:
+            try:
+                await asyncio.wait_for(self._changed.wait_for(predicate), timeout)
+            except TimeoutError:
+                return predicate()
+        return True
+
+
+def judge_reply(status: int, raw: bytes) -> tuple[str, str]:
+    """(verdict, reason) for a merchant's reply: acked only for 200 + XML return_code SUCCESS."""
+    if status != 200:
+        return "http_error", f"HTTP {status}: WeChat needs 200"
+    try:
+        reply = parse_xml(raw)
+    except XmlError as exc:
+        return (
+            "rejected",
+            f"the reply is not WeChat XML ({exc.detail}); answer <xml><return_code>SUCCESS</return_code></xml>",
+        )
+    code = reply.get("return_code", "")
+    if code != "SUCCESS":
+        return "rejected", f"return_code is {code or 'missing'!r}" + (
+            f" ({reply['return_msg']})" if reply.get("return_msg") else ""
+        )
+    return "acked", ""

@@ -1,0 +1,158 @@
+"""downloadbill: the day's bill built from the orders and refunds, in WeChat's text format
+(protocol/v2.md 6.6): a UTF-8 BOM, a comma-separated Chinese header, one line per payment or
+refund with every cell prefixed by a backtick, a summary header and a totals line, CRLF line
+ends, amounts in yuan, fees to five decimals at the standard 0.6% rate.
+"""
+
+from __future__ import annotations
+
+import gzip
+from dataclasses import dataclass
+
+from ..domain.errors import ReturnFail
+from ..domain.models import Order, Refund, RefundStatus
+from ..state import State
+from ..wire import parse_date, to_dashed
+from .gateway import V2Call
+from .rules import DOWNLOADBILL, check_fields
+
+_BASE = (
+    "交易时间,公众账号ID,商户号,特约商户号,设备号,微信订单号,商户订单号,用户标识,"
+    "交易类型,交易状态,付款银行,货币种类,应结订单金额,代金券金额"
+)
+_REFUND = "微信退款单号,商户退款单号,退款金额,充值券退款金额,退款类型,退款状态"
+_TAIL = "商品名称,商户数据包,手续费,费率,订单金额"
+HEADERS = {
+    "ALL": f"{_BASE},{_REFUND},{_TAIL},申请退款金额,费率备注",
+    "SUCCESS": f"{_BASE},{_TAIL},费率备注",
+    "REFUND": f"{_BASE},退款申请时间,退款成功时间,{_REFUND},{_TAIL},申请退款金额,费率备注",
+}
+HEADERS["RECHARGE_REFUND"] = HEADERS["REFUND"]
+SUMMARY_HEADER = "总交易单数,应结订单总金额,退款总金额,充值券退款总金额,手续费总金额,订单总金额,申请退款总金额"
+RATE = "0.60%"
+
+
+@dataclass(slots=True)
+class Bill:
+    body: bytes
+    gzipped: bool
+
+
+def yuan(fen: int) -> str:
+    sign = "-" if fen < 0 else ""
+    return f"{sign}{abs(fen) // 100}.{abs(fen) % 100:02d}"
+
+
+def fee_of(fen: int) -> int:
+    """WeChat's fee at 0.6%, rounded half up to the fen."""
+    return (abs(fen) * 6 + 500) // 1000 * (1 if fen >= 0 else -1)
+
+
+def fee_text(fee_fen: int) -> str:
+    return yuan(fee_fen) + "000"
+
+
+class BillService:
+    def __init__(self, state: State) -> None:
+        self.state = state
+
+    def downloadbill(self, call: V2Call) -> Bill:
+        check_fields(call.fields, DOWNLOADBILL)
+        try:
+            start, end = parse_date(call.fields["bill_date"])
+        except ValueError:
+            raise ReturnFail(
+                "BILL_DATE", hint="bill_date is yyyyMMdd (Beijing time)", extra={"error_code": "20001"}
+            ) from None
+        bill_type = call.fields.get("bill_type") or "ALL"
+        mch_id = call.merchant.mch_id
+        orders = sorted(
+            (
+                o
+                for o in self.state.orders.values()
+                if o.mch_id == mch_id and o.env == call.env and o.time_end is not None and start <= o.time_end < end
+            ),
+            key=lambda o: o.time_end or 0,
+        )
+        refunds = sorted(
+            (
+                r
+                for r in self.state.refunds.values()
+                if r.mch_id == mch_id and r.env == call.env and start <= r.created_at < end
+            ),
+            key=lambda r: r.created_at,
+        )
+        if bill_type == "RECHARGE_REFUND":
+            refunds = [r for r in refunds if r.refund_account == "REFUND_SOURCE_RECHARGE_FUNDS"]
+        rows: list[tuple[list[str], int, int, int, int, int]] = []  # cells, settled, refunded, fee, ordered, asked
+        if bill_type in ("ALL", "SUCCESS"):
+            rows += [self._payment_row(o, bill_type) for o in orders]
+        if bill_type != "SUCCESS":
+            rows += [self._refund_row(r, bill_type) for r in refunds]
+        if not rows:
+            raise ReturnFail(
+                "NO_BILL",
+                hint=f"merchant {mch_id} has no {bill_type} activity on {call.fields['bill_date']}",
+                extra={"error_code": "20002"},
+            )
+        lines = [HEADERS[bill_type]]
+        lines += [",".join("`" + c for c in row[0]) for row in rows]
+        totals = [sum(row[i] for row in rows) for i in range(1, 6)]
+        lines.append(SUMMARY_HEADER)
+        summary = [
+            str(len(rows)),
+            yuan(totals[0]),
+            yuan(totals[1]),
+            "0.00",
+            fee_text(totals[2]),
+            yuan(totals[3]),
+            yuan(totals[4]),
+        ]
+        lines.append(",".join("`" + c for c in summary))
+        text = "\ufeff" + "\r\n".join(lines) + "\r\n"
+        body = text.encode("utf-8")
+        gzipped = call.fields.get("tar_type") == "GZIP"
+        return Bill(gzip.compress(body, mtime=0) if gzipped else body, gzipped)
+
+    def _common(self, order: Order, state: str, settled: int) -> list[str]:
+        return [
+            to_dashed(order.time_end or 0),
+            order.appid,
+            order.mch_id,
+            "0",
+            order.device_info,
+            order.transaction_id,
+            order.out_trade_no,
+            order.payer_openid,
+            order.trade_type,
+            state,
+            order.bank_type,
+            order.fee_type,
+            yuan(settled),
+            "0.00",
+        ]
+
+    def _payment_row(self, order: Order, bill_type: str) -> tuple[list[str], int, int, int, int, int]:
+        fee = fee_of(order.total_fee)
+        cells = self._common(order, "SUCCESS", order.total_fee)
+        if bill_type == "ALL":
+            cells += ["0", "0", "0.00", "0.00", "", "", order.body, order.attach, fee_text(fee), RATE]
+            cells += [yuan(order.total_fee), "0.00", ""]
+        else:
+            cells += [order.body, order.attach, fee_text(fee), RATE, yuan(order.total_fee), ""]
+        return cells, order.total_fee, 0, fee, order.total_fee, 0
+
+    def _refund_row(self, refund: Refund, bill_type: str) -> tuple[list[str], int, int, int, int, int]:
+        order = self.state.orders[f"{refund.env}:{refund.mch_id}:{refund.out_trade_no}"]
+        fee = -fee_of(refund.refund_fee)
+        status = "SUCCESS" if refund.refund_status == RefundStatus.SUCCESS else refund.refund_status
+        refund_cells = [refund.refund_id, refund.out_refund_no, yuan(refund.refund_fee), "0.00", "ORIGINAL", status]
+        tail = [order.body, order.attach, fee_text(fee), RATE, "0.00", yuan(refund.refund_fee), ""]
+        cells = self._common(order, "REFUND", 0)
+        if bill_type == "ALL":
+            cells[0] = to_dashed(refund.created_at)
+            cells += refund_cells + tail
+        else:
+            success = to_dashed(refund.success_time) if refund.success_time else ""
+            cells += [to_dashed(refund.created_at), success, *refund_cells, *tail]
+        return cells, 0, refund.refund_fee, fee, 0, refund.refund_fee

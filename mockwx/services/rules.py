@@ -1,0 +1,155 @@
+"""Field rules of the Pay v2 requests, as tables (protocol/v2.md 3.1, 6.1-6.4, 6.6), and the
+checks that turn a broken field into the answer WeChat gives for it.
+
+Order of checks: missing required fields (缺少参数), then lengths (``<field>参数长度有误``),
+then formats (``<field>参数格式错误`` or ``invalid <field>``), as captured responses show.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass
+from urllib.parse import urlsplit
+
+from ..domain.errors import ReturnFail
+from ..wire import SIGN_TYPES, parse_compact
+
+_TRADE_NO = re.compile(r"[0-9A-Za-z_\-|*@]+")
+_DIGITS = re.compile(r"[0-9]+")
+MAX_FEE = 100_000_000_00  # 100 million yuan in fen: beyond any single payment WeChat takes
+
+
+@dataclass(frozen=True, slots=True)
+class Rule:
+    name: str
+    max_len: int
+    required: bool = False
+    check: str = ""  # fen, ip, url, trade_no, time, enum:<A|B>, digits
+
+
+def _rules(*rules: Rule) -> dict[str, Rule]:
+    return {r.name: r for r in rules}
+
+
+_COMMON = (
+    Rule("appid", 32, True),
+    Rule("mch_id", 32, True, "digits"),
+    Rule("nonce_str", 32, True),
+    Rule("sign", 64, True),
+    Rule("sign_type", 32, False, "enum:" + "|".join(SIGN_TYPES)),
+)
+
+UNIFIEDORDER = _rules(
+    *_COMMON,
+    Rule("device_info", 32),
+    Rule("body", 128, True),
+    Rule("detail", 6000),
+    Rule("attach", 127),
+    Rule("out_trade_no", 32, True, "trade_no"),
+    Rule("fee_type", 16, False, "enum:CNY"),
+    Rule("total_fee", 16, True, "fen"),
+    Rule("spbill_create_ip", 64, True, "ip"),
+    Rule("time_start", 14, False, "time"),
+    Rule("time_expire", 14, False, "time"),
+    Rule("goods_tag", 32),
+    Rule("notify_url", 256, True, "url"),
+    Rule("trade_type", 16, True, "enum:JSAPI|NATIVE|APP|MWEB"),
+    Rule("product_id", 32),
+    Rule("limit_pay", 32, False, "enum:no_credit"),
+    Rule("openid", 128),
+    Rule("receipt", 8, False, "enum:Y"),
+    Rule("scene_info", 256),
+    Rule("profit_sharing", 16, False, "enum:Y|N"),
+)
+
+ORDERQUERY = _rules(*_COMMON, Rule("transaction_id", 32, False, "digits"), Rule("out_trade_no", 32, False, "trade_no"))
+
+CLOSEORDER = _rules(*_COMMON, Rule("out_trade_no", 32, True, "trade_no"))
+
+REFUND = _rules(
+    *_COMMON,
+    Rule("transaction_id", 32, False, "digits"),
+    Rule("out_trade_no", 32, False, "trade_no"),
+    Rule("out_refund_no", 64, True, "trade_no"),
+    Rule("total_fee", 16, True, "fen"),
+    Rule("refund_fee", 16, True, "fen"),
+    Rule("refund_fee_type", 8, False, "enum:CNY"),
+    Rule("refund_desc", 80),
+    Rule("refund_account", 30, False, "enum:REFUND_SOURCE_UNSETTLED_FUNDS|REFUND_SOURCE_RECHARGE_FUNDS"),
+    Rule("notify_url", 256, False, "url"),
+    Rule("op_user_id", 32),
+)
+
+REFUNDQUERY = _rules(
+    *_COMMON,
+    Rule("transaction_id", 32, False, "digits"),
+    Rule("out_trade_no", 32, False, "trade_no"),
+    Rule("out_refund_no", 64, False, "trade_no"),
+    Rule("refund_id", 32, False, "digits"),
+    Rule("offset", 8, False, "digits"),
+)
+
+DOWNLOADBILL = _rules(
+    *_COMMON,
+    Rule("bill_date", 8, True, "digits"),
+    Rule("bill_type", 8, False, "enum:ALL|SUCCESS|REFUND|RECHARGE_REFUND"),
+    Rule("tar_type", 8, False, "enum:GZIP"),
+)
+
+
+def check_fields(fields: Mapping[str, str], rules: Mapping[str, Rule]) -> None:
+    """Raise the ReturnFail WeChat gives for the first broken field, if any."""
+    for rule in rules.values():
+        if rule.required and not fields.get(rule.name):
+            raise ReturnFail("LACK_PARAMS", hint=f"the required field {rule.name} is missing or empty")
+    for rule in rules.values():
+        value = fields.get(rule.name, "")
+        if value and len(value) > rule.max_len:
+            raise ReturnFail(
+                "LENGTH", rule.name, hint=f"{rule.name} is {len(value)} characters; at most {rule.max_len} are allowed"
+            )
+    for rule in rules.values():
+        value = fields.get(rule.name, "")
+        if value and rule.check:
+            _check_format(rule, value)
+
+
+def _check_format(rule: Rule, value: str) -> None:
+    kind, _, arg = rule.check.partition(":")
+    name = rule.name
+    if kind == "enum" and value not in arg.split("|"):
+        raise ReturnFail("FORMAT", name, hint=f"{name} is {value!r}; expected one of {arg.replace('|', ', ')}")
+    if kind == "digits" and not _DIGITS.fullmatch(value):
+        raise ReturnFail("FORMAT", name, hint=f"{name} must be digits only, got {value!r}")
+    if kind == "fen" and not (_DIGITS.fullmatch(value) and 0 < int(value) <= MAX_FEE):
+        raise ReturnFail(
+            "INVALID",
+            name,
+            hint=f"{name} is {value!r}; amounts are a positive integer number of fen (1 yuan = 100), no decimal point",
+        )
+    if kind == "trade_no" and not _TRADE_NO.fullmatch(value):
+        raise ReturnFail(
+            "INVALID", name, hint=f"{name} is {value!r}; use only letters, digits and _-|*@ (watch for spaces)"
+        )
+    if kind == "ip":
+        try:
+            ipaddress.ip_address(value)
+        except ValueError:
+            raise ReturnFail("INVALID", name, hint=f"{name} is {value!r}; expected an IPv4 or IPv6 address") from None
+    if kind == "url":
+        parts = urlsplit(value)
+        if parts.scheme not in ("http", "https") or not parts.hostname or parts.query:
+            raise ReturnFail(
+                "INVALID",
+                name,
+                hint=f"{name} is {value!r}; expected an absolute http(s) URL without a query string",
+            )
+    if kind == "time":
+        try:
+            parse_compact(value)
+        except ValueError:
+            raise ReturnFail(
+                "FORMAT", name, hint=f"{name} is {value!r}; expected yyyyMMddHHmmss in Beijing time"
+            ) from None

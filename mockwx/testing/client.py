@@ -1,0 +1,150 @@
+"""A client for a running mock: the control API, and signed Pay v2 / login calls made the way a
+merchant backend makes them. Used by mockwx's own tests, the pytest plugin and scenarios.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import aiohttp
+
+from ..config import DEMO_API_KEY, DEMO_APPID, DEMO_MCH_ID, DEMO_SECRET
+from ..wire import MD5, new_nonce, parse_xml, pay_sign, render_xml, with_sign
+
+
+class ControlError(AssertionError):
+    """The control API refused a call; the message carries its explanation."""
+
+
+class MockClient:
+    """Talks to the mock at ``url`` (``http://127.0.0.1:PORT``) over real HTTP."""
+
+    def __init__(
+        self,
+        url: str,
+        *,
+        appid: str = DEMO_APPID,
+        secret: str = DEMO_SECRET,
+        mch_id: str = DEMO_MCH_ID,
+        api_key: str = DEMO_API_KEY,
+        session: aiohttp.ClientSession | None = None,
+    ) -> None:
+        self.url = url.rstrip("/")
+        self.appid, self.secret, self.mch_id, self.api_key = appid, secret, mch_id, api_key
+        self._session = session
+        self._own_session = session is None
+
+    @property
+    def session(self) -> aiohttp.ClientSession:
+        if self._session is None:
+            self._session = aiohttp.ClientSession()
+        return self._session
+
+    async def close(self) -> None:
+        if self._own_session and self._session is not None:
+            await self._session.close()
+            self._session = None
+
+    async def __aenter__(self) -> MockClient:
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        await self.close()
+
+    # -- control API ----------------------------------------------------------------------------
+
+    async def control(self, method: str, path: str, json: Any = None, *, ok: tuple[int, ...] = (200, 201)) -> Any:
+        async with self.session.request(method, f"{self.url}/__mock__{path}", json=json) as response:
+            data = await response.json(content_type=None)
+            if response.status not in ok:
+                raise ControlError(f"{method} /__mock__{path} -> {response.status}: {data}")
+            return data
+
+    async def login(self, user: str = "alice", appid: str | None = None) -> dict[str, Any]:
+        """What wx.login gives the mini program: ``{"code", "openid", ...}``."""
+        return await self.control("POST", "/login", {"appid": appid or self.appid, "user": user})
+
+    async def pay(self, params: dict[str, Any] | None = None, outcome: str = "ok", **extra: Any) -> dict[str, Any]:
+        """The user pays: wx.requestPayment parameters, or out_trade_no / code_url / prepay_id."""
+        return await self.control("POST", "/pay", {**(params or {}), **extra, "outcome": outcome})
+
+    async def advance(self, seconds: float) -> dict[str, Any]:
+        return await self.control("POST", "/clock/advance", {"seconds": seconds})
+
+    async def clock(self) -> dict[str, Any]:
+        return await self.control("GET", "/clock")
+
+    async def order(self, out_trade_no: str, **query: str) -> dict[str, Any]:
+        suffix = "?" + "&".join(f"{k}={v}" for k, v in query.items()) if query else ""
+        return await self.control("GET", f"/orders/{out_trade_no}{suffix}")
+
+    async def notifications(self, **query: str) -> list[dict[str, Any]]:
+        suffix = "?" + "&".join(f"{k}={v}" for k, v in query.items()) if query else ""
+        return (await self.control("GET", f"/notifications{suffix}"))["notifications"]
+
+    async def wait(self, timeout: float = 5, **query: Any) -> dict[str, Any]:
+        """Long-poll until a notification matches (status=acked, attempts=N, out_trade_no=...)."""
+        query = {**query, "timeout": timeout}
+        suffix = "&".join(f"{k}={v}" for k, v in query.items())
+        return (await self.control("GET", f"/notifications/wait?{suffix}"))["notification"]
+
+    async def requests(self, problems: bool = False, **query: str) -> list[dict[str, Any]]:
+        path = "/problems" if problems else "/requests"
+        suffix = "?" + "&".join(f"{k}={v}" for k, v in query.items()) if query else ""
+        return (await self.control("GET", f"{path}{suffix}"))["requests"]
+
+    async def problems(self) -> list[dict[str, Any]]:
+        return await self.requests(problems=True)
+
+    async def fault(self, **spec: Any) -> dict[str, Any]:
+        return await self.control("POST", "/faults", spec)
+
+    async def reset(self) -> dict[str, Any]:
+        return await self.control("POST", "/reset")
+
+    # -- what a merchant backend sends ----------------------------------------------------------
+
+    async def v2(
+        self, path: str, fields: dict[str, Any], *, sign_type: str = MD5, key: str | None = None, sign: bool = True
+    ) -> dict[str, str]:
+        """POST a Pay v2 request (appid, mch_id, nonce_str filled in, then signed); the parsed answer."""
+        body = {"appid": self.appid, "mch_id": self.mch_id, "nonce_str": new_nonce(), **fields}
+        if sign_type != MD5:
+            body["sign_type"] = sign_type
+        if sign:
+            body = with_sign(body, key or self.api_key, sign_type)
+        async with self.session.post(f"{self.url}{path}", data=render_xml(body)) as response:
+            return parse_xml(await response.read())
+
+    async def unifiedorder(self, out_trade_no: str, total_fee: int = 1, **fields: Any) -> dict[str, str]:
+        """A JSAPI order for the test user ``alice`` unless told otherwise."""
+        if "openid" not in fields and fields.get("trade_type", "JSAPI") == "JSAPI":
+            fields["openid"] = (await self.login(fields.pop("user", "alice")))["openid"]
+        order = {
+            "body": "mockwx test",
+            "out_trade_no": out_trade_no,
+            "total_fee": total_fee,
+            "spbill_create_ip": "127.0.0.1",
+            "notify_url": fields.pop("notify_url", "http://127.0.0.1:9/notify"),
+            "trade_type": "JSAPI",
+            **fields,
+        }
+        return await self.v2("/pay/unifiedorder", order, sign_type=fields.get("sign_type", MD5))
+
+    def payment_params(self, prepay_id: str, sign_type: str = MD5, *, key: str | None = None) -> dict[str, str]:
+        """What the merchant hands to wx.requestPayment for ``prepay_id`` (with the second signature)."""
+        time_stamp, nonce = "1700000000", new_nonce()
+        package = f"prepay_id={prepay_id}"
+        return {
+            "timeStamp": time_stamp,
+            "nonceStr": nonce,
+            "package": package,
+            "signType": sign_type,
+            "paySign": pay_sign(self.appid, time_stamp, nonce, package, sign_type, key or self.api_key),
+        }
+
+    async def code2session(self, code: str, **params: str) -> dict[str, Any]:
+        query = {"appid": self.appid, "secret": self.secret, "js_code": code, "grant_type": "authorization_code"}
+        query.update(params)
+        async with self.session.get(f"{self.url}/sns/jscode2session", params=query) as response:
+            return await response.json(content_type=None)

@@ -1,0 +1,101 @@
+"""Run the mock in-process on a free loopback port: ``async with MockServer()`` inside an event
+loop, or ``with MockServer.threaded()`` for synchronous code (Django, Flask, requests-based
+SDKs) with the mock's loop on a background thread.
+
+Defaults suit tests: in memory, virtual clock, the demo tenant.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import threading
+from collections.abc import Coroutine
+from concurrent.futures import Future
+from typing import Any, TypeVar
+
+from aiohttp import web
+
+from ..backend import Backend
+from ..config import Config, Settings
+from ..http.app import create_app
+from ..http.keys import BACKEND
+
+T = TypeVar("T")
+
+
+def test_config(**settings: Any) -> Config:
+    """A Config for tests: virtual clock, in memory; keyword arguments override Settings fields."""
+    base = Settings(clock="virtual", db=None)
+    for name, value in settings.items():
+        if not hasattr(base, name):
+            raise TypeError(f"Settings has no field {name!r}")
+        setattr(base, name, value)
+    return Config(settings=base)
+
+
+class MockServer:
+    """The mock, listening on 127.0.0.1 (port 0 picks a free one)."""
+
+    def __init__(self, config: Config | None = None, *, host: str = "127.0.0.1", port: int = 0) -> None:
+        self.config = config or test_config()
+        self.host = host
+        self.port = port
+        self.backend: Backend | None = None
+        self._runner: web.AppRunner | None = None
+        self._thread: threading.Thread | None = None
+        self._loop: asyncio.AbstractEventLoop | None = None
+
+    @property
+    def url(self) -> str:
+        return f"http://{self.host}:{self.port}"
+
+    async def start(self) -> MockServer:
+        app = create_app(self.config)
+        self.backend = app[BACKEND]
+        self._runner = web.AppRunner(app, access_log=None, handle_signals=False)
+        await self._runner.setup()
+        site = web.TCPSite(self._runner, self.host, self.port)
+        await site.start()
+        server = site._server
+        if server is not None and server.sockets:
+            self.port = server.sockets[0].getsockname()[1]
+        return self
+
+    async def stop(self) -> None:
+        if self._runner is not None:
+            await self._runner.cleanup()
+            self._runner = None
+
+    async def __aenter__(self) -> MockServer:
+        return await self.start()
+
+    async def __aexit__(self, *exc: object) -> None:
+        await self.stop()
+
+    # -- on a background thread ---------------------------------------------------------------
+
+    @classmethod
+    def threaded(cls, config: Config | None = None, **kwargs: Any) -> MockServer:
+        """A server whose event loop runs on its own thread; use as a (sync) context manager."""
+        return cls(config, **kwargs)
+
+    def __enter__(self) -> MockServer:
+        self._loop = asyncio.new_event_loop()
+        self._thread = threading.Thread(target=self._loop.run_forever, name="mockwx", daemon=True)
+        self._thread.start()
+        self.run(self.start())
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        assert self._loop is not None and self._thread is not None
+        self.run(self.stop())
+        self._loop.call_soon_threadsafe(self._loop.stop)
+        self._thread.join(5)
+        self._loop.close()
+        self._loop = None
+
+    def run(self, coro: Coroutine[Any, Any, T], timeout: float = 30) -> T:
+        """Run a coroutine on the server's thread and wait for its result (threaded mode)."""
+        assert self._loop is not None, "run() needs the threaded mode: with MockServer.threaded() as mock"
+        future: Future[T] = asyncio.run_coroutine_threadsafe(coro, self._loop)
+        return future.result(timeout)
