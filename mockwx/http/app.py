@@ -16,6 +16,7 @@ from ..config import Config
 from ..domain.errors import ReturnFail
 from ..journal import Entry
 from . import control, fallback, login, pay, render
+from .faults import Dropped
 from .keys import BACKEND, ENTRY
 
 log = logging.getLogger("mockwx.http")
@@ -34,6 +35,10 @@ async def journal_middleware(request: web.Request, handler: Handler) -> web.Stre
         response = await handler(request)
     except web.HTTPException as exc:
         response = exc
+    except Dropped as exc:
+        entry.outcome = "dropped"
+        entry.error = {"kind": "FAULT", "hint": str(exc)}
+        response = web.Response(status=499)  # never sent: the connection is gone
     except asyncio.CancelledError:
         raise
     except Exception as exc:

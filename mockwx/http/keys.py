@@ -5,6 +5,7 @@ from __future__ import annotations
 from aiohttp import web
 
 from ..backend import Backend
+from ..journal import Entry
 
 BACKEND = web.AppKey("backend", Backend)
-ENTRY = "mockwx.entry"  # the request's journal entry (request[ENTRY])
+ENTRY = web.RequestKey("entry", Entry)  # the request's journal entry

@@ -1,0 +1,141 @@
+"""The signature doctor names the mistake that produced a wrong sign. Each wrong sign here is
+built by hand, the way the mistaken merchant code builds it, not with the doctor's own helpers."""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+from urllib.parse import quote
+
+import pytest
+
+from mockwx.doctor import KeyCandidate, diagnose, pay_sign_variants
+from mockwx.wire import pay_sign_fields
+
+KEY = "192006250b4c09247ec02edce69f6a2d"
+SECRET = "a1b2c3d4e5f60718293a4b5c6d7e8f90"
+SANDBOX = "0123456789abcdef0123456789abcdef"
+KEYS = [
+    KeyCandidate(KEY, "API key of merchant 10000100"),
+    KeyCandidate(SECRET, "the AppSecret of wxd930ea5d5a258f4f", "appsecret_as_key"),
+    KeyCandidate(SANDBOX, "sandbox_signkey of 10000100", "sandbox_key_on_production"),
+]
+FIELDS = {
+    "appid": "wxd930ea5d5a258f4f",
+    "mch_id": "10000100",
+    "nonce_str": "ibuaiVcKdpRxkhJA",
+    "body": "a b/c",
+    "out_trade_no": "T1",
+    "total_fee": "1",
+    "attach": "",
+    "sign_type": "MD5",
+}
+
+
+def md5(s: str, encoding: str = "utf-8") -> str:
+    return hashlib.md5(s.encode(encoding)).hexdigest().upper()
+
+
+def hmac256(s: str, key: str) -> str:
+    return hmac.new(key.encode(), s.encode(), hashlib.sha256).hexdigest().upper()
+
+
+def joined(items, key=None) -> str:
+    parts = [f"{k}={v}" for k, v in items]
+    return "&".join(parts + ([f"key={key}"] if key is not None else []))
+
+
+GOOD = sorted((k, v) for k, v in FIELDS.items() if v)
+
+
+def run(received: str, fields=FIELDS, sign_type="MD5", **kw):
+    return diagnose({**fields, "sign": received}, received, sign_type=sign_type, keys=KEYS, **kw)
+
+
+@pytest.mark.parametrize(
+    ("mistake", "received"),
+    [
+        ("appsecret_as_key", md5(joined(GOOD, SECRET))),
+        ("sandbox_key_on_production", md5(joined(GOOD, SANDBOX))),
+        ("lowercase_hex", md5(joined(GOOD, KEY)).lower()),
+        ("algorithm_mismatch", hmac256(joined(GOOD, KEY), KEY)),
+        ("sign_type_omitted", md5(joined([(k, v) for k, v in GOOD if k != "sign_type"], KEY))),
+        ("empty_fields_included", md5(joined(sorted(FIELDS.items()), KEY))),
+        ("url_encoded", md5(joined([(k, quote(v, safe="")) for k, v in GOOD], KEY))),
+        ("unsorted", md5(joined([(k, v) for k, v in FIELDS.items() if v], KEY))),
+        ("key_missing", md5(joined(GOOD))),
+        ("key_without_name", md5(joined(GOOD) + "&" + KEY)),
+    ],
+)
+def test_names_the_single_mistake(mistake, received):
+    diagnosis = run(received)
+    assert diagnosis.mistakes == [mistake]
+    assert diagnosis.explanation and diagnosis.fix
+    assert KEY not in diagnosis.expected_string and "key=1920" in diagnosis.expected_string
+
+
+def test_sign_included_in_the_string():
+    # The merchant put a placeholder sign into the dict before signing, then replaced it.
+    placeholder = "PLACEHOLDER"
+    received = md5(joined(sorted([*GOOD, ("sign", placeholder)]), KEY))
+    diagnosis = diagnose({**FIELDS, "sign": placeholder}, received, sign_type="MD5", keys=KEYS)
+    assert diagnosis.mistakes == ["sign_included"]
+
+
+def test_trimmed_values():
+    fields = {**FIELDS, "body": " padded "}
+    received = md5(joined(sorted((k, v.strip()) for k, v in fields.items() if v), KEY))
+    diagnosis = run(received, fields)
+    assert diagnosis.mistakes == ["trimmed"]
+    assert "body" in diagnosis.explanation
+    assert any("whitespace" in n for n in diagnosis.notes)
+
+
+def test_gbk_bytes():
+    fields = {**FIELDS, "body": "腾讯充值"}
+    good = sorted((k, v) for k, v in fields.items() if v)
+    diagnosis = run(md5(joined(good, KEY), "gbk"), fields)
+    assert diagnosis.mistakes == ["gbk_encoded"]
+
+
+def test_two_mistakes_at_once():
+    received = md5(joined(GOOD, SECRET)).lower()
+    diagnosis = run(received)
+    assert sorted(diagnosis.mistakes) == ["appsecret_as_key", "lowercase_hex"]
+    assert "AppSecret of wxd930ea5d5a258f4f" in diagnosis.explanation
+
+
+def test_declared_hmac_signed_md5():
+    fields = {**FIELDS, "sign_type": "HMAC-SHA256"}
+    good = sorted((k, v) for k, v in fields.items() if v)
+    diagnosis = run(md5(joined(good, KEY)), fields, sign_type="HMAC-SHA256")
+    assert diagnosis.mistakes == ["algorithm_mismatch"]
+    assert "MD5" in diagnosis.explanation and "HMAC-SHA256" in diagnosis.explanation
+    assert any("32 characters" in n for n in diagnosis.notes)
+
+
+def test_unknown_mistake_says_so_and_shows_the_expected_string():
+    diagnosis = run("0" * 32)
+    assert diagnosis.mistakes == []
+    assert "None of the common mistakes" in diagnosis.explanation
+    assert diagnosis.expected_string.startswith("appid=wxd930ea5d5a258f4f&body=a b/c&mch_id=10000100")
+    assert diagnosis.expected_sign == md5(joined(GOOD, KEY))
+
+
+def test_missing_sign():
+    diagnosis = diagnose(FIELDS, "", sign_type="MD5", keys=KEYS)
+    assert "no sign" in diagnosis.explanation
+
+
+@pytest.mark.parametrize(
+    ("mistake", "builder"),
+    [
+        ("lowercase_names", lambda f: {k.lower(): v for k, v in f.items()}),
+        ("package_without_prefix", lambda f: {**f, "package": f["package"].removeprefix("prepay_id=")}),
+    ],
+)
+def test_pay_sign_mistakes(mistake, builder):
+    fields = pay_sign_fields("wxd930ea5d5a258f4f", "1490840662", "n0nce", "prepay_id=wx123", "MD5")
+    received = md5(joined(sorted(builder(fields).items()), KEY))
+    diagnosis = diagnose(fields, received, sign_type="MD5", keys=KEYS, field_variants=pay_sign_variants(fields))
+    assert diagnosis.mistakes == [mistake]
