@@ -34,9 +34,10 @@ class Backend:
     def __init__(self, config: Config | None = None) -> None:
         self.config = config or Config()
         settings = self.settings = self.config.settings
-        self.clock = make_clock(settings.clock, settings.clock_start)
-        self.ids = Ids(settings.seed)
         self.persistence = open_persistence(settings.db)
+        saved = self.persistence.get_meta("virtual_clock")  # a virtual clock resumes where it stopped
+        self.clock = make_clock(settings.clock, float(saved) if saved else settings.clock_start)
+        self.ids = Ids(settings.seed)
         self.journal = Journal(settings.journal_size)
         self.faults = Faults()
         self.timers = Timers(self.clock)
@@ -72,10 +73,6 @@ class Backend:
     async def start(self) -> None:
         """Load what persistence holds, seed the tenants, and resume pending work."""
         self.state.load()
-        if isinstance(self.clock, VirtualClock):
-            saved = self.persistence.get_meta("virtual_clock")
-            if saved is not None and float(saved) > self.clock.now():
-                self.clock.set(float(saved))
         self._seed_tenants()
         await self.engine.start()
         self.refunds.start()

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from mockwx.testing.client import MockClient
-from mockwx.testing.server import MockServer, test_config
+from mockwx.testing.server import MockServer, mock_config
 
 from .support import Receiver
 
@@ -13,7 +13,7 @@ from .support import Receiver
 @pytest.fixture
 def config():
     """The mock's config for this test (virtual clock, in memory); tests may change it before `mock` starts."""
-    return test_config()
+    return mock_config()
 
 
 @pytest.fixture

@@ -17,6 +17,7 @@ class Reply:
     status: int = 200
     body: bytes = ACK
     delay: float = 0.0
+    gate: asyncio.Event | None = None  # hold the answer until the test opens the gate
 
 
 @dataclass
@@ -50,6 +51,8 @@ class Receiver:
         reply = self.plan.pop(0) if self.plan else self.default
         if reply.delay:
             await asyncio.sleep(reply.delay)
+        if reply.gate is not None:
+            await reply.gate.wait()
         return web.Response(status=reply.status, body=reply.body, content_type="text/xml")
 
     async def __aenter__(self) -> Receiver:

@@ -23,7 +23,7 @@ from ..http.keys import BACKEND
 T = TypeVar("T")
 
 
-def test_config(**settings: Any) -> Config:
+def mock_config(**settings: Any) -> Config:
     """A Config for tests: virtual clock, in memory; keyword arguments override Settings fields."""
     base = Settings(clock="virtual", db=None)
     for name, value in settings.items():
@@ -37,7 +37,7 @@ class MockServer:
     """The mock, listening on 127.0.0.1 (port 0 picks a free one)."""
 
     def __init__(self, config: Config | None = None, *, host: str = "127.0.0.1", port: int = 0) -> None:
-        self.config = config or test_config()
+        self.config = config or mock_config()
         self.host = host
         self.port = port
         self.backend: Backend | None = None
