@@ -10,20 +10,24 @@ from __future__ import annotations
 
 import base64
 import hashlib
+import os
 import random
 import string
 
 from .wire import to_compact, to_date
 
 _ALNUM = string.ascii_letters + string.digits
-_LOWER_HEX = "0123456789abcdef"
 
 
 class Ids:
-    """The id factory. ``seed`` makes a run reproducible; without it ids come from the OS."""
+    """The id factory. ``seed`` makes a run reproducible; without one it is seeded from the OS.
+
+    A mock's ids need to be unique and unpredictable enough for tests, not cryptographically
+    strong: a seeded PRNG costs a fraction of an OS random call per character.
+    """
 
     def __init__(self, seed: int | None = None) -> None:
-        self._rng: random.Random = random.Random(seed) if seed is not None else random.SystemRandom()
+        self._rng = random.Random(seed if seed is not None else int.from_bytes(os.urandom(16), "big"))
 
     def _pick(self, alphabet: str, n: int) -> str:
         return "".join(self._rng.choices(alphabet, k=n))
@@ -31,8 +35,12 @@ class Ids:
     def _digits(self, n: int) -> str:
         return self._pick(string.digits, n)
 
+    def _hex(self, n: int) -> str:
+        return f"{self._rng.getrandbits(4 * n):0{n}x}"
+
     def nonce(self, n: int = 32) -> str:
-        return self._pick(_ALNUM, n)
+        """A nonce_str: hex, like the ones in WeChat's own notification samples."""
+        return self._hex(n)
 
     def login_code(self) -> str:
         return self._pick(_ALNUM, 32)
@@ -45,10 +53,10 @@ class Ids:
 
     def request_id(self) -> str:
         """The ``rid`` WeChat appends to errmsg: three groups of 8 hex digits."""
-        return "-".join(self._pick(_LOWER_HEX, 8) for _ in range(3))
+        return "-".join(self._hex(8) for _ in range(3))
 
     def prepay_id(self, now: float) -> str:
-        return "wx" + to_compact(now) + self._pick(_LOWER_HEX + string.digits, 20)
+        return "wx" + to_compact(now) + self._hex(20)
 
     def code_url(self) -> str:
         return "weixin://wxpay/bizpayurl?pr=" + self._pick(_ALNUM, 7)
@@ -60,10 +68,10 @@ class Ids:
         return "50300" + self._digits(5) + to_date(now) + self._digits(11)
 
     def sandbox_key(self) -> str:
-        return self._pick(_LOWER_HEX, 32)
+        return self._hex(32)
 
     def notification_id(self) -> str:
-        return "ntf_" + self._pick(_LOWER_HEX, 16)
+        return "ntf_" + self._hex(16)
 
     @staticmethod
     def openid(appid: str, user: str) -> str:

@@ -59,6 +59,10 @@ async def index(request: web.Request) -> web.StreamResponse:
     return render.json_body(views.overview(request.app[BACKEND], str(request.url.origin())))
 
 
+async def health(request: web.Request) -> web.StreamResponse:
+    return render.json_body({"ok": True})
+
+
 async def get_tenants(request: web.Request) -> web.StreamResponse:
     return render.json_body(request.app[BACKEND].tenants.describe())
 
@@ -256,6 +260,7 @@ def add_routes(app: web.Application) -> None:
     routes = [
         ("GET", "/__mock__", index),
         ("GET", "/__mock__/", index),
+        ("GET", "/__mock__/health", health),
         ("GET", "/__mock__/tenants", get_tenants),
         ("POST", "/__mock__/tenants", post_tenants),
         ("POST", "/__mock__/reset", reset),

@@ -41,6 +41,8 @@ _DRAIN_LIMIT = 64 * 1024 * 1024
 
 async def read_body(request: web.Request, limit: int) -> bytes:
     """The body, or ReturnFail when it is over ``limit`` (read and dropped, so the client gets the answer)."""
+    if request.content_length is not None and request.content_length <= limit:
+        return await request.read()
     chunks: list[bytes] = []
     size = 0
     async for chunk in request.content.iter_any():

@@ -10,14 +10,17 @@ from __future__ import annotations
 import ipaddress
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass
-from urllib.parse import urlsplit
+from dataclasses import dataclass, field
 
 from ..domain.errors import ReturnFail
 from ..wire import SIGN_TYPES, parse_compact
 
 _TRADE_NO = re.compile(r"[0-9A-Za-z_\-|*@]+")
 _DIGITS = re.compile(r"[0-9]+")
+_OCTET = r"(?:25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])"
+_IPV4 = re.compile(rf"{_OCTET}(?:\.{_OCTET}){{3}}")
+# an absolute http(s) URL with no query string or fragment (the notify_url rule)
+_URL = re.compile(r"https?://(?:\[[0-9A-Fa-f:.]+\]|[^/?#\s:@\[\]]+)(?::[0-9]{1,5})?(?:/[^?#\s]*)?")
 MAX_FEE = 100_000_000_00  # 100 million yuan in fen: beyond any single payment WeChat takes
 
 
@@ -27,6 +30,13 @@ class Rule:
     max_len: int
     required: bool = False
     check: str = ""  # fen, ip, url, trade_no, time, enum:<A|B>, digits
+    kind: str = field(init=False, default="")
+    options: tuple[str, ...] = field(init=False, default=())
+
+    def __post_init__(self) -> None:
+        kind, _, arg = self.check.partition(":")
+        object.__setattr__(self, "kind", kind)
+        object.__setattr__(self, "options", tuple(arg.split("|")) if arg else ())
 
 
 def _rules(*rules: Rule) -> dict[str, Rule]:
@@ -101,52 +111,68 @@ DOWNLOADBILL = _rules(
 
 def check_fields(fields: Mapping[str, str], rules: Mapping[str, Rule]) -> None:
     """Raise the ReturnFail WeChat gives for the first broken field, if any."""
-    for rule in rules.values():
-        if rule.required and not fields.get(rule.name):
+    for rule in _required(rules):
+        if not fields.get(rule.name):
             raise ReturnFail("LACK_PARAMS", hint=f"the required field {rule.name} is missing or empty")
-    for rule in rules.values():
-        value = fields.get(rule.name, "")
-        if value and len(value) > rule.max_len:
+    checked = [(rules[name], value) for name, value in fields.items() if value and name in rules]
+    for rule, value in checked:
+        if len(value) > rule.max_len:
             raise ReturnFail(
                 "LENGTH", rule.name, hint=f"{rule.name} is {len(value)} characters; at most {rule.max_len} are allowed"
             )
-    for rule in rules.values():
-        value = fields.get(rule.name, "")
-        if value and rule.check:
+    for rule, value in checked:
+        if rule.check:
             _check_format(rule, value)
 
 
+_REQUIRED: dict[int, list[Rule]] = {}
+
+
+def _required(rules: Mapping[str, Rule]) -> list[Rule]:
+    """The required rules of a table, in table order (computed once per table)."""
+    key = id(rules)
+    if key not in _REQUIRED:
+        _REQUIRED[key] = [r for r in rules.values() if r.required]
+    return _REQUIRED[key]
+
+
 def _check_format(rule: Rule, value: str) -> None:
-    kind, _, arg = rule.check.partition(":")
-    name = rule.name
-    if kind == "enum" and value not in arg.split("|"):
-        raise ReturnFail("FORMAT", name, hint=f"{name} is {value!r}; expected one of {arg.replace('|', ', ')}")
-    if kind == "digits" and not _DIGITS.fullmatch(value):
-        raise ReturnFail("FORMAT", name, hint=f"{name} must be digits only, got {value!r}")
-    if kind == "fen" and not (_DIGITS.fullmatch(value) and 0 < int(value) <= MAX_FEE):
-        raise ReturnFail(
-            "INVALID",
-            name,
-            hint=f"{name} is {value!r}; amounts are a positive integer number of fen (1 yuan = 100), no decimal point",
-        )
-    if kind == "trade_no" and not _TRADE_NO.fullmatch(value):
-        raise ReturnFail(
-            "INVALID", name, hint=f"{name} is {value!r}; use only letters, digits and _-|*@ (watch for spaces)"
-        )
-    if kind == "ip":
-        try:
-            ipaddress.ip_address(value)
-        except ValueError:
-            raise ReturnFail("INVALID", name, hint=f"{name} is {value!r}; expected an IPv4 or IPv6 address") from None
-    if kind == "url":
-        parts = urlsplit(value)
-        if parts.scheme not in ("http", "https") or not parts.hostname or parts.query:
+    kind, name = rule.kind, rule.name
+    if kind == "enum":
+        if value not in rule.options:
+            raise ReturnFail("FORMAT", name, hint=f"{name} is {value!r}; expected one of {', '.join(rule.options)}")
+    elif kind == "digits":
+        if not _DIGITS.fullmatch(value):
+            raise ReturnFail("FORMAT", name, hint=f"{name} must be digits only, got {value!r}")
+    elif kind == "fen":
+        if not (_DIGITS.fullmatch(value) and 0 < int(value) <= MAX_FEE):
+            raise ReturnFail(
+                "INVALID",
+                name,
+                hint=f"{name} is {value!r}; amounts are a positive integer number of fen (1 yuan = 100),"
+                " no decimal point",
+            )
+    elif kind == "trade_no":
+        if not _TRADE_NO.fullmatch(value):
+            raise ReturnFail(
+                "INVALID", name, hint=f"{name} is {value!r}; use only letters, digits and _-|*@ (watch for spaces)"
+            )
+    elif kind == "ip":
+        if not _IPV4.fullmatch(value):
+            try:
+                ipaddress.IPv6Address(value)
+            except ValueError:
+                raise ReturnFail(
+                    "INVALID", name, hint=f"{name} is {value!r}; expected an IPv4 or IPv6 address"
+                ) from None
+    elif kind == "url":
+        if not _URL.fullmatch(value):
             raise ReturnFail(
                 "INVALID",
                 name,
                 hint=f"{name} is {value!r}; expected an absolute http(s) URL without a query string",
             )
-    if kind == "time":
+    elif kind == "time":
         try:
             parse_compact(value)
         except ValueError:

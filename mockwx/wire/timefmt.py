@@ -7,13 +7,19 @@ success times and bills (protocol/v2.md 3.1, 6.4, 6.5).
 from __future__ import annotations
 
 from datetime import datetime, timedelta, timezone
+from functools import lru_cache
 
 BEIJING = timezone(timedelta(hours=8), "Asia/Shanghai")
 
 
 def to_compact(ts: float) -> str:
     """``yyyyMMddHHmmss`` in Beijing time."""
-    return datetime.fromtimestamp(ts, BEIJING).strftime("%Y%m%d%H%M%S")
+    return _compact(int(ts))
+
+
+@lru_cache(maxsize=8)
+def _compact(seconds: int) -> str:  # many ids are minted within the same second
+    return datetime.fromtimestamp(seconds, BEIJING).strftime("%Y%m%d%H%M%S")
 
 
 def to_dashed(ts: float) -> str:
