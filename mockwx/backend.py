@@ -52,8 +52,8 @@ class Backend:
         self.login = LoginService(state, clock, ids, settings)
         self.pay = PayService(state, clock, ids, settings)
         self.engine = NotifyEngine(state, clock, self.timers, ids, settings.notify)
-        self.notices = Notices(state, ids, self.engine, settings.notify)
-        self.checkout = CheckoutService(state, clock, ids, self.gateway, self.login, self.notices)
+        self.notices = Notices(state, ids, self.engine, settings.notify, self.faults)
+        self.checkout = CheckoutService(state, clock, ids, self.gateway, self.login, self.notices, self.faults)
         self.refunds = RefundService(state, clock, ids, settings, self.timers, self.pay, self.notices)
         self.bills = BillService(state)
 

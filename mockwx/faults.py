@@ -1,6 +1,15 @@
-"""Faults on demand: make a WeChat API answer with an error, answer late, or drop the connection,
-for the requests that match. Added through the control API (``POST /__mock__/faults``), by
-scenarios, and by the magic amounts.
+"""Faults on demand: rules that change how the mock behaves for what they match.
+
+* a WeChat API (``code2session``, ``unifiedorder``, ...): answer with an error, answer late, or
+  drop the connection;
+* ``pay``: what the user does at wx.requestPayment (cancel, fail) whatever the caller asked;
+* ``notify`` / ``refund_notify``: the notification plan (suppress it, delay it, send duplicates,
+  send forged or tampered copies first, use another retry schedule, accept plain-text acks).
+
+Rules are added through the control API (``POST /__mock__/faults``), by scenarios and by the
+magic amounts; the first matching rule wins. ``match`` compares request fields (for ``pay`` and
+the notifications: the order's fields, e.g. total_fee, out_trade_no, openid) exactly or, with
+``re:``, by regular expression.
 """
 
 from __future__ import annotations
@@ -15,31 +24,53 @@ from .domain.errors import LOGIN_ERRORS, V2_ERRORS, ControlError
 
 LOGIN_APIS = ("code2session", "token")
 PAY_APIS = ("unifiedorder", "orderquery", "closeorder", "refund", "refundquery", "downloadbill", "getsignkey")
-APIS = (*LOGIN_APIS, *PAY_APIS)
+NOTIFY_APIS = ("notify", "refund_notify")
+APIS = (*LOGIN_APIS, *PAY_APIS, "pay", *NOTIFY_APIS)
+VARIANTS = ("forged", "tampered_amount", "wrong_appid", "wrong_mch_id", "unknown_order")
+OUTCOMES = ("ok", "cancel", "fail")
+
+_COMMON_KEYS = {"api", "match", "times", "label"}
+_KEYS = {
+    **{api: {"errcode", "delay", "drop"} for api in LOGIN_APIS},
+    **{api: {"err_code", "err_code_des", "return_msg", "delay", "drop"} for api in PAY_APIS},
+    "pay": {"outcome", "reason"},
+    **{api: {"deliver", "delay", "duplicates", "concurrent", "variants", "retry_delays", "ack"} for api in NOTIFY_APIS},
+}
 
 
 @dataclass(slots=True)
 class Fault:
-    """One rule: for requests to ``api`` whose fields match ``match``, do what it says."""
+    """One rule: for what ``api`` handles and ``match`` selects, do what it says."""
 
     id: int
     api: str
     match: dict[str, str] = field(default_factory=dict)  # field -> exact value, or "re:<regex>"
+    times: int | None = None  # how many matches it affects; None: every one
+    hits: int = 0
+    label: str = ""
+    # API answers
     err_code: str = ""  # Pay v2: result_code FAIL with this err_code
     err_code_des: str = ""
     return_msg: str = ""  # Pay v2: return_code FAIL with this return_msg
     errcode: int | None = None  # login: {"errcode": N}
-    delay: float = 0.0  # seconds (wall time) to wait before answering
+    delay: float = 0.0  # API answers: wall seconds before answering; notifications: clock seconds
     drop: bool = False  # close the connection without answering
-    times: int | None = None  # how many matching requests it affects; None: every one
-    hits: int = 0
-    label: str = ""
+    # the user at wx.requestPayment
+    outcome: str = ""
+    reason: str = ""
+    # notification plan
+    deliver: bool = True
+    duplicates: int = 0
+    concurrent: bool = False
+    variants: list[str] = field(default_factory=list)
+    retry_delays: list[int] | None = None
+    ack: str = "strict"  # strict: 200 + XML SUCCESS; lenient: plain-text SUCCESS too
 
-    def matches(self, api: str, fields: Mapping[str, str]) -> bool:
+    def matches(self, api: str, fields: Mapping[str, Any]) -> bool:
         if self.api != api or (self.times is not None and self.hits >= self.times):
             return False
         for name, wanted in self.match.items():
-            value = fields.get(name, "")
+            value = str(fields.get(name, ""))
             if wanted.startswith("re:"):
                 if not re.fullmatch(wanted[3:], value):
                     return False
@@ -51,74 +82,115 @@ class Fault:
         return asdict(self)
 
 
+def _bad(message: str) -> ControlError:
+    return ControlError(400, message)
+
+
+def _number(spec: Mapping[str, Any], name: str, high: float) -> float:
+    value = spec.get(name, 0)
+    if not isinstance(value, (int, float)) or isinstance(value, bool) or not 0 <= value <= high:
+        raise _bad(f"fault {name} must be a number from 0 to {high:g}")
+    return float(value)
+
+
+def parse_fault(fault_id: int, spec: Any) -> Fault:
+    """Validate a fault spec (as JSON or YAML gives it); every mistake is a ControlError naming it."""
+    if not isinstance(spec, Mapping):
+        raise _bad('a fault must be an object like {"api": "unifiedorder", "err_code": "SYSTEMERROR"}')
+    api = spec.get("api")
+    if api not in APIS:
+        raise _bad(f"fault api must be one of {', '.join(APIS)}, not {api!r}")
+    allowed = _COMMON_KEYS | _KEYS[api]
+    unknown = sorted(set(spec) - allowed)
+    if unknown:
+        raise _bad(f"unknown field(s) {', '.join(unknown)} for a {api} fault; allowed: {', '.join(sorted(allowed))}")
+    match = spec.get("match") or {}
+    if not isinstance(match, Mapping) or not all(isinstance(v, (str, int)) for v in match.values()):
+        raise _bad('fault match must map field names to values ("re:<regex>" for a pattern)')
+    match = {str(k): str(v) for k, v in match.items()}
+    for value in match.values():
+        if value.startswith("re:"):
+            try:
+                re.compile(value[3:])
+            except re.error as exc:
+                raise _bad(f"fault match pattern {value!r} is not a regex: {exc}") from None
+    times = spec.get("times")
+    if times is not None and (not isinstance(times, int) or isinstance(times, bool) or times < 1):
+        raise _bad("fault times must be a positive integer (omit it for every match)")
+    fault = Fault(id=fault_id, api=api, match=match, times=times, label=str(spec.get("label", "")))
+    if api in NOTIFY_APIS:
+        _notify_plan(fault, spec)
+    elif api == "pay":
+        _pay_outcome(fault, spec)
+    else:
+        _api_answer(fault, spec)
+    return fault
+
+
+def _api_answer(fault: Fault, spec: Mapping[str, Any]) -> None:
+    err_code, errcode = spec.get("err_code", ""), spec.get("errcode")
+    if err_code and err_code not in V2_ERRORS and not spec.get("err_code_des"):
+        raise _bad(f"unknown err_code {err_code!r}: give err_code_des too, or use one of {', '.join(V2_ERRORS)}")
+    if errcode is not None and errcode not in LOGIN_ERRORS:
+        raise _bad(f"errcode must be one of {', '.join(map(str, LOGIN_ERRORS))}")
+    fault.err_code = str(err_code)
+    fault.err_code_des = str(spec.get("err_code_des") or V2_ERRORS.get(err_code, ""))
+    fault.return_msg = str(spec.get("return_msg") or "")
+    fault.errcode = errcode
+    fault.delay = _number(spec, "delay", 600)
+    fault.drop = bool(spec.get("drop", False))
+    if not (fault.err_code or fault.return_msg or fault.errcode is not None or fault.delay or fault.drop):
+        raise _bad("a fault must do something: err_code, return_msg, errcode, delay or drop")
+
+
+def _pay_outcome(fault: Fault, spec: Mapping[str, Any]) -> None:
+    outcome, reason = spec.get("outcome"), spec.get("reason", "")
+    if outcome not in OUTCOMES:
+        raise _bad(f"a pay fault needs outcome: one of {', '.join(OUTCOMES)}")
+    if not isinstance(reason, str):
+        raise _bad("reason must be a string")
+    fault.outcome, fault.reason = outcome, reason
+
+
+def _notify_plan(fault: Fault, spec: Mapping[str, Any]) -> None:
+    fault.deliver = bool(spec.get("deliver", True))
+    fault.delay = _number(spec, "delay", 30 * 24 * 3600)
+    duplicates = spec.get("duplicates", 0)
+    if not isinstance(duplicates, int) or isinstance(duplicates, bool) or not 0 <= duplicates <= 1000:
+        raise _bad("duplicates must be an integer from 0 to 1000")
+    fault.duplicates = duplicates
+    fault.concurrent = bool(spec.get("concurrent", False))
+    variants = spec.get("variants") or []
+    if not isinstance(variants, list) or any(v not in VARIANTS for v in variants):
+        raise _bad(f"variants must be a list of: {', '.join(VARIANTS)}")
+    fault.variants = list(variants)
+    delays = spec.get("retry_delays")
+    if delays is not None and (
+        not isinstance(delays, list)
+        or not all(isinstance(d, int) and not isinstance(d, bool) and d >= 0 for d in delays)
+    ):
+        raise _bad("retry_delays must be a list of seconds (integers >= 0)")
+    fault.retry_delays = delays
+    ack = spec.get("ack", "strict")
+    if ack not in ("strict", "lenient"):
+        raise _bad("ack must be strict (200 + XML return_code SUCCESS) or lenient (also plain-text SUCCESS)")
+    fault.ack = ack
+
+
 class Faults:
-    """The active fault rules, first match wins."""
+    """The active rules, first match wins."""
 
     def __init__(self) -> None:
         self._rules: list[Fault] = []
         self._ids = count(1)
 
-    def add(self, spec: Mapping[str, Any]) -> Fault:
-        """Validate a fault spec (as JSON or YAML gives it) and activate it."""
-        if not isinstance(spec, Mapping):
-            raise ControlError(400, 'a fault must be an object like {"api": "unifiedorder", "err_code": "SYSTEMERROR"}')
-        allowed = {
-            "api",
-            "match",
-            "err_code",
-            "err_code_des",
-            "return_msg",
-            "errcode",
-            "delay",
-            "drop",
-            "times",
-            "label",
-        }
-        unknown = sorted(set(spec) - allowed)
-        if unknown:
-            raise ControlError(400, f"unknown fault field(s) {', '.join(unknown)}; known: {', '.join(sorted(allowed))}")
-        api = spec.get("api")
-        if api not in APIS:
-            raise ControlError(400, f"fault api must be one of {', '.join(APIS)}, not {api!r}")
-        match = spec.get("match") or {}
-        if not isinstance(match, Mapping) or not all(isinstance(v, (str, int)) for v in match.values()):
-            raise ControlError(400, 'fault match must map field names to values ("re:<regex>" for a pattern)')
-        match = {str(k): str(v) for k, v in match.items()}
-        for value in match.values():
-            if value.startswith("re:"):
-                try:
-                    re.compile(value[3:])
-                except re.error as exc:
-                    raise ControlError(400, f"fault match pattern {value!r} is not a regex: {exc}") from None
-        fault = Fault(id=next(self._ids), api=api, match=match, label=str(spec.get("label", "")))
-        err_code, return_msg, errcode = spec.get("err_code", ""), spec.get("return_msg", ""), spec.get("errcode")
-        if api in LOGIN_APIS and (err_code or return_msg):
-            raise ControlError(400, f"{api} answers with errcode, not err_code / return_msg")
-        if api in PAY_APIS and errcode is not None:
-            raise ControlError(400, f"{api} answers with err_code or return_msg, not errcode")
-        if err_code and err_code not in V2_ERRORS and not spec.get("err_code_des"):
-            raise ControlError(
-                400, f"unknown err_code {err_code!r}: give err_code_des too, or use one of {', '.join(V2_ERRORS)}"
-            )
-        if errcode is not None and errcode not in LOGIN_ERRORS:
-            raise ControlError(400, f"errcode must be one of {', '.join(map(str, LOGIN_ERRORS))}")
-        fault.err_code = str(err_code)
-        fault.err_code_des = str(spec.get("err_code_des") or V2_ERRORS.get(err_code, ""))
-        fault.return_msg = str(return_msg) if return_msg else ""
-        fault.errcode = errcode
-        delay, times = spec.get("delay", 0), spec.get("times")
-        if not isinstance(delay, (int, float)) or isinstance(delay, bool) or not 0 <= delay <= 600:
-            raise ControlError(400, "fault delay must be seconds between 0 and 600")
-        if times is not None and (not isinstance(times, int) or isinstance(times, bool) or times < 1):
-            raise ControlError(400, "fault times must be a positive integer (omit it for every request)")
-        fault.delay, fault.times, fault.drop = float(delay), times, bool(spec.get("drop", False))
-        if not (fault.err_code or fault.return_msg or fault.errcode is not None or fault.delay or fault.drop):
-            raise ControlError(400, "a fault must do something: err_code, return_msg, errcode, delay or drop")
+    def add(self, spec: Any) -> Fault:
+        fault = parse_fault(next(self._ids), spec)
         self._rules.append(fault)
         return fault
 
-    def take(self, api: str, fields: Mapping[str, str]) -> Fault | None:
-        """The first rule matching this request, counted as used."""
+    def take(self, api: str, fields: Mapping[str, Any]) -> Fault | None:
+        """The first rule matching, counted as used."""
         for fault in self._rules:
             if fault.matches(api, fields):
                 fault.hits += 1

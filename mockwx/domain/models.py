@@ -35,10 +35,11 @@ class RefundStatus(StrEnum):
 
 
 class NotifyStatus(StrEnum):
-    PENDING = "pending"
-    ACKED = "acked"
-    GIVEN_UP = "given_up"
-    REFUSED = "refused"
+    PENDING = "pending"  # an attempt is due (or running)
+    ACKED = "acked"  # the merchant acknowledged it
+    GIVEN_UP = "given_up"  # the schedule ran out
+    REFUSED = "refused"  # the target is not on the allowlist: never contacted
+    SUPPRESSED = "suppressed"  # a fault said this one is lost: never sent
 
 
 class _Record:
@@ -170,6 +171,19 @@ class Order(_Record):
     def is_expired(self, now: float) -> bool:
         return self.time_expire is not None and now >= self.time_expire and not self.is_paid()
 
+    def match_fields(self) -> dict[str, str]:
+        """What fault rules about this order can match: its request fields and its identity."""
+        return {
+            **self.params,
+            "env": self.env,
+            "mch_id": self.mch_id,
+            "appid": self.appid,
+            "out_trade_no": self.out_trade_no,
+            "total_fee": str(self.total_fee),
+            "trade_type": self.trade_type,
+            "openid": self.openid or self.payer_openid,
+        }
+
 
 @dataclass(slots=True)
 class Refund(_Record):
@@ -227,7 +241,8 @@ class Notification(_Record):
     created_at: float
     delays: list[int]
     out_refund_no: str = ""
-    label: str = ""  # why it exists beyond the normal one: duplicate, forged, tampered ...
+    label: str = ""  # why it exists beyond the normal one: duplicate, forged, tampered_amount ...
+    ack: str = "strict"  # strict: 200 + XML return_code SUCCESS; lenient: plain-text SUCCESS too
     status: str = NotifyStatus.PENDING
     next_at: float | None = None
     attempts: list[Attempt] = field(default_factory=list)

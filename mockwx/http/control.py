@@ -219,6 +219,12 @@ async def resend(request: web.Request) -> web.StreamResponse:
     return render.json_body({"attempt": attempt.to_dict(), "notification": views.notification_view(notification)})
 
 
+async def send_notification(request: web.Request) -> web.StreamResponse:
+    backend = request.app[BACKEND]
+    sent = views.send_notifications(backend, await read_json(request))
+    return render.json_body({"notifications": [views.notification_view(n) for n in sent]}, status=201)
+
+
 async def wait_notification(request: web.Request) -> web.StreamResponse:
     backend = request.app[BACKEND]
     q = request.query
@@ -279,6 +285,7 @@ def add_routes(app: web.Application) -> None:
         ("POST", "/__mock__/clock/advance", advance_clock),
         ("GET", "/__mock__/notifications", list_notifications),
         ("GET", "/__mock__/notifications/wait", wait_notification),
+        ("POST", "/__mock__/notify", send_notification),
         ("GET", "/__mock__/notifications/{id}", get_notification),
         ("POST", "/__mock__/notifications/{id}/resend", resend),
     ]

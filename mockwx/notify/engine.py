@@ -75,8 +75,13 @@ class NotifyEngine:
         label: str = "",
         delay: float = 0.0,
         delays: list[int] | None = None,
+        ack: str = "strict",
+        status: str = NotifyStatus.PENDING,
     ) -> Notification:
-        """Queue a notification; its first attempt falls due ``delay`` seconds from now."""
+        """Queue a notification; its first attempt falls due ``delay`` seconds from now.
+
+        ``status=suppressed`` records it without ever sending it (a lost notification).
+        """
         now = self.clock.now()
         notification = Notification(
             id=self.ids.notification_id(),
@@ -90,10 +95,13 @@ class NotifyEngine:
             created_at=now,
             delays=list(self.settings.retry_delays if delays is None else delays),
             label=label,
-            next_at=now + delay,
+            ack=ack,
+            status=status,
+            next_at=now + delay if status == NotifyStatus.PENDING else None,
         )
         self.state.put_notification(notification)
-        self._schedule(notification)
+        if notification.next_at is not None:
+            self._schedule(notification)
         return notification
 
     def _schedule(self, notification: Notification) -> None:
@@ -198,7 +206,7 @@ class NotifyEngine:
         attempt.status = response.status
         text = raw.decode("utf-8", "replace")
         attempt.excerpt = text[:EXCERPT_CHARS]
-        attempt.verdict, attempt.error = judge_reply(response.status, raw)
+        attempt.verdict, attempt.error = judge_reply(response.status, raw, lenient=notification.ack == "lenient")
 
     # -- waiting ------------------------------------------------------------------------------
 
@@ -212,10 +220,13 @@ class NotifyEngine:
         return True
 
 
-def judge_reply(status: int, raw: bytes) -> tuple[str, str]:
-    """(verdict, reason) for a merchant's reply: acked only for 200 + XML return_code SUCCESS."""
+def judge_reply(status: int, raw: bytes, *, lenient: bool = False) -> tuple[str, str]:
+    """(verdict, reason) for a merchant's reply: acked only for 200 + XML return_code SUCCESS
+    (``lenient`` also takes a plain-text SUCCESS, which the real v2 notifier may or may not)."""
     if status != 200:
         return "http_error", f"HTTP {status}: WeChat needs 200"
+    if lenient and raw.strip().upper() == b"SUCCESS":
+        return "acked", ""
     try:
         reply = parse_xml(raw)
     except XmlError as exc:

@@ -1,34 +1,39 @@
 """What gets notified: the payment notification of a paid order and the refund notification of a
-settled refund, signed (or encrypted) with the key of the order's environment, plus the
-deliberately broken variants scenarios send (duplicate, forged, tampered, wrong appid).
+settled refund, signed (or encrypted) with the key of the order's environment, delivered as the
+matching fault rule's plan says (suppressed, delayed, duplicated, preceded by forged or tampered
+copies, on another retry schedule), plus broken variants sent on demand.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from ..config import NotifySettings
-from ..domain.models import PROD, Notification, Order, Refund
+from ..domain.models import PROD, Notification, NotifyStatus, Order, Refund
+from ..faults import Fault, Faults
 from ..ids import Ids
 from ..state import State
 from ..wire import MD5
 from .engine import NotifyEngine
 from .render import payment_fields, refund_body, refund_fields, signed_payment
 
-# Variants of a payment notification: what each changes before (re-)signing.
-VARIANTS = ("normal", "duplicate", "forged", "tampered_amount", "wrong_appid", "wrong_mch_id", "unknown_order")
+DUPLICATE_SPACING = 1.0  # seconds between non-concurrent duplicates, "within a few seconds"
 
 
 class Notices:
-    def __init__(self, state: State, ids: Ids, engine: NotifyEngine, settings: NotifySettings) -> None:
+    def __init__(self, state: State, ids: Ids, engine: NotifyEngine, settings: NotifySettings, faults: Faults) -> None:
         self.state = state
         self.ids = ids
         self.engine = engine
         self.settings = settings
+        self.faults = faults
 
     def _key(self, env: str, mch_id: str) -> str:
         merchant = self.state.merchants[mch_id]
         return merchant.api_key if env == PROD else merchant.sandbox_key
+
+    # -- bodies -----------------------------------------------------------------------------------
 
     def payment_body(self, order: Order, variant: str = "normal") -> bytes:
         """The payment notification XML for ``order``, or a broken variant of it."""
@@ -38,7 +43,7 @@ class Notices:
         if variant == "tampered_amount":  # a valid sign over a changed amount: only an amount check catches it
             fields["total_fee"] = fields["cash_fee"] = max(1, order.total_fee // 100)
         elif variant == "wrong_appid":
-            fields["appid"] = "wx" + self.ids.nonce(16).lower()
+            fields["appid"] = "wx" + self.ids.nonce(16)
         elif variant == "wrong_mch_id":
             fields["mch_id"] = str(int(order.mch_id) + 1) if order.mch_id.isdigit() else "1"
         elif variant == "unknown_order":
@@ -47,36 +52,83 @@ class Notices:
             key = self.ids.nonce(32)
         return signed_payment(fields, key, sign_type, sign_type_field=self.settings.sign_type_field)
 
-    def payment(
-        self, order: Order, *, variant: str = "normal", delay: float = 0.0, delays: list[int] | None = None
-    ) -> Notification:
-        return self.engine.send(
-            kind="payment",
-            env=order.env,
-            mch_id=order.mch_id,
-            out_trade_no=order.out_trade_no,
-            url=order.notify_url,
-            body=self.payment_body(order, variant),
-            label="" if variant == "normal" else variant,
-            delay=delay,
-            delays=delays,
-        )
-
-    def refund(self, refund: Refund, *, variant: str = "normal", delay: float = 0.0) -> Notification:
+    def refund_body(self, refund: Refund, variant: str = "normal") -> bytes:
         key = self._key(refund.env, refund.mch_id)
         inner = refund_fields(refund)
         if variant == "tampered_amount":
             inner["refund_fee"] = inner["settlement_refund_fee"] = refund.refund_fee + 1
-        elif variant == "forged":
-            key = self.ids.nonce(32)  # encrypted under the wrong key: it will not decrypt
-        return self.engine.send(
-            kind="refund",
-            env=refund.env,
-            mch_id=refund.mch_id,
-            out_trade_no=refund.out_trade_no,
-            out_refund_no=refund.out_refund_no,
-            url=refund.notify_url,
-            body=refund_body(refund, key, self.ids.nonce(), inner),
-            label="" if variant == "normal" else variant,
+        elif variant == "unknown_order":
+            inner["out_refund_no"] = "UNKNOWN" + self.ids.nonce(12)
+        elif variant == "forged":  # encrypted under a key that is not the merchant's: it will not decrypt
+            key = self.ids.nonce(32)
+        return refund_body(refund, key, self.ids.nonce(), inner)
+
+    # -- what a payment or a refund sends ---------------------------------------------------------
+
+    def payment(self, order: Order) -> Notification:
+        """The notification of a payment, as the matching ``notify`` rule (if any) plans it."""
+        plan = self.faults.take("notify", order.match_fields())
+        return self._planned(plan, lambda v: self.payment_body(order, v), self._payment_target(order))
+
+    def refund(self, refund: Refund) -> Notification:
+        """The notification of a settled refund, as the matching ``refund_notify`` rule plans it."""
+        order = self.state.orders.get(f"{refund.env}:{refund.mch_id}:{refund.out_trade_no}")
+        fields = {
+            **(order.match_fields() if order else {}),
+            "out_refund_no": refund.out_refund_no,
+            "refund_fee": str(refund.refund_fee),
+        }
+        plan = self.faults.take("refund_notify", fields)
+        return self._planned(plan, lambda v: self.refund_body(refund, v), self._refund_target(refund))
+
+    def _payment_target(self, order: Order) -> dict[str, Any]:
+        return {
+            "kind": "payment",
+            "env": order.env,
+            "mch_id": order.mch_id,
+            "out_trade_no": order.out_trade_no,
+            "url": order.notify_url,
+        }
+
+    def _refund_target(self, refund: Refund) -> dict[str, Any]:
+        return {
+            "kind": "refund",
+            "env": refund.env,
+            "mch_id": refund.mch_id,
+            "out_trade_no": refund.out_trade_no,
+            "out_refund_no": refund.out_refund_no,
+            "url": refund.notify_url,
+        }
+
+    def _planned(self, plan: Fault | None, body: Callable[[str], bytes], target: dict[str, Any]) -> Notification:
+        if plan is None:
+            return self.engine.send(**target, body=body("normal"))
+        delay = plan.delay
+        for variant in plan.variants:  # the attacker's copies arrive first, once each
+            self.engine.send(**target, body=body(variant), label=variant, delay=delay, delays=[])
+        genuine = self.engine.send(
+            **target,
+            body=body("normal"),
             delay=delay,
+            delays=plan.retry_delays,
+            ack=plan.ack,
+            status=NotifyStatus.PENDING if plan.deliver else NotifyStatus.SUPPRESSED,
+        )
+        for n in range(plan.duplicates):
+            spacing = 0.0 if plan.concurrent else DUPLICATE_SPACING * (n + 1)
+            self.engine.send(
+                **target, body=body("normal"), label="duplicate", delay=delay + spacing, delays=[], ack=plan.ack
+            )
+        return genuine
+
+    # -- on demand (POST /__mock__/notify) --------------------------------------------------------
+
+    def send_variant(self, order: Order, variant: str, *, refund: Refund | None = None) -> Notification:
+        """One extra delivery of a paid order's (or refund's) notification, possibly broken."""
+        if refund is not None:
+            return self.engine.send(
+                **self._refund_target(refund), body=self.refund_body(refund, variant), label=variant, delays=[]
+            )
+        return self.engine.send(
+            **self._payment_target(order), body=self.payment_body(order, variant), label=variant, delays=[]
         )
