@@ -106,9 +106,10 @@ class Notices:
         delay = plan.delay
         for variant in plan.variants:  # the attacker's copies arrive first, once each
             self.engine.send(**target, body=body(variant), label=variant, delay=delay, delays=[])
+        normal = body("normal")  # duplicates are the very same notification
         genuine = self.engine.send(
             **target,
-            body=body("normal"),
+            body=normal,
             delay=delay,
             delays=plan.retry_delays,
             ack=plan.ack,
@@ -117,7 +118,7 @@ class Notices:
         for n in range(plan.duplicates):
             spacing = 0.0 if plan.concurrent else DUPLICATE_SPACING * (n + 1)
             self.engine.send(
-                **target, body=body("normal"), label="duplicate", delay=delay + spacing, delays=[], ack=plan.ack
+                **target, body=normal, label="duplicate", delay=delay + spacing, delays=[], ack=plan.ack
             )
         return genuine
 
