@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import logging
 
+from . import magic
 from .clock import VirtualClock, make_clock
 from .config import Config, demo_app, demo_merchant
 from .faults import Faults
@@ -57,6 +58,10 @@ class Backend:
         self.refunds = RefundService(state, clock, ids, settings, self.timers, self.pay, self.notices)
         self.bills = BillService(state)
 
+    def _seed_rules(self) -> None:
+        if self.settings.magic_amounts:
+            magic.install(self.faults)
+
     def _seed_tenants(self) -> None:
         if self.settings.demo:
             if not self.state.apps.get(demo_app().appid):
@@ -74,6 +79,7 @@ class Backend:
         """Load what persistence holds, seed the tenants, and resume pending work."""
         self.state.load()
         self._seed_tenants()
+        self._seed_rules()
         await self.engine.start()
         self.refunds.start()
         self.timers.start()
@@ -107,5 +113,6 @@ class Backend:
         self.state = State(self.persistence)
         self._build_services()
         self._seed_tenants()
+        self._seed_rules()
         await self.engine.start()
         self.timers.start()

@@ -6,6 +6,7 @@ README's fidelity notes explain.
 
 from __future__ import annotations
 
+import copy
 import dataclasses
 import types
 import typing
@@ -80,6 +81,7 @@ class Settings:
     seed: int | None = None
     db: str | None = None  # SQLite path; None keeps state in memory
     demo: bool = True  # load the demo tenant
+    magic_amounts: bool = True  # the total_fee values that force an outcome (README "magic amounts")
     journal_size: int = 1000
     max_body_bytes: int = 256 * 1024
     login: LoginSettings = field(default_factory=LoginSettings)
@@ -150,6 +152,47 @@ def build(cls: Any, data: Any, where: str) -> Any:
         return cls(**kwargs)
     except TypeError as exc:
         raise ConfigError(f"{where}: {exc}") from None
+
+
+RESTART_ONLY = ("clock", "clock_start", "seed", "db", "demo", "journal_size", "max_body_bytes", "magic_amounts")
+
+
+def apply_settings(target: Any, data: Any, where: str = "settings") -> None:
+    """Change some settings in place (the control API's PATCH), checking each value's type."""
+    if not isinstance(data, dict):
+        raise ConfigError(f"{where}: expected a mapping, got {data!r}")
+    hints = typing.get_type_hints(type(target))
+    known = [f.name for f in dataclasses.fields(target)]
+    changes = []
+    for key, value in data.items():
+        if key not in known:
+            raise ConfigError(f"{where}: unknown key {key!r}; known keys: {', '.join(known)}")
+        if where == "settings" and key in RESTART_ONLY:
+            raise ConfigError(f"{where}.{key} cannot change while the mock runs; set it in the config file")
+        current = getattr(target, key)
+        if dataclasses.is_dataclass(current):
+            apply_settings(current, value, f"{where}.{key}")
+        else:
+            changes.append((key, _check(value, hints[key], f"{where}.{key}")))
+    for key, value in changes:
+        setattr(target, key, value)
+
+
+def updated_settings(live: Settings, data: Any) -> None:
+    """Apply a partial settings mapping all-or-nothing, in place (services keep their references)."""
+    candidate = copy.deepcopy(live)
+    apply_settings(candidate, data)
+    validate(Config(settings=candidate), "settings")
+    _copy_into(live, candidate)
+
+
+def _copy_into(target: Any, source: Any) -> None:
+    for f in dataclasses.fields(target):
+        value = getattr(source, f.name)
+        if dataclasses.is_dataclass(value):
+            _copy_into(getattr(target, f.name), value)
+        else:
+            setattr(target, f.name, value)
 
 
 def parse_config(data: Any, source: str = "config") -> Config:

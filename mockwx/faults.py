@@ -28,8 +28,9 @@ NOTIFY_APIS = ("notify", "refund_notify")
 APIS = (*LOGIN_APIS, *PAY_APIS, "pay", *NOTIFY_APIS)
 VARIANTS = ("forged", "tampered_amount", "wrong_appid", "wrong_mch_id", "unknown_order")
 OUTCOMES = ("ok", "cancel", "fail")
+ACK_MODES = ("strict", "lenient", "never")
 
-_COMMON_KEYS = {"api", "match", "times", "label"}
+_COMMON_KEYS = {"api", "match", "times", "per", "label"}
 _KEYS = {
     **{api: {"errcode", "delay", "drop"} for api in LOGIN_APIS},
     **{api: {"err_code", "err_code_des", "return_msg", "delay", "drop"} for api in PAY_APIS},
@@ -46,8 +47,10 @@ class Fault:
     api: str
     match: dict[str, str] = field(default_factory=dict)  # field -> exact value, or "re:<regex>"
     times: int | None = None  # how many matches it affects; None: every one
+    per: str = ""  # count ``times`` per distinct value of this field (e.g. once per out_trade_no)
     hits: int = 0
     label: str = ""
+    seen: dict[str, int] = field(default_factory=dict)  # hits per value of ``per``
     # API answers
     err_code: str = ""  # Pay v2: result_code FAIL with this err_code
     err_code_des: str = ""
@@ -64,10 +67,22 @@ class Fault:
     concurrent: bool = False
     variants: list[str] = field(default_factory=list)
     retry_delays: list[int] | None = None
-    ack: str = "strict"  # strict: 200 + XML SUCCESS; lenient: plain-text SUCCESS too
+    ack: str = "strict"  # strict: 200 + XML SUCCESS; lenient: plain-text SUCCESS too; never: every answer is late
+
+    def _used_up(self, fields: Mapping[str, Any]) -> bool:
+        if self.times is None:
+            return False
+        used = self.seen.get(str(fields.get(self.per, "")), 0) if self.per else self.hits
+        return used >= self.times
+
+    def count(self, fields: Mapping[str, Any]) -> None:
+        self.hits += 1
+        if self.per:
+            value = str(fields.get(self.per, ""))
+            self.seen[value] = self.seen.get(value, 0) + 1
 
     def matches(self, api: str, fields: Mapping[str, Any]) -> bool:
-        if self.api != api or (self.times is not None and self.hits >= self.times):
+        if self.api != api or self._used_up(fields):
             return False
         for name, wanted in self.match.items():
             value = str(fields.get(name, ""))
@@ -117,7 +132,10 @@ def parse_fault(fault_id: int, spec: Any) -> Fault:
     times = spec.get("times")
     if times is not None and (not isinstance(times, int) or isinstance(times, bool) or times < 1):
         raise _bad("fault times must be a positive integer (omit it for every match)")
-    fault = Fault(id=fault_id, api=api, match=match, times=times, label=str(spec.get("label", "")))
+    per = spec.get("per", "")
+    if not isinstance(per, str):
+        raise _bad("per must be a field name, like out_trade_no")
+    fault = Fault(id=fault_id, api=api, match=match, times=times, per=per, label=str(spec.get("label", "")))
     if api in NOTIFY_APIS:
         _notify_plan(fault, spec)
     elif api == "pay":
@@ -172,8 +190,11 @@ def _notify_plan(fault: Fault, spec: Mapping[str, Any]) -> None:
         raise _bad("retry_delays must be a list of seconds (integers >= 0)")
     fault.retry_delays = delays
     ack = spec.get("ack", "strict")
-    if ack not in ("strict", "lenient"):
-        raise _bad("ack must be strict (200 + XML return_code SUCCESS) or lenient (also plain-text SUCCESS)")
+    if ack not in ACK_MODES:
+        raise _bad(
+            "ack must be strict (200 + XML return_code SUCCESS), lenient (also plain-text SUCCESS)"
+            " or never (every answer counts as too late)"
+        )
     fault.ack = ack
 
 
@@ -193,7 +214,7 @@ class Faults:
         """The first rule matching, counted as used."""
         for fault in self._rules:
             if fault.matches(api, fields):
-                fault.hits += 1
+                fault.count(fields)
                 return fault
         return None
 

@@ -198,14 +198,12 @@ async def test_allowlist_refuses_and_records(client):
 
 
 async def test_allowlist_can_be_widened(mock, client, receiver):
-    from mockwx.notify.allowlist import Allowlist
-
-    mock.backend.engine.allowlist = Allowlist(["127.0.0.1/32"])
+    mock.backend.settings.notify.allow = ["127.0.0.1/32"]
     url = receiver.url.replace("127.0.0.1", "localhost")
     order = await client.unifiedorder("N20261127000014", 1, notify_url=url)
     await client.pay(client.payment_params(order["prepay_id"]))
     assert (await client.wait(out_trade_no="N20261127000014", status="refused"))["attempts"][0]["verdict"] == "refused"
-    mock.backend.engine.allowlist = Allowlist(["127.0.0.1/32", "localhost"])
+    mock.backend.settings.notify.allow = ["127.0.0.1/32", "localhost"]
     order = await client.unifiedorder("N20261127000015", 1, notify_url=url)
     await client.pay(client.payment_params(order["prepay_id"]))
     assert (await client.wait(out_trade_no="N20261127000015", status="acked"))["status"] == "acked"

@@ -4,11 +4,13 @@ wrong. Tests, scenarios, the pytest plugin and the CLI all drive the mock throug
 
 from __future__ import annotations
 
+import dataclasses
 import json
 from typing import Any
 
 from aiohttp import web
 
+from ..config import ConfigError, updated_settings
 from ..domain.errors import ControlError
 from ..wire import SIGN_TYPES, canonical_string, sign
 from . import render, views
@@ -70,6 +72,20 @@ async def get_tenants(request: web.Request) -> web.StreamResponse:
 async def post_tenants(request: web.Request) -> web.StreamResponse:
     added = request.app[BACKEND].tenants.add(await read_json(request))
     return render.json_body({"added": added}, status=201)
+
+
+async def get_settings(request: web.Request) -> web.StreamResponse:
+    return render.json_body(dataclasses.asdict(request.app[BACKEND].settings))
+
+
+async def patch_settings(request: web.Request) -> web.StreamResponse:
+    backend = request.app[BACKEND]
+    data = await read_json(request)
+    try:
+        updated_settings(backend.settings, data)
+    except ConfigError as exc:
+        raise ControlError(400, str(exc)) from None
+    return render.json_body(dataclasses.asdict(backend.settings))
 
 
 async def reset(request: web.Request) -> web.StreamResponse:
@@ -270,6 +286,8 @@ def add_routes(app: web.Application) -> None:
         ("GET", "/__mock__/tenants", get_tenants),
         ("POST", "/__mock__/tenants", post_tenants),
         ("POST", "/__mock__/reset", reset),
+        ("GET", "/__mock__/settings", get_settings),
+        ("PATCH", "/__mock__/settings", patch_settings),
         ("POST", "/__mock__/login", mint_login),
         ("GET", "/__mock__/requests", requests),
         ("GET", "/__mock__/problems", requests),

@@ -48,6 +48,7 @@ def overview(backend: Backend, origin: str) -> dict[str, Any]:
             "GET /__mock__/notifications/wait",
             "POST /__mock__/notifications/{id}/resend",
             "POST /__mock__/sign",
+            "GET|PATCH /__mock__/settings",
             "POST /__mock__/reset",
         ],
     }

@@ -41,10 +41,17 @@ class NotifyEngine:
         self.timers = timers
         self.ids = ids
         self.settings = settings
-        self.allowlist = Allowlist(settings.allow)
+        self._allowlist = Allowlist(settings.allow)
         self._semaphore = asyncio.Semaphore(settings.concurrency)
         self._session: aiohttp.ClientSession | None = None
         self._changed = asyncio.Condition()
+
+    @property
+    def allowlist(self) -> Allowlist:
+        """The allowlist of the current settings (rebuilt when notify.allow changes)."""
+        if self._allowlist.entries != self.settings.allow:
+            self._allowlist = Allowlist(self.settings.allow)
+        return self._allowlist
 
     # -- lifecycle ----------------------------------------------------------------------------
 
@@ -207,6 +214,9 @@ class NotifyEngine:
         text = raw.decode("utf-8", "replace")
         attempt.excerpt = text[:EXCERPT_CHARS]
         attempt.verdict, attempt.error = judge_reply(response.status, raw, lenient=notification.ack == "lenient")
+        if notification.ack == "never":  # a fault rule says the merchant is always too late
+            attempt.verdict = "timeout"
+            attempt.error = "a fault rule (ack: never) treats every answer as arriving after the timeout"
 
     # -- waiting ------------------------------------------------------------------------------
 

@@ -117,9 +117,7 @@ class Notices:
         )
         for n in range(plan.duplicates):
             spacing = 0.0 if plan.concurrent else DUPLICATE_SPACING * (n + 1)
-            self.engine.send(
-                **target, body=normal, label="duplicate", delay=delay + spacing, delays=[], ack=plan.ack
-            )
+            self.engine.send(**target, body=normal, label="duplicate", delay=delay + spacing, delays=[], ack=plan.ack)
         return genuine
 
     # -- on demand (POST /__mock__/notify) --------------------------------------------------------

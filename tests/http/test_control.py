@@ -101,3 +101,28 @@ async def test_sign_endpoint_teaches(client):
     _, body = await raw(client, "POST", "/sign", {"fields": fields, "key": "192006250b4c09247ec02edce69f6a2d"})
     assert body["sign"] == "9A0A8659F005D6984697E2CA0A9CF3B7"
     assert body["string"].endswith("&key=192006250b4c09247ec02edce69f6a2d")
+
+
+async def test_settings_can_be_changed_at_run_time_all_or_nothing(mock, client):
+    got = await client.control("PATCH", "/settings", {"notify": {"timeout": 1.5}, "pay": {"close_min_age": 300}})
+    assert got["notify"]["timeout"] == 1.5 and mock.backend.settings.pay.close_min_age == 300
+    assert mock.backend.engine.settings.timeout == 1.5  # the engine sees the same settings object
+    for bad, needle in (
+        ({"notify": {"timeout": -1}, "pay": {"close_min_age": 0}}, "notify.timeout"),
+        ({"clock": "real"}, "cannot change"),
+        ({"notify": {"nope": 1}}, "unknown key"),
+        ({"pay": {"strict_openid": "yes"}}, "true or false"),
+    ):
+        async with client.session.patch(f"{client.url}/__mock__/settings", json=bad) as response:
+            assert response.status == 400 and needle in (await response.json())["error"]
+    assert mock.backend.settings.pay.close_min_age == 300 and mock.backend.settings.notify.timeout == 1.5
+
+
+async def test_magic_amounts_are_listed_and_can_be_turned_off(client):
+    faults = (await client.control("GET", "/faults"))["faults"]
+    assert any(f["label"].startswith("magic 9999.01") for f in faults)
+    order = await client.unifiedorder("MG0000001", 999901)
+    paid = await client.pay(client.payment_params(order["prepay_id"]))
+    assert paid["errMsg"] == "requestPayment:fail cancel"
+    ordinary = await client.unifiedorder("MG0000002", 9999)
+    assert (await client.pay(client.payment_params(ordinary["prepay_id"])))["errMsg"] == "requestPayment:ok"
