@@ -7,6 +7,7 @@ import asyncio
 import logging
 import signal
 import sys
+import time
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -20,7 +21,7 @@ from .http.keys import BACKEND
 from .wire import HMAC_SHA256, MD5, canonical_string, parse_xml, sign
 
 DEFAULT_DB = ".mockwx/state.sqlite3"
-COMMANDS = ("serve", "sign")
+COMMANDS = ("serve", "sign", "run")
 
 
 def _serve_parser(sub: argparse._SubParsersAction) -> None:
@@ -57,6 +58,27 @@ def _sign_parser(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--appsecret", action="append", default=[], help="an AppSecret the sign may have been made with")
 
 
+def _run_parser(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser(
+        "run",
+        help="replay YAML payment scenarios and report",
+        description="Replay payment scenarios (files or folders) against the built-in reference merchant or"
+        " --merchant URL, on a fresh mock with a virtual clock. Exit code 0 only if every scenario passed.",
+    )
+    p.add_argument("paths", nargs="+", metavar="PATH", help="scenario files or folders")
+    p.add_argument("--merchant", metavar="URL", help="the merchant under test (default: the built-in one)")
+    p.add_argument("--mock", metavar="URL", help="use this running mock (virtual clock) instead of a fresh one")
+    p.add_argument(
+        "--mock-port",
+        type=int,
+        default=None,
+        help=f"port of the fresh mock (default: a free one; {DEFAULT_PORT} with --merchant, for its config)",
+    )
+    p.add_argument("--junit", metavar="FILE", help="also write JUnit XML")
+    p.add_argument("--json", metavar="FILE", help="also write a JSON report")
+    p.add_argument("-q", "--quiet", action="store_true", help="print failing steps only")
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="run_mock.py", description="mockwx: a local WeChat login + WeChat Pay v2 sandbox."
@@ -65,6 +87,7 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command")
     _serve_parser(sub)
     _sign_parser(sub)
+    _run_parser(sub)
     return parser
 
 
@@ -75,6 +98,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     if args.command == "sign":
         return sign_command(args)
+    if args.command == "run":
+        return run_command(args)
     return serve_command(args)
 
 
@@ -205,3 +230,29 @@ def sign_command(args: argparse.Namespace) -> int:
     for note in d.notes:
         print(f"  note: {note}")
     return 1
+
+
+# -- run -----------------------------------------------------------------------------------------
+
+
+def run_command(args: argparse.Namespace) -> int:
+    from .scenarios import Runner, ScenarioError
+    from .scenarios.report import ConsoleReport, write_json, write_junit
+
+    logging.basicConfig(level=logging.ERROR, format="%(name)s %(levelname)s %(message)s")
+    report = ConsoleReport(verbose=not args.quiet)
+    port = args.mock_port if args.mock_port is not None else (DEFAULT_PORT if args.merchant else 0)
+    runner = Runner(mock_url=args.mock, merchant_url=args.merchant, mock_port=port, listener=report)
+    started = time.perf_counter()
+    try:
+        results = asyncio.run(runner.run_paths(args.paths))
+    except ScenarioError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    seconds = time.perf_counter() - started
+    report.summary(results, seconds)
+    if args.junit:
+        write_junit(results, args.junit, seconds)
+    if args.json:
+        write_json(results, args.json, seconds)
+    return 0 if all(r.passed for r in results) else 1

@@ -9,6 +9,8 @@ from mockwx.testing.server import MockServer, mock_config
 
 from .support import Receiver
 
+pytest_plugins = ["pytester"]
+
 
 @pytest.fixture
 def config():

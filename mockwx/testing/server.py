@@ -42,8 +42,7 @@ class MockServer:
         self.port = port
         self.backend: Backend | None = None
         self._runner: web.AppRunner | None = None
-        self._thread: threading.Thread | None = None
-        self._loop: asyncio.AbstractEventLoop | None = None
+        self._loop: LoopThread | None = None
 
     @property
     def url(self) -> str:
@@ -80,22 +79,35 @@ class MockServer:
         return cls(config, **kwargs)
 
     def __enter__(self) -> MockServer:
-        self._loop = asyncio.new_event_loop()
-        self._thread = threading.Thread(target=self._loop.run_forever, name="mockwx", daemon=True)
-        self._thread.start()
-        self.run(self.start())
+        self._loop = LoopThread()
+        self._loop.run(self.start())
         return self
 
     def __exit__(self, *exc: object) -> None:
-        assert self._loop is not None and self._thread is not None
-        self.run(self.stop())
-        self._loop.call_soon_threadsafe(self._loop.stop)
-        self._thread.join(5)
-        self._loop.close()
+        assert self._loop is not None
+        self._loop.run(self.stop())
+        self._loop.stop()
         self._loop = None
 
     def run(self, coro: Coroutine[Any, Any, T], timeout: float = 30) -> T:
         """Run a coroutine on the server's thread and wait for its result (threaded mode)."""
         assert self._loop is not None, "run() needs the threaded mode: with MockServer.threaded() as mock"
-        future: Future[T] = asyncio.run_coroutine_threadsafe(coro, self._loop)
+        return self._loop.run(coro, timeout)
+
+
+class LoopThread:
+    """An event loop on a background thread, for driving async code from synchronous code."""
+
+    def __init__(self) -> None:
+        self.loop = asyncio.new_event_loop()
+        self._thread = threading.Thread(target=self.loop.run_forever, name="mockwx-loop", daemon=True)
+        self._thread.start()
+
+    def run(self, coro: Coroutine[Any, Any, T], timeout: float = 60) -> T:
+        future: Future[T] = asyncio.run_coroutine_threadsafe(coro, self.loop)
         return future.result(timeout)
+
+    def stop(self) -> None:
+        self.loop.call_soon_threadsafe(self.loop.stop)
+        self._thread.join(5)
+        self.loop.close()

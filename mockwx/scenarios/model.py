@@ -1,0 +1,222 @@
+"""The scenario format: what a YAML payment story may say, checked on load with messages that name
+the file, the step and the field (see the README's scenario reference).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+# action -> the other keys a step with that action may carry
+ACTIONS: dict[str, frozenset[str]] = {
+    "login": frozenset({"app", "as", "expect"}),
+    "mint": frozenset({"app", "as"}),
+    "order": frozenset({"user", "as", "expect"}),
+    "merchant": frozenset({"user", "operator", "json", "headers", "as", "expect"}),
+    "pay": frozenset({"outcome", "reason", "user", "as", "expect"}),
+    "advance": frozenset(),
+    "wechat": frozenset({"fields", "sign_type", "key", "path", "as", "expect"}),
+    "close": frozenset({"as", "expect"}),
+    "refund": frozenset({"as", "expect"}),
+    "notify": frozenset({"as"}),
+    "fault": frozenset(),
+    "code2session": frozenset({"as", "expect"}),
+    "expect": frozenset(),
+}
+CHECKS = ("order", "notification", "notifications", "problems", "requests", "merchant", "refund")
+SETUP_KEYS = ("merchant", "tenants", "settings", "operator_token")
+
+
+class ScenarioError(ValueError):
+    """A scenario file that cannot be run; the message names the file, the step and the field."""
+
+
+@dataclass(slots=True)
+class Step:
+    number: int  # 1-based, as the report shows it
+    action: str
+    arg: Any
+    options: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def title(self) -> str:
+        """A short line for the report."""
+        arg, o = self.arg, self.options
+        if self.action == "expect" and isinstance(arg, dict):
+            detail = ", ".join(arg)
+        elif self.action == "order" and isinstance(arg, dict):
+            detail = f"{arg.get('product_id')} x{arg.get('quantity', 1)}"
+        elif self.action == "pay":
+            detail = f"({o.get('outcome', 'ok')})"
+        elif self.action == "notify" and isinstance(arg, dict):
+            detail = f"{arg.get('variant', 'raw' if 'body' in arg else 'normal')} x{arg.get('copies', 1)}"
+        elif self.action == "fault" and isinstance(arg, dict):
+            detail = str(arg.get("api", ""))
+        elif self.action == "refund" and isinstance(arg, dict):
+            detail = str(arg.get("out_trade_no", ""))
+        else:
+            detail = str(arg) if isinstance(arg, (str, int, float)) else ""
+        return f"{self.action} {detail}".strip()
+
+
+@dataclass(slots=True)
+class Scenario:
+    path: Path
+    name: str
+    description: str = ""
+    tags: list[str] = field(default_factory=list)
+    merchant: Any = "builtin"  # "builtin", {"builtin": {overrides}}, or a URL
+    tenants: dict[str, Any] = field(default_factory=dict)
+    settings: dict[str, Any] = field(default_factory=dict)
+    operator_token: str = ""
+    rules: list[dict[str, Any]] = field(default_factory=list)
+    steps: list[Step] = field(default_factory=list)
+
+    @property
+    def id(self) -> str:
+        return self.path.stem
+
+
+def parse_scenario(data: Any, path: Path) -> Scenario:
+    where = str(path)
+    if not isinstance(data, dict):
+        raise ScenarioError(f"{where}: a scenario is a mapping with name, steps and optionally setup and rules")
+    unknown = set(data) - {"name", "description", "tags", "setup", "rules", "steps"}
+    if unknown:
+        raise ScenarioError(
+            f"{where}: unknown top-level key(s) {', '.join(sorted(unknown))}; known: name, description, tags,"
+            " setup, rules, steps"
+        )
+    name = data.get("name")
+    if not isinstance(name, str) or not name:
+        raise ScenarioError(f"{where}: name is required (a short title for the report)")
+    scenario = Scenario(path=path, name=name, description=str(data.get("description", "")))
+    tags = data.get("tags") or []
+    if not isinstance(tags, list):
+        raise ScenarioError(f"{where}: tags must be a list")
+    scenario.tags = [str(t) for t in tags]
+    _setup(scenario, data.get("setup") or {}, where)
+    rules = data.get("rules") or []
+    if not isinstance(rules, list) or not all(isinstance(r, dict) for r in rules):
+        raise ScenarioError(f"{where}: rules must be a list of fault rules (mappings with an api)")
+    scenario.rules = rules
+    steps = data.get("steps")
+    if not isinstance(steps, list) or not steps:
+        raise ScenarioError(f"{where}: steps must be a non-empty list")
+    scenario.steps = [_step(raw, n, where) for n, raw in enumerate(steps, 1)]
+    return scenario
+
+
+def _setup(scenario: Scenario, setup: Any, where: str) -> None:
+    if not isinstance(setup, dict):
+        raise ScenarioError(f"{where}: setup must be a mapping")
+    unknown = set(setup) - set(SETUP_KEYS)
+    if unknown:
+        raise ScenarioError(
+            f"{where}: setup: unknown key(s) {', '.join(sorted(unknown))}; known: {', '.join(SETUP_KEYS)}"
+        )
+    merchant = setup.get("merchant", "builtin")
+    ok = (
+        merchant == "builtin"
+        or (isinstance(merchant, str) and merchant.startswith(("http://", "https://")))
+        or (isinstance(merchant, dict) and set(merchant) == {"builtin"} and isinstance(merchant["builtin"], dict))
+    )
+    if not ok:
+        raise ScenarioError(
+            f"{where}: setup.merchant must be builtin, {{builtin: {{<config overrides>}}}} or a URL, not {merchant!r}"
+        )
+    scenario.merchant = merchant
+    for key in ("tenants", "settings"):
+        value = setup.get(key) or {}
+        if not isinstance(value, dict):
+            raise ScenarioError(f"{where}: setup.{key} must be a mapping")
+        setattr(scenario, key, value)
+    scenario.operator_token = str(setup.get("operator_token", ""))
+
+
+def _step(raw: Any, number: int, where: str) -> Step:
+    at = f"{where}: step {number}"
+    if not isinstance(raw, dict) or not raw:
+        raise ScenarioError(f"{at}: a step is a mapping with one action ({', '.join(ACTIONS)})")
+    actions = [k for k in raw if k in ACTIONS]
+    if len(actions) > 1 and "expect" in actions:  # expect is also every action's own check
+        actions.remove("expect")
+    if len(actions) != 1:
+        found = ", ".join(actions) or "none"
+        raise ScenarioError(f"{at}: a step has exactly one action (found {found}); actions: {', '.join(ACTIONS)}")
+    action = actions[0]
+    options = {k: v for k, v in raw.items() if k != action}
+    unknown = set(options) - ACTIONS[action]
+    if unknown:
+        allowed = ", ".join(sorted(ACTIONS[action])) or "nothing else"
+        raise ScenarioError(f"{at} ({action}): unknown field(s) {', '.join(sorted(unknown))}; allowed: {allowed}")
+    arg = raw[action]
+    _check_arg(action, arg, options, at)
+    return Step(number=number, action=action, arg=arg, options=options)
+
+
+def _check_arg(action: str, arg: Any, options: dict[str, Any], at: str) -> None:
+    def need(ok: bool, what: str) -> None:
+        if not ok:
+            raise ScenarioError(f"{at} ({action}): {what}")
+
+    if action in ("login", "mint"):
+        need(isinstance(arg, str) and bool(arg), "give the test user's name, e.g. `login: alice`")
+    elif action == "merchant":
+        method, _, path = str(arg).partition(" ")
+        need(method in ("GET", "POST", "PUT", "PATCH", "DELETE") and path.startswith("/"), "write it as `METHOD /path`")
+    elif action == "order":
+        need(isinstance(arg, dict) and "product_id" in arg, "give {product_id: ..., quantity: ...}")
+    elif action == "advance":
+        need(isinstance(arg, (int, float, str)), "give seconds or a duration like 15s, 3m, 2h, 24h4m")
+        if not (isinstance(arg, str) and arg.startswith("${")):
+            try:
+                parse_duration(arg)
+            except ValueError as exc:
+                raise ScenarioError(f"{at} (advance): {exc}") from None
+    elif action == "wechat":
+        need(
+            arg in ("unifiedorder", "orderquery", "closeorder", "refund", "refundquery", "downloadbill", "getsignkey"),
+            "name a Pay v2 API: unifiedorder, orderquery, closeorder, refund, refundquery, downloadbill, getsignkey",
+        )
+    elif action == "pay":
+        need(options.get("outcome", "ok") in ("ok", "cancel", "fail"), "outcome is ok, cancel or fail")
+    elif action in ("fault", "refund", "notify", "code2session"):
+        need(isinstance(arg, dict), "give a mapping")
+    elif action == "expect":
+        need(isinstance(arg, dict) and bool(arg), f"give one or more checks: {', '.join(CHECKS)}")
+        unknown = set(arg) - set(CHECKS)
+        need(not unknown, f"unknown check(s) {', '.join(sorted(unknown))}; checks: {', '.join(CHECKS)}")
+    if "expect" in options and action != "expect":
+        need(isinstance(options["expect"], dict), "expect must be a mapping")
+
+
+_UNITS = {"d": 86400, "h": 3600, "m": 60, "s": 1}
+
+
+def parse_duration(value: Any) -> float:
+    """Seconds from 90, 90.5, "90", "15s", "3m", "2h", "1d" or a sum like "24h4m"."""
+    if isinstance(value, bool):
+        raise ValueError(f"{value!r} is not a duration")
+    if isinstance(value, (int, float)):
+        if value < 0:
+            raise ValueError("a duration cannot be negative")
+        return float(value)
+    text = str(value).strip()
+    try:
+        return parse_duration(float(text))
+    except ValueError:
+        pass
+    total, number = 0.0, ""
+    for char in text:
+        if char.isdigit() or char == ".":
+            number += char
+        elif char in _UNITS and number:
+            total += float(number) * _UNITS[char]
+            number = ""
+        else:
+            raise ValueError(f"{value!r} is not a duration (use seconds or 15s, 3m, 2h, 1d, 24h4m)")
+    if number or not text:
+        raise ValueError(f"{value!r} is not a duration (use seconds or 15s, 3m, 2h, 1d, 24h4m)")
+    return total

@@ -1,0 +1,86 @@
+"""Reports of a scenario run: a line per step as it happens, a summary, JUnit XML and JSON."""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import sys
+import xml.etree.ElementTree as ET
+from pathlib import Path
+from typing import TextIO
+
+from .model import Scenario
+from .runner import ScenarioResult, StepResult
+
+MARKS = {"passed": "ok  ", "failed": "FAIL", "error": "ERR ", "skipped": "skip"}
+
+
+class ConsoleReport:
+    """The runner's listener: prints progress to ``out``."""
+
+    def __init__(self, out: TextIO = sys.stdout, verbose: bool = True) -> None:
+        self.out = out
+        self.verbose = verbose
+
+    def __call__(self, kind: str, item: object) -> None:
+        if kind == "scenario" and isinstance(item, Scenario):
+            self._print(f"{item.path}: {item.name}")
+        elif kind == "step" and isinstance(item, StepResult):
+            if self.verbose or item.status != "passed":
+                self._print(f"  {MARKS[item.status]} {item.number:>2} {item.title:<50} {item.seconds * 1000:7.1f} ms")
+            for line in ([item.message] if item.status != "passed" else []) + item.diff:
+                self._print(f"         {line}")
+        elif kind == "done" and isinstance(item, ScenarioResult):
+            if not item.steps and item.status != "passed":
+                self._print(f"{item.path}: {MARKS[item.status]} {item.message}")
+            elif item.status != "passed" and item.failure is None:
+                self._print(f"  {MARKS[item.status]} {item.message}")
+                for line in item.diff:
+                    self._print(f"         {line}")
+
+    def summary(self, results: list[ScenarioResult], seconds: float) -> None:
+        passed = sum(r.passed for r in results)
+        failed = [r for r in results if not r.passed]
+        self._print("")
+        for r in failed:
+            self._print(f"{MARKS[r.status]} {r.path}: {r.name}: {r.message}")
+        verdict = "PASSED" if not failed else "FAILED"
+        self._print(f"{verdict}: {passed} passed, {len(failed)} failed, {len(results)} scenarios in {seconds:.2f} s")
+
+    def _print(self, line: str) -> None:
+        print(line, file=self.out, flush=True)
+
+
+def write_junit(results: list[ScenarioResult], path: str | Path, seconds: float) -> None:
+    """JUnit XML, as CI systems read it: one testcase per scenario."""
+    suite = ET.Element(
+        "testsuite",
+        name="mockwx scenarios",
+        tests=str(len(results)),
+        failures=str(sum(r.status == "failed" for r in results)),
+        errors=str(sum(r.status == "error" for r in results)),
+        time=f"{seconds:.3f}",
+    )
+    for r in results:
+        case = ET.SubElement(
+            suite, "testcase", classname=Path(r.path).stem, name=r.name, file=r.path, time=f"{r.seconds:.3f}"
+        )
+        if not r.passed:
+            tag = "failure" if r.status == "failed" else "error"
+            body = "\n".join([r.message, *r.diff])
+            ET.SubElement(case, tag, message=r.message).text = body
+        steps = "\n".join(f"{MARKS[s.status]} {s.number} {s.title} ({s.seconds * 1000:.1f} ms)" for s in r.steps)
+        ET.SubElement(case, "system-out").text = steps
+    root = ET.Element("testsuites")
+    root.append(suite)
+    ET.ElementTree(root).write(path, encoding="utf-8", xml_declaration=True)
+
+
+def write_json(results: list[ScenarioResult], path: str | Path, seconds: float) -> None:
+    data = {
+        "passed": sum(r.passed for r in results),
+        "failed": sum(not r.passed for r in results),
+        "seconds": round(seconds, 3),
+        "scenarios": [dataclasses.asdict(r) for r in results],
+    }
+    Path(path).write_text(json.dumps(data, ensure_ascii=False, indent=2), encoding="utf-8")

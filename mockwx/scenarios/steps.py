@@ -1,0 +1,307 @@
+"""What each step does. A step returns what it saves (under its ``as:`` name, or a default) and
+raises StepFailure when its result is not what the scenario expects."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+from ..config import DEMO_SECRET
+from ..testing.client import ControlError
+from .expect import StepFailure, check, resolve
+from .model import Step, parse_duration
+from .world import World
+
+WECHAT_PATHS = {
+    "unifiedorder": "/pay/unifiedorder",
+    "orderquery": "/pay/orderquery",
+    "closeorder": "/pay/closeorder",
+    "refund": "/secapi/pay/refund",
+    "refundquery": "/pay/refundquery",
+    "downloadbill": "/pay/downloadbill",
+    "getsignkey": "/sandboxnew/pay/getsignkey",
+}
+PAY_PARAMS = ("timeStamp", "nonceStr", "package", "signType", "paySign", "appId")
+DEFAULT_PAY_EXPECT = {"ok": {"errMsg": "requestPayment:ok"}, "cancel": {"errMsg": "requestPayment:fail cancel"}}
+
+
+# -- the merchant's HTTP API ---------------------------------------------------------------------------
+
+
+def _headers(world: World, options: dict[str, Any]) -> dict[str, str]:
+    headers = {str(k): str(v) for k, v in (options.get("headers") or {}).items()}
+    if options.get("operator"):
+        headers["Authorization"] = f"Bearer {world.operator_token}"
+    elif options.get("user"):
+        user = options["user"]
+        if user not in world.saved or "token" not in world.saved[user]:
+            raise StepFailure(f"user {user!r} has not logged in through the merchant (add a `login: {user}` step)")
+        headers["Authorization"] = f"Bearer {world.saved[user]['token']}"
+    return headers
+
+
+async def call_merchant(world: World, request: str, options: dict[str, Any]) -> dict[str, Any]:
+    method, _, path = request.partition(" ")
+    kwargs: dict[str, Any] = {"headers": _headers(world, options)}
+    if "json" in options:
+        kwargs["json"] = options["json"]
+    async with world.session.request(method, f"{world.merchant_url}{path}", **kwargs) as response:
+        text = await response.text()
+        try:
+            body = await response.json(content_type=None)
+        except ValueError:
+            body = None
+    return {"status": response.status, "json": body, "text": text[:2000]}
+
+
+def _expect_answer(answer: dict[str, Any], expected: dict[str, Any] | None, what: str) -> None:
+    if expected is None:
+        if not 200 <= answer["status"] < 300:
+            raise StepFailure(f"{what} answered HTTP {answer['status']}", [answer["text"]])
+        return
+    check(expected, {"status": answer["status"], "json": answer["json"]}, what)
+
+
+async def step_merchant(world: World, step: Step, arg: Any, o: dict[str, Any]) -> Any:
+    answer = await call_merchant(world, arg, o)
+    _expect_answer(answer, o.get("expect"), f"the merchant's answer to {arg}")
+    return answer["json"]
+
+
+async def step_login(world: World, step: Step, user: str, o: dict[str, Any]) -> Any:
+    minted = await world.mock.login(user, o.get("app"))
+    answer = await call_merchant(world, "POST /api/login", {"json": {"code": minted["code"]}})
+    _expect_answer(answer, o.get("expect"), "the merchant's answer to POST /api/login")
+    world.last_user = o.get("as", user)
+    body = answer["json"] if isinstance(answer["json"], dict) else {}
+    return {**minted, **body}
+
+
+async def step_mint(world: World, step: Step, user: str, o: dict[str, Any]) -> Any:
+    return await world.mock.login(user, o.get("app"))
+
+
+async def step_order(world: World, step: Step, arg: dict[str, Any], o: dict[str, Any]) -> Any:
+    user = o.get("user") or world.last_user
+    answer = await call_merchant(world, "POST /api/orders", {"user": user, "json": arg})
+    _expect_answer(answer, o.get("expect"), "the merchant's answer to POST /api/orders")
+    return answer["json"]
+
+
+async def step_refund(world: World, step: Step, arg: dict[str, Any], o: dict[str, Any]) -> Any:
+    number = arg.get("out_trade_no")
+    if not number:
+        raise StepFailure("refund needs out_trade_no")
+    body = {k: v for k, v in arg.items() if k != "out_trade_no"}
+    answer = await call_merchant(world, f"POST /api/orders/{number}/refund", {"operator": True, "json": body})
+    _expect_answer(answer, o.get("expect"), f"the merchant's answer to the refund of {number}")
+    return answer["json"]
+
+
+# -- the user, the clock, WeChat ----------------------------------------------------------------------
+
+
+async def step_pay(world: World, step: Step, arg: Any, o: dict[str, Any]) -> Any:
+    if not isinstance(arg, dict):
+        raise StepFailure(f"pay takes the wx.requestPayment parameters (e.g. ${{order}}), not {arg!r}")
+    params = {k: arg[k] for k in PAY_PARAMS if k in arg} if "paySign" in arg else dict(arg)
+    outcome = o.get("outcome", "ok")
+    extra = {k: o[k] for k in ("reason", "user") if k in o}
+    answer = await world.mock.pay({**params, **extra}, outcome=outcome)
+    expected = o.get("expect", DEFAULT_PAY_EXPECT.get(outcome))
+    if expected is not None:
+        check(expected, answer, "wx.requestPayment's answer")
+    return answer
+
+
+async def step_advance(world: World, step: Step, arg: Any, o: dict[str, Any]) -> Any:
+    return await world.mock.advance(parse_duration(arg))
+
+
+async def step_wechat(world: World, step: Step, api: str, o: dict[str, Any]) -> Any:
+    key = o.get("key")
+    if key == "appsecret":
+        key = DEMO_SECRET
+    elif key == "sandbox":
+        key = (await step_wechat(world, step, "getsignkey", {}))["sandbox_signkey"]
+    fields = dict(o.get("fields") or {})
+    path = o.get("path") or WECHAT_PATHS[api]
+    if api == "getsignkey":
+        fields.setdefault("appid", "")  # getsignkey carries only mch_id, nonce_str and sign
+    answer = await world.mock.v2(path, fields, sign_type=o.get("sign_type", "MD5"), key=key)
+    if "expect" in o:
+        check(o["expect"], answer, f"WeChat's answer to {api}")
+    return answer
+
+
+async def step_close(world: World, step: Step, number: Any, o: dict[str, Any]) -> Any:
+    return await step_wechat(world, step, "closeorder", {**o, "fields": {"out_trade_no": number}})
+
+
+async def step_code2session(world: World, step: Step, arg: dict[str, Any], o: dict[str, Any]) -> Any:
+    answer = await world.mock.code2session(**{str(k): str(v) for k, v in arg.items()})
+    if "expect" in o:
+        check(o["expect"], answer, "code2session's answer")
+    return answer
+
+
+async def step_notify(world: World, step: Step, arg: dict[str, Any], o: dict[str, Any]) -> Any:
+    return (await world.mock.control("POST", "/notify", arg))["notifications"]
+
+
+async def step_fault(world: World, step: Step, arg: dict[str, Any], o: dict[str, Any]) -> Any:
+    return await world.mock.fault(**arg)
+
+
+# -- checks ---------------------------------------------------------------------------------------------
+
+NOTIFY_FILTERS = ("out_trade_no", "out_refund_no", "kind", "label")
+
+
+def _pick_notifications(notes: list[dict[str, Any]], spec: dict[str, Any], default_label: str | None) -> list[Any]:
+    wanted = {k: spec[k] for k in NOTIFY_FILTERS if k in spec}
+    if "label" not in wanted and default_label is not None:
+        wanted["label"] = default_label
+    return [n for n in notes if all(str(n.get(k)) == str(v) for k, v in wanted.items())]
+
+
+async def check_notification(world: World, spec: dict[str, Any]) -> None:
+    picked = _pick_notifications(await world.mock.notifications(), spec, default_label="")
+    if len(picked) != 1:
+        raise StepFailure(
+            f"expected exactly one notification matching {spec}, found {len(picked)}",
+            [f"{n['kind']} {n['out_trade_no']} label={n['label'] or '-'} status={n['status']}" for n in picked],
+        )
+    note = picked[0]
+    first = note["attempts"][0]["at"] if note["attempts"] else 0
+    actual = {
+        "status": note["status"],
+        "attempts": len(note["attempts"]),
+        "verdicts": [a["verdict"] for a in note["attempts"]],
+        "offsets": [round(a["at"] - first) for a in note["attempts"]],
+    }
+    expected = {k: v for k, v in spec.items() if k not in NOTIFY_FILTERS}
+    check(expected, actual, f"the notification of {spec.get('out_trade_no', '')}".strip())
+
+
+async def check_notifications(world: World, spec: dict[str, Any]) -> None:
+    picked = _pick_notifications(await world.mock.notifications(), spec, default_label=None)
+    statuses = sorted({n["status"] for n in picked})
+    actual: dict[str, Any] = {
+        "count": len(picked),
+        "status": statuses[0] if len(statuses) == 1 else f"mixed: {', '.join(statuses)}",
+        "labels": sorted(n["label"] for n in picked),
+        "verdicts": sorted(a["verdict"] for n in picked for a in n["attempts"]),
+    }
+    expected = {k: v for k, v in spec.items() if k not in NOTIFY_FILTERS}
+    check(expected, actual, "the notifications")
+
+
+async def check_order(world: World, spec: dict[str, Any]) -> None:
+    number = spec.get("out_trade_no")
+    if not number:
+        raise StepFailure("expect order needs out_trade_no")
+    view = await world.mock.order(str(number))
+    check({k: v for k, v in spec.items() if k != "out_trade_no"}, view, f"the mock's order {number}")
+
+
+async def check_refund(world: World, spec: dict[str, Any]) -> None:
+    number, refund_no = spec.get("out_trade_no"), spec.get("out_refund_no")
+    view = await world.mock.order(str(number))
+    refunds = [r for r in view["refunds"] if refund_no is None or r["out_refund_no"] == refund_no]
+    if len(refunds) != 1:
+        raise StepFailure(f"expected one refund {refund_no or ''} of {number}, found {len(refunds)}")
+    check({k: v for k, v in spec.items() if k not in ("out_trade_no", "out_refund_no")}, refunds[0], "the refund")
+
+
+async def _journal(world: World, problems: bool) -> list[dict[str, Any]]:
+    entries = await world.mock.requests(problems=problems, since=str(world.first_entry), limit="0")
+    return entries
+
+
+async def check_problems(world: World, spec: dict[str, Any]) -> None:
+    world.checked_problems = True
+    entries = await _journal(world, problems=True)
+    actual = {
+        "count": len(entries),
+        "kinds": [e["problem"] for e in entries],
+        "apis": [e["api"] for e in entries],
+        "mistakes": [m for e in entries for m in e["error"].get("diagnosis", {}).get("mistakes", [])],
+    }
+    check(spec, actual, "the protocol problems the mock recorded")
+
+
+async def check_requests(world: World, spec: dict[str, Any]) -> None:
+    entries = [e for e in await _journal(world, problems=False) if e["api"] == spec.get("api", e["api"])]
+    actual = {"count": len(entries), "outcomes": [e["outcome"] for e in entries]}
+    check({k: v for k, v in spec.items() if k != "api"}, actual, f"the requests to {spec.get('api', 'the mock')}")
+
+
+async def check_merchant(world: World, spec: dict[str, Any]) -> None:
+    request = spec.get("request")
+    if not isinstance(request, str):
+        raise StepFailure("expect merchant needs request: METHOD /path")
+    options = {k: spec[k] for k in ("user", "operator", "json_body", "headers") if k in spec}
+    if "json_body" in options:
+        options["json"] = options.pop("json_body")
+    answer = await call_merchant(world, request, options)
+    expected = {k: spec[k] for k in ("status", "json") if k in spec}
+    check(expected, {"status": answer["status"], "json": answer["json"]}, f"the merchant's answer to {request}")
+
+
+CHECKS: dict[str, Callable[[World, Any], Awaitable[None]]] = {
+    "order": check_order,
+    "notification": check_notification,
+    "notifications": check_notifications,
+    "problems": check_problems,
+    "requests": check_requests,
+    "merchant": check_merchant,
+    "refund": check_refund,
+}
+
+
+async def step_expect(world: World, step: Step, arg: dict[str, Any], o: dict[str, Any]) -> Any:
+    failures: list[str] = []
+    for name, spec in arg.items():
+        if not isinstance(spec, dict):
+            raise StepFailure(f"expect {name} takes a mapping")
+        try:
+            await CHECKS[name](world, spec)
+        except StepFailure as failure:
+            failures += [f"{name}: {failure.message}"] + [f"  {line}" for line in failure.diff]
+        except ControlError as refused:
+            failures.append(f"{name}: {refused}")
+    if failures:
+        raise StepFailure("expectations not met", failures)
+    return None
+
+
+STEPS: dict[str, Callable[[World, Step, Any, dict[str, Any]], Awaitable[Any]]] = {
+    "login": step_login,
+    "mint": step_mint,
+    "order": step_order,
+    "merchant": step_merchant,
+    "pay": step_pay,
+    "advance": step_advance,
+    "wechat": step_wechat,
+    "close": step_close,
+    "refund": step_refund,
+    "notify": step_notify,
+    "fault": step_fault,
+    "code2session": step_code2session,
+    "expect": step_expect,
+}
+DEFAULT_SAVE = {"login": None, "mint": None, "order": "order", "pay": "payment", "refund": "refund"}
+
+
+async def run_step(world: World, step: Step) -> None:
+    context = world.context()
+    arg = resolve(step.arg, context)
+    options = resolve(step.options, context)
+    result = await STEPS[step.action](world, step, arg, options)
+    name = options.get("as") or DEFAULT_SAVE.get(step.action, "")
+    if step.action in ("login", "mint"):
+        name = options.get("as") or arg
+    if name:
+        world.saved[name] = result
+    world.saved["last"] = result

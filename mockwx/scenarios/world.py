@@ -1,0 +1,143 @@
+"""What a scenario runs against: a fresh mock (in-process, virtual clock) or a running one reached
+by URL, the merchant under test (the built-in reference merchant started for the run, or a URL),
+and the values earlier steps saved.
+"""
+
+from __future__ import annotations
+
+import socket
+import tempfile
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import aiohttp
+from aiohttp import web
+
+from ..config import DEMO_API_KEY, DEMO_APPID, DEMO_MCH_ID, DEMO_SECRET
+from ..testing.client import MockClient
+from ..testing.server import MockServer, mock_config
+from .model import Scenario
+
+DEFAULT_OPERATOR_TOKEN = "mockwx-scenario-operator"
+
+
+class MockClock:
+    """The mock's time for a merchant in this process: the mock's own clock when in-process,
+    else the last time the mock reported (refreshed after every step)."""
+
+    def __init__(self, server: MockServer | None) -> None:
+        self._server = server
+        self.cached = 0.0
+
+    def now(self) -> float:
+        if self._server is not None and self._server.backend is not None:
+            return self._server.backend.clock.now()
+        return self.cached
+
+
+@dataclass
+class World:
+    scenario: Scenario
+    mock: MockClient
+    mock_url: str
+    merchant_url: str
+    operator_token: str
+    session: aiohttp.ClientSession
+    clock: MockClock
+    saved: dict[str, Any] = field(default_factory=dict)
+    last_user: str = ""
+    first_entry: int = 0  # journal ids above this belong to this scenario
+    checked_problems: bool = False
+    _server: MockServer | None = None
+    _merchant_runner: web.AppRunner | None = None
+    _tmp: tempfile.TemporaryDirectory[str] | None = None
+
+    def context(self) -> dict[str, Any]:
+        """What ``${...}`` can refer to."""
+        return {
+            **self.saved,
+            "mock": {"url": self.mock_url},
+            "merchant": {"url": self.merchant_url},
+            "tenant": {"appid": DEMO_APPID, "secret": DEMO_SECRET, "mch_id": DEMO_MCH_ID, "api_key": DEMO_API_KEY},
+        }
+
+    async def refresh_clock(self) -> None:
+        self.clock.cached = (await self.mock.clock())["now"]
+
+    async def close(self) -> None:
+        if self._merchant_runner is not None:
+            await self._merchant_runner.cleanup()
+        await self.session.close()
+        await self.mock.close()
+        if self._server is not None:
+            await self._server.stop()
+        if self._tmp is not None:
+            self._tmp.cleanup()
+
+
+async def open_world(scenario: Scenario, *, mock_url: str | None, merchant_url: str | None, mock_port: int) -> World:
+    """Start (or reset) the mock, apply the scenario's setup, start the merchant under test."""
+    server = None
+    if mock_url is None:
+        server = await MockServer(mock_config(), port=mock_port).start()
+        mock_url = server.url
+    client = MockClient(mock_url)
+    world = World(
+        scenario=scenario,
+        mock=client,
+        mock_url=mock_url,
+        merchant_url="",
+        operator_token=scenario.operator_token or DEFAULT_OPERATOR_TOKEN,
+        session=aiohttp.ClientSession(),
+        clock=MockClock(server),
+        _server=server,
+    )
+    try:
+        if server is None:
+            await client.reset()
+            clock = await client.clock()
+            if clock["kind"] != "virtual":
+                raise RuntimeError(f"the mock at {mock_url} runs a real clock; start it with --clock virtual")
+        if scenario.tenants:
+            await client.control("POST", "/tenants", scenario.tenants)
+        if scenario.settings:
+            await client.control("PATCH", "/settings", scenario.settings)
+        for rule in scenario.rules:
+            await client.fault(**rule)
+        journal = await client.requests(limit="1")
+        world.first_entry = journal[-1]["id"] if journal else 0
+        await world.refresh_clock()
+        merchant = merchant_url or (scenario.merchant if isinstance(scenario.merchant, str) else "builtin")
+        if merchant == "builtin" or isinstance(scenario.merchant, dict) and not merchant_url:
+            overrides = scenario.merchant.get("builtin", {}) if isinstance(scenario.merchant, dict) else {}
+            world.merchant_url = await _start_builtin(world, overrides)
+        else:
+            world.merchant_url = merchant.rstrip("/")
+    except BaseException:
+        await world.close()
+        raise
+    return world
+
+
+async def _start_builtin(world: World, overrides: dict[str, Any]) -> str:
+    """The reference merchant, in this process, wired to the mock and sharing its clock."""
+    from merchant import create_app, demo_config  # the system under test, not a mockwx dependency
+
+    world._tmp = tempfile.TemporaryDirectory(prefix="mockwx-scenario-")
+    sock = socket.socket()
+    sock.bind(("127.0.0.1", 0))
+    port = sock.getsockname()[1]
+    public_url = f"http://127.0.0.1:{port}"
+    config = demo_config(world.mock_url, public_url, str(Path(world._tmp.name) / "merchant.sqlite3"))
+    config.operator_token = world.operator_token
+    for key, value in overrides.items():
+        if not hasattr(config, key):
+            sock.close()
+            raise ValueError(f"setup.merchant.builtin: the reference merchant has no setting {key!r}")
+        setattr(config, key, value)
+    runner = web.AppRunner(create_app(config, clock=world.clock.now), access_log=None)
+    await runner.setup()
+    await web.SockSite(runner, sock).start()
+    world._merchant_runner = runner
+    return public_url
