@@ -1,0 +1,166 @@
+"""The scenario runner: loading errors that name the file, step and field; failure reports that name
+the step and show the diff; JUnit and JSON output; exit codes. These stories talk to WeChat directly
+(no merchant), so they exercise the runner alone."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+import textwrap
+import xml.etree.ElementTree as ET
+from pathlib import Path
+
+import pytest
+
+from mockwx.scenarios import Runner, ScenarioError, load_scenario, parse_duration
+
+ROOT = Path(__file__).resolve().parents[2]
+NO_MERCHANT = 'setup: {merchant: "http://127.0.0.1:9"}\n'
+ORDER = (
+    "{body: t, out_trade_no: %s, total_fee: 1, spbill_create_ip: 127.0.0.1, notify_url: 'http://127.0.0.1:9/n',"
+    " trade_type: JSAPI, openid: '${alice.openid}'}"
+)
+
+PASSING = f"""
+name: a story that passes
+{NO_MERCHANT}steps:
+  - mint: alice
+  - wechat: unifiedorder
+    fields: {ORDER % "RU0000001"}
+    expect: {{result_code: SUCCESS}}
+    as: created
+  - pay: {{out_trade_no: RU0000001}}
+  - advance: 24h4m
+  - expect:
+      order: {{out_trade_no: RU0000001, trade_state: SUCCESS, total_fee: 1}}
+      notification: {{out_trade_no: RU0000001, status: given_up, attempts: 16, offsets: [0, 15, 30, 60, 240, 840,
+        2040, 3840, 5640, 7440, 11040, 21840, 32640, 43440, 65040, 86640]}}
+      requests: {{api: unifiedorder, count: 1, outcomes: [SUCCESS]}}
+"""
+
+FAILING = f"""
+name: a story that fails at step 3
+{NO_MERCHANT}steps:
+  - mint: alice
+  - wechat: unifiedorder
+    fields: {ORDER % "RU0000002"}
+  - expect:
+      order: {{out_trade_no: RU0000002, trade_state: SUCCESS, total_fee: 2}}
+  - advance: 1
+"""
+
+
+def scenario(tmp_path: Path, text: str, name: str = "story.yaml") -> Path:
+    path = tmp_path / name
+    path.write_text(textwrap.dedent(text))
+    return path
+
+
+async def test_a_passing_story(tmp_path):
+    result = await Runner().run(load_scenario(scenario(tmp_path, PASSING)))
+    assert result.passed, (result.message, result.diff)
+    assert [s.status for s in result.steps] == ["passed"] * 5
+
+
+async def test_a_failing_story_names_the_step_and_shows_the_diff(tmp_path):
+    result = await Runner().run(load_scenario(scenario(tmp_path, FAILING)))
+    assert result.status == "failed"
+    assert [s.status for s in result.steps] == ["passed", "passed", "failed", "skipped"]
+    assert result.message.startswith("step 3 (expect order)")
+    assert "order: the mock's order RU0000002 is not as expected" in result.diff
+    assert '  trade_state: expected "SUCCESS", got "NOTPAY"' in result.diff
+    assert "  total_fee: expected 2, got 1" in result.diff
+
+
+async def test_unexpected_protocol_problems_fail_a_story(tmp_path):
+    text = (
+        "name: signs with the AppSecret but does not say it expects that\n"
+        + NO_MERCHANT
+        + "steps:\n  - wechat: orderquery\n    key: appsecret\n    fields: {out_trade_no: X1}\n"
+    )
+    result = await Runner().run(load_scenario(scenario(tmp_path, text)))
+    assert result.status == "failed" and "did not expect" in result.message
+    assert "AppSecret" in result.diff[0] and "SIGNERROR" in result.diff[0]
+
+
+async def test_references_and_saved_values(tmp_path):
+    text = (
+        "name: references\n"
+        + NO_MERCHANT
+        + "steps:\n  - mint: alice\n    as: someone\n  - expect:\n      order: {out_trade_no: '${nope.x}'}\n"
+    )
+    result = await Runner().run(load_scenario(scenario(tmp_path, text)))
+    assert result.status == "failed" and "nothing called 'nope'" in result.message + " ".join(result.diff)
+
+
+@pytest.mark.parametrize(
+    ("text", "needle"),
+    [
+        ("- just a list", "a scenario is a mapping"),
+        ("name: x\nsteps: []", "steps must be a non-empty list"),
+        ("steps: [{advance: 1}]", "name is required"),
+        ("name: x\nstepz: []", "unknown top-level key(s) stepz"),
+        ("name: x\nsteps: [{advance: 1, pay: {}}]", "step 1: a step has exactly one action (found advance, pay)"),
+        ("name: x\nsteps: [{jump: 1}]", "step 1: a step has exactly one action (found none)"),
+        ("name: x\nsteps: [{advance: 1}, {advance: soon}]", "step 2 (advance): 'soon' is not a duration"),
+        ("name: x\nsteps: [{pay: {}, outcome: maybe}]", "step 1 (pay): outcome is ok, cancel or fail"),
+        ("name: x\nsteps: [{login: alice, colour: red}]", "step 1 (login): unknown field(s) colour"),
+        ("name: x\nsteps: [{merchant: /api/orders}]", "step 1 (merchant): write it as `METHOD /path`"),
+        ("name: x\nsteps: [{wechat: payme}]", "step 1 (wechat): name a Pay v2 API"),
+        ("name: x\nsteps: [{expect: {weather: sunny}}]", "step 1 (expect): unknown check(s) weather"),
+        ("name: x\nsetup: {merchant: ftp://x}\nsteps: [{advance: 1}]", "setup.merchant must be"),
+        ("name: x\nsetup: {colour: red}\nsteps: [{advance: 1}]", "setup: unknown key(s) colour"),
+        ("name: x\nrules: {api: pay}\nsteps: [{advance: 1}]", "rules must be a list"),
+        ("name: [unclosed\n", "not valid YAML"),
+    ],
+)
+def test_malformed_files_are_named_precisely(tmp_path, text, needle):
+    path = scenario(tmp_path, text, "broken.yaml")
+    with pytest.raises(ScenarioError) as caught:
+        load_scenario(path)
+    assert needle in str(caught.value) and "broken.yaml" in str(caught.value)
+
+
+async def test_a_bad_rule_is_a_setup_error_not_a_crash(tmp_path):
+    text = f"name: bad rule\n{NO_MERCHANT}rules: [{{api: notify, ack: sometimes}}]\nsteps: [{{advance: 1}}]\n"
+    result = await Runner().run(load_scenario(scenario(tmp_path, text)))
+    assert result.status == "error" and "setup failed" in result.message and "ack must be" in result.message
+
+
+def test_durations():
+    assert parse_duration("24h4m") == 86640 and parse_duration(15) == 15 and parse_duration("1d") == 86400
+    assert parse_duration("90") == 90 and parse_duration("1.5s") == 1.5
+    for bad in ("", "h", "5x", -1, True, "1h-2m"):
+        with pytest.raises(ValueError):
+            parse_duration(bad)
+
+
+def run_cli(*args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, str(ROOT / "run_mock.py"), "run", *args], capture_output=True, text=True, timeout=60
+    )
+
+
+def test_cli_exit_codes_junit_and_json(tmp_path):
+    good = scenario(tmp_path, PASSING, "good.yaml")
+    bad = scenario(tmp_path, FAILING, "bad.yaml")
+    broken = scenario(tmp_path, "name: [unclosed\n", "broken.yaml")
+    passed = run_cli(str(good))
+    assert passed.returncode == 0 and "PASSED: 1 passed, 0 failed" in passed.stdout
+    junit, report = tmp_path / "junit.xml", tmp_path / "report.json"
+    failed = run_cli(str(tmp_path), "--junit", str(junit), "--json", str(report))
+    assert failed.returncode == 1
+    assert "FAIL  3 expect order" in failed.stdout and 'trade_state: expected "SUCCESS", got "NOTPAY"' in failed.stdout
+    assert "FAILED: 1 passed, 2 failed, 3 scenarios" in failed.stdout
+    suite = ET.parse(junit).getroot().find("testsuite")
+    assert (suite.get("tests"), suite.get("failures"), suite.get("errors")) == ("3", "1", "1")
+    cases = {c.get("classname"): c for c in suite.iter("testcase")}
+    assert cases["good"].find("failure") is None
+    assert "step 3 (expect order)" in cases["bad"].find("failure").get("message")
+    assert "not valid YAML" in cases["broken"].find("error").text
+    data = json.loads(report.read_text())
+    assert (data["passed"], data["failed"]) == (1, 2)
+    assert {s["path"] for s in data["scenarios"]} == {str(good), str(bad), str(broken)}
+    usage = run_cli(str(tmp_path / "missing"))
+    assert usage.returncode == 2 and "no such file or folder" in usage.stderr
