@@ -21,6 +21,9 @@ ACTIONS: dict[str, frozenset[str]] = {
     "refund": frozenset({"as", "expect"}),
     "notify": frozenset({"as"}),
     "fault": frozenset(),
+    "settings": frozenset(),
+    "merchant_down": frozenset(),
+    "merchant_up": frozenset(),
     "code2session": frozenset({"as", "expect"}),
     "expect": frozenset(),
 }
@@ -182,7 +185,7 @@ def _check_arg(action: str, arg: Any, options: dict[str, Any], at: str) -> None:
         )
     elif action == "pay":
         need(options.get("outcome", "ok") in ("ok", "cancel", "fail"), "outcome is ok, cancel or fail")
-    elif action in ("fault", "refund", "notify", "code2session"):
+    elif action in ("fault", "refund", "notify", "code2session", "settings"):
         need(isinstance(arg, dict), "give a mapping")
     elif action == "expect":
         need(isinstance(arg, dict) and bool(arg), f"give one or more checks: {', '.join(CHECKS)}")

@@ -153,6 +153,18 @@ async def step_fault(world: World, step: Step, arg: dict[str, Any], o: dict[str,
     return await world.mock.fault(**arg)
 
 
+async def step_settings(world: World, step: Step, arg: dict[str, Any], o: dict[str, Any]) -> Any:
+    return await world.mock.control("PATCH", "/settings", arg)
+
+
+async def step_merchant_down(world: World, step: Step, arg: Any, o: dict[str, Any]) -> Any:
+    await world.stop_merchant()
+
+
+async def step_merchant_up(world: World, step: Step, arg: Any, o: dict[str, Any]) -> Any:
+    await world.start_merchant()
+
+
 # -- checks ---------------------------------------------------------------------------------------------
 
 NOTIFY_FILTERS = ("out_trade_no", "out_refund_no", "kind", "label")
@@ -288,6 +300,9 @@ STEPS: dict[str, Callable[[World, Step, Any, dict[str, Any]], Awaitable[Any]]] =
     "refund": step_refund,
     "notify": step_notify,
     "fault": step_fault,
+    "settings": step_settings,
+    "merchant_down": step_merchant_down,
+    "merchant_up": step_merchant_up,
     "code2session": step_code2session,
     "expect": step_expect,
 }

@@ -51,6 +51,8 @@ class World:
     checked_problems: bool = False
     _server: MockServer | None = None
     _merchant_runner: web.AppRunner | None = None
+    _merchant_app: Any = None  # a factory for the built-in merchant's app, kept to restart it
+    _merchant_port: int = 0
     _tmp: tempfile.TemporaryDirectory[str] | None = None
 
     def context(self) -> dict[str, Any]:
@@ -61,6 +63,21 @@ class World:
             "merchant": {"url": self.merchant_url},
             "tenant": {"appid": DEMO_APPID, "secret": DEMO_SECRET, "mch_id": DEMO_MCH_ID, "api_key": DEMO_API_KEY},
         }
+
+    async def stop_merchant(self) -> None:
+        """Take the built-in merchant off the network (its database stays): it is down."""
+        if self._merchant_app is None:
+            raise RuntimeError("merchant_down needs the built-in merchant (the runner cannot stop a merchant by URL)")
+        if self._merchant_runner is not None:
+            await self._merchant_runner.cleanup()
+            self._merchant_runner = None
+
+    async def start_merchant(self) -> None:
+        """Bring the built-in merchant back on the same port, with the same database."""
+        if self._merchant_app is None:
+            raise RuntimeError("merchant_up needs the built-in merchant")
+        if self._merchant_runner is None:
+            self._merchant_runner = await _serve(self._merchant_app(), port=self._merchant_port)
 
     async def refresh_clock(self) -> None:
         self.clock.cached = (await self.mock.clock())["now"]
@@ -108,12 +125,13 @@ async def open_world(scenario: Scenario, *, mock_url: str | None, merchant_url: 
         journal = await client.requests(limit="1")
         world.first_entry = journal[-1]["id"] if journal else 0
         await world.refresh_clock()
-        merchant = merchant_url or (scenario.merchant if isinstance(scenario.merchant, str) else "builtin")
-        if merchant == "builtin" or isinstance(scenario.merchant, dict) and not merchant_url:
-            overrides = scenario.merchant.get("builtin", {}) if isinstance(scenario.merchant, dict) else {}
-            world.merchant_url = await _start_builtin(world, overrides)
+        if merchant_url:  # the command line's --merchant wins over the file
+            world.merchant_url = merchant_url.rstrip("/")
+        elif isinstance(scenario.merchant, str) and scenario.merchant != "builtin":
+            world.merchant_url = scenario.merchant.rstrip("/")
         else:
-            world.merchant_url = merchant.rstrip("/")
+            overrides = scenario.merchant["builtin"] if isinstance(scenario.merchant, dict) else {}
+            world.merchant_url = await _start_builtin(world, overrides)
     except BaseException:
         await world.close()
         raise
@@ -125,19 +143,24 @@ async def _start_builtin(world: World, overrides: dict[str, Any]) -> str:
     from merchant import create_app, demo_config  # the system under test, not a mockwx dependency
 
     world._tmp = tempfile.TemporaryDirectory(prefix="mockwx-scenario-")
-    sock = socket.socket()
-    sock.bind(("127.0.0.1", 0))
-    port = sock.getsockname()[1]
+    with socket.socket() as probe:  # a free port, known before the merchant's config needs its URL
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
     public_url = f"http://127.0.0.1:{port}"
     config = demo_config(world.mock_url, public_url, str(Path(world._tmp.name) / "merchant.sqlite3"))
     config.operator_token = world.operator_token
     for key, value in overrides.items():
         if not hasattr(config, key):
-            sock.close()
             raise ValueError(f"setup.merchant.builtin: the reference merchant has no setting {key!r}")
         setattr(config, key, value)
-    runner = web.AppRunner(create_app(config, clock=world.clock.now), access_log=None)
-    await runner.setup()
-    await web.SockSite(runner, sock).start()
-    world._merchant_runner = runner
+    world._merchant_app = lambda: create_app(config, clock=world.clock.now)
+    world._merchant_port = port
+    world._merchant_runner = await _serve(world._merchant_app(), port=port)
     return public_url
+
+
+async def _serve(app: web.Application, *, port: int) -> web.AppRunner:
+    runner = web.AppRunner(app, access_log=None, shutdown_timeout=0.1)
+    await runner.setup()
+    await web.TCPSite(runner, "127.0.0.1", port, reuse_address=True).start()
+    return runner
