@@ -18,8 +18,8 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from mockwx.testing.fixture import AsyncMockwx  # noqa: E402
-from mockwx.testing.server import LoopThread, MockServer, mock_config  # noqa: E402
+from mockwx.testing.fixture import AsyncMockwx
+from mockwx.testing.server import LoopThread, MockServer, mock_config
 
 
 async def start_async() -> float:
