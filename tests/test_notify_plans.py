@@ -151,3 +151,24 @@ async def test_unpaid_order_has_no_notification_to_send(client):
 async def test_bad_plans_are_400(client, spec):
     async with client.session.post(f"{client.url}/__mock__/faults", json=spec) as response:
         assert response.status == 400
+
+
+@pytest.mark.parametrize(("variant", "field"), [("wrong_appid", "appid"), ("wrong_mch_id", "mch_id")])
+async def test_refund_notification_variants_change_the_outer_fields(client, receiver, variant, field):
+    await pay(client, receiver, "PL0000020")
+    await client.v2(
+        "/secapi/pay/refund",
+        {
+            "out_trade_no": "PL0000020",
+            "out_refund_no": "PLR20",
+            "total_fee": 100,
+            "refund_fee": 100,
+            "notify_url": receiver.url,
+        },
+    )
+    sent = await client.control(
+        "POST", "/notify", {"out_trade_no": "PL0000020", "out_refund_no": "PLR20", "variant": variant}
+    )
+    outer = parse_xml(sent["notifications"][0]["body"].encode())
+    genuine = {"appid": "wxd930ea5d5a258f4f", "mch_id": "10000100"}
+    assert outer[field] != genuine[field] and outer["req_info"]

@@ -55,13 +55,18 @@ class Notices:
     def refund_body(self, refund: Refund, variant: str = "normal") -> bytes:
         key = self._key(refund.env, refund.mch_id)
         inner = refund_fields(refund)
-        if variant == "tampered_amount":
+        outer = {"appid": refund.appid, "mch_id": refund.mch_id}
+        if variant == "wrong_appid":
+            outer["appid"] = "wx" + self.ids.nonce(16)
+        elif variant == "wrong_mch_id":
+            outer["mch_id"] = str(int(refund.mch_id) + 1) if refund.mch_id.isdigit() else "1"
+        elif variant == "tampered_amount":
             inner["refund_fee"] = inner["settlement_refund_fee"] = refund.refund_fee + 1
         elif variant == "unknown_order":
             inner["out_refund_no"] = "UNKNOWN" + self.ids.nonce(12)
         elif variant == "forged":  # encrypted under a key that is not the merchant's: it will not decrypt
             key = self.ids.nonce(32)
-        return refund_body(refund, key, self.ids.nonce(), inner)
+        return refund_body(outer, key, self.ids.nonce(), inner)
 
     # -- what a payment or a refund sends ---------------------------------------------------------
 

@@ -66,14 +66,14 @@ def refund_fields(refund: Refund) -> dict[str, Any]:
     }
 
 
-def refund_body(refund: Refund, key: str, nonce: str, inner: dict[str, Any] | None = None) -> bytes:
+def refund_body(outer: dict[str, str], key: str, nonce: str, inner: dict[str, Any]) -> bytes:
     """The refund notification: return_code, appid, mch_id, nonce_str, req_info; no sign."""
-    req_info = encrypt_req_info(render_xml(inner or refund_fields(refund), root="root"), key)
+    req_info = encrypt_req_info(render_xml(inner, root="root"), key)
     return render_xml(
         {
             "return_code": "SUCCESS",
-            "appid": refund.appid,
-            "mch_id": refund.mch_id,
+            "appid": outer["appid"],
+            "mch_id": outer["mch_id"],
             "nonce_str": nonce,
             "req_info": req_info,
         }

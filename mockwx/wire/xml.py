@@ -41,8 +41,11 @@ class _Abort(Exception):
 _BOM = b"\xef\xbb\xbf"
 
 
-def parse_xml(body: bytes, *, max_bytes: int = MAX_XML_BYTES) -> dict[str, str]:
-    """Parse a WeChat message into ``{field: text}`` (text unescaped, CDATA unwrapped, order kept)."""
+def parse_xml(body: bytes, *, max_bytes: int = MAX_XML_BYTES, root: str = "xml") -> dict[str, str]:
+    """Parse a WeChat message into ``{field: text}`` (text unescaped, CDATA unwrapped, order kept).
+
+    ``root`` is the document element: ``xml`` for messages, ``root`` for a decrypted refund req_info.
+    """
     if not body or not body.strip():
         raise XmlError("empty", "the body is empty; WeChat expects an <xml> document")
     if len(body) > max_bytes:
@@ -65,8 +68,8 @@ def parse_xml(body: bytes, *, max_bytes: int = MAX_XML_BYTES) -> dict[str, str]:
         nonlocal depth, current
         depth += 1
         if depth == 1:
-            if name != "xml":
-                raise _Abort(XmlError("root", f"the root element is <{name}>; WeChat messages use <xml>"))
+            if name != root:
+                raise _Abort(XmlError("root", f"the root element is <{name}>; expected <{root}>"))
         elif depth == 2:
             current = name
             text.clear()

@@ -135,3 +135,10 @@ def test_render_then_parse_round_trips_awkward_text():
 
 def test_render_other_root():
     assert render_xml({"a": "1"}, root="root") == b"<root><a><![CDATA[1]]></a></root>"
+
+
+def test_other_root_for_the_refund_req_info():
+    assert parse_xml(b"<root><out_refund_no>R1</out_refund_no></root>", root="root") == {"out_refund_no": "R1"}
+    with pytest.raises(XmlError) as caught:
+        parse_xml(b"<xml><a>1</a></xml>", root="root")
+    assert caught.value.kind == "root"
