@@ -1,0 +1,158 @@
+"""WeChat's notifications: the payment result and the refund result, checked before anything changes.
+
+Payment (protocol/v2.md 5): safe XML; return_code SUCCESS; a known out_trade_no; our appid and
+mch_id; the sign verified with the notification's sign_type or, when it has none (real WeChat
+omits it on HMAC notifications), the sign_type the order was placed with; total_fee equal to the
+stored amount; then the atomic PENDING -> PAID. Refund (6.5): our appid and mch_id; req_info
+decrypts with our API key (that is its only integrity check); a known refund with the same order
+and amount; then PROCESSING -> final, once. Anything that fails a check changes nothing, is
+logged, and is answered FAIL; a valid notification, new or repeated, is answered SUCCESS.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from mockwx.wire import SIGN_TYPES, XmlError, canonical_string, decrypt_req_info, mask_key, parse_xml, verify
+
+from .config import MerchantConfig
+from .models import PAID_STATUSES, RefundStatus
+from .store import Store
+
+log = logging.getLogger("merchant.notify")
+
+MAX_NOTIFY_BYTES = 64 * 1024  # a payment notification is about 1 KB
+_NUMBER = re.compile(r"[0-9A-Za-z_\-|*@]{1,64}")
+REFUND_STATUSES = {s.value: s for s in (RefundStatus.SUCCESS, RefundStatus.CHANGE, RefundStatus.REFUNDCLOSE)}
+
+
+@dataclass(frozen=True, slots=True)
+class Verdict:
+    """How to answer WeChat: ``ok`` -> SUCCESS, otherwise FAIL with ``reason``."""
+
+    ok: bool
+    reason: str = "OK"
+
+
+def _refuse(kind: str, reason: str, detail: str = "") -> Verdict:
+    log.warning("refused a %s notification: %s%s; nothing changed", kind, reason, f" ({detail})" if detail else "")
+    return Verdict(False, reason)
+
+
+class Notifications:
+    def __init__(self, config: MerchantConfig, store: Store, clock: Callable[[], float]) -> None:
+        self.config = config
+        self.store = store
+        self.clock = clock
+
+    # -- payment ----------------------------------------------------------------------------------
+
+    async def payment(self, body: bytes) -> Verdict:
+        c = self.config
+        try:
+            fields = parse_xml(body, max_bytes=MAX_NOTIFY_BYTES)
+        except XmlError as exc:
+            return _refuse("payment", "not a WeChat XML message", exc.detail)
+        if fields.get("return_code") != "SUCCESS":
+            return _refuse("payment", "return_code is not SUCCESS", fields.get("return_msg", ""))
+        number = fields.get("out_trade_no", "")
+        order = await self.store.order(number) if _NUMBER.fullmatch(number) else None
+        if order is None:
+            return _refuse("payment", "unknown out_trade_no", repr(number[:64]))
+        if fields.get("appid") != c.appid or fields.get("mch_id") != c.mch_id:
+            return _refuse(
+                "payment",
+                "not for this merchant",
+                f"{number}: appid {fields.get('appid')!r} / mch_id {fields.get('mch_id')!r},"
+                f" we are {c.appid} / {c.mch_id}",
+            )
+        sign_type = fields.get("sign_type") or order.sign_type
+        if sign_type not in SIGN_TYPES or not verify(fields, c.api_key, sign_type):
+            return _refuse(
+                "payment",
+                "signature does not verify",
+                f"{number}, {sign_type}: canonical string {canonical_string(fields, mask_key(c.api_key))}",
+            )
+        if fields.get("total_fee") != str(order.amount_fen):
+            return _refuse(
+                "payment",
+                "total_fee does not match the order",
+                f"{number}: notified {fields.get('total_fee')!r} fen, the order is {order.amount_fen} fen",
+            )
+        if fields.get("result_code") != "SUCCESS":
+            log.info("payment notification for %s says %s; nothing to do", number, fields.get("err_code", "FAIL"))
+            return Verdict(True)
+        transaction_id = fields.get("transaction_id", "")
+        if not transaction_id:
+            return _refuse("payment", "no transaction_id", number)
+        if await self.store.fulfil(number, transaction_id, order.amount_fen, "notify", self.clock()):
+            log.info("order %s paid: %d fen, transaction %s", number, order.amount_fen, transaction_id)
+            return Verdict(True)
+        return await self._repeated(number, transaction_id)
+
+    async def _repeated(self, number: str, transaction_id: str) -> Verdict:
+        """A valid notification that did not fulfil: a duplicate (ack it) or a contradiction (flag it)."""
+        order = await self.store.order(number)
+        if order is not None and order.status in PAID_STATUSES:
+            if order.transaction_id != transaction_id:
+                log.error(
+                    "order %s is paid by transaction %s but WeChat notifies transaction %s: check the bill",
+                    number,
+                    order.transaction_id,
+                    transaction_id,
+                )
+            return Verdict(True)
+        status = order.status.value if order else "gone"
+        log.error("WeChat notifies a payment for order %s, which is %s here: needs a person", number, status)
+        return Verdict(False, f"order is {status}")
+
+    # -- refund -----------------------------------------------------------------------------------
+
+    async def refund(self, body: bytes) -> Verdict:
+        c = self.config
+        try:
+            outer = parse_xml(body, max_bytes=MAX_NOTIFY_BYTES)
+        except XmlError as exc:
+            return _refuse("refund", "not a WeChat XML message", exc.detail)
+        if outer.get("return_code") != "SUCCESS":
+            return _refuse("refund", "return_code is not SUCCESS", outer.get("return_msg", ""))
+        if outer.get("appid") != c.appid or outer.get("mch_id") != c.mch_id:
+            return _refuse(
+                "refund", "not for this merchant", f"appid {outer.get('appid')!r} / mch_id {outer.get('mch_id')!r}"
+            )
+        try:
+            inner = parse_root(decrypt_req_info(outer.get("req_info", ""), c.api_key))
+        except ValueError as exc:  # XmlError is a ValueError too
+            return _refuse("refund", "req_info does not decrypt with our API key", str(exc))
+        number = inner.get("out_refund_no", "")
+        refund = await self.store.refund(number) if _NUMBER.fullmatch(number) else None
+        if refund is None:
+            return _refuse("refund", "unknown out_refund_no", repr(number[:64]))
+        order = await self.store.order(refund.out_trade_no)
+        if order is None or inner.get("out_trade_no") != refund.out_trade_no:
+            return _refuse("refund", "out_trade_no does not match the refund", number)
+        if inner.get("refund_fee") != str(refund.amount_fen) or inner.get("total_fee") != str(order.amount_fen):
+            return _refuse(
+                "refund",
+                "amounts do not match the refund",
+                f"{number}: refund_fee {inner.get('refund_fee')!r} of {inner.get('total_fee')!r},"
+                f" expected {refund.amount_fen} of {order.amount_fen}",
+            )
+        status = REFUND_STATUSES.get(inner.get("refund_status", ""))
+        if status is None:
+            return _refuse("refund", "unknown refund_status", repr(inner.get("refund_status")))
+        if await self.store.settle_refund(number, status, inner.get("refund_id", ""), self.clock()):
+            log.info("refund %s of order %s: %s, %d fen", number, refund.out_trade_no, status.value, refund.amount_fen)
+        else:
+            current = await self.store.refund(number)
+            if current is not None and current.status != status:
+                log.error("refund %s is %s here but WeChat notifies %s: needs a person", number, current.status, status)
+        return Verdict(True)
+
+
+def parse_root(plain: bytes) -> dict[str, str]:
+    """The decrypted req_info, a flat ``<root>`` document, parsed as safely as any WeChat XML."""
+    return parse_xml(plain, max_bytes=MAX_NOTIFY_BYTES, root="root")

@@ -1,0 +1,31 @@
+"""The merchant's services, built once per app and reachable from handlers through one typed app key."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from aiohttp import web
+
+from .auth import Auth
+from .checkout import Checkout
+from .db import Database
+from .notify import Notifications
+from .reconcile import Reconciler
+from .refunds import Refunds
+from .store import Store
+from .wechat import WeChatClient
+
+
+@dataclass(frozen=True, slots=True)
+class Services:
+    db: Database
+    store: Store
+    wechat: WeChatClient
+    auth: Auth
+    checkout: Checkout
+    notifications: Notifications
+    reconciler: Reconciler
+    refunds: Refunds
+
+
+SERVICES = web.AppKey("merchant.services", Services)
