@@ -16,27 +16,32 @@ MARKS = {"passed": "ok  ", "failed": "FAIL", "error": "ERR ", "skipped": "skip"}
 
 
 class ConsoleReport:
-    """The runner's listener: prints progress to ``out``."""
+    """The runner's listener: prints progress to ``out`` (quiet: failing steps only)."""
 
     def __init__(self, out: TextIO = sys.stdout, verbose: bool = True) -> None:
         self.out = out
         self.verbose = verbose
+        self._header = ""  # a scenario's title, printed before its first line
 
     def __call__(self, kind: str, item: object) -> None:
         if kind == "scenario" and isinstance(item, Scenario):
-            self._print(f"{item.path}: {item.name}")
+            self._header = f"{item.path}: {item.name}"
+            if self.verbose:
+                self._emit()
         elif kind == "step" and isinstance(item, StepResult):
             if self.verbose or item.status != "passed":
-                self._print(f"  {MARKS[item.status]} {item.number:>2} {item.title:<50} {item.seconds * 1000:7.1f} ms")
+                self._emit(f"  {MARKS[item.status]} {item.number:>2} {item.title:<50} {item.seconds * 1000:7.1f} ms")
             for line in ([item.message] if item.status != "passed" else []) + item.diff:
-                self._print(f"         {line}")
+                self._emit(f"         {line}")
         elif kind == "done" and isinstance(item, ScenarioResult):
             if not item.steps and item.status != "passed":
+                self._header = ""
                 self._print(f"{item.path}: {MARKS[item.status]} {item.message}")
             elif item.status != "passed" and item.failure is None:
-                self._print(f"  {MARKS[item.status]} {item.message}")
+                self._emit(f"  {MARKS[item.status]} {item.message}")
                 for line in item.diff:
-                    self._print(f"         {line}")
+                    self._emit(f"         {line}")
+            self._header = ""
 
     def summary(self, results: list[ScenarioResult], seconds: float) -> None:
         passed = sum(r.passed for r in results)
@@ -46,6 +51,13 @@ class ConsoleReport:
             self._print(f"{MARKS[r.status]} {r.path}: {r.name}: {r.message}")
         verdict = "PASSED" if not failed else "FAILED"
         self._print(f"{verdict}: {passed} passed, {len(failed)} failed, {len(results)} scenarios in {seconds:.2f} s")
+
+    def _emit(self, line: str | None = None) -> None:
+        if self._header:
+            self._print(self._header)
+            self._header = ""
+        if line is not None:
+            self._print(line)
 
     def _print(self, line: str) -> None:
         print(line, file=self.out, flush=True)

@@ -147,12 +147,13 @@ async def _start_builtin(world: World, overrides: dict[str, Any]) -> str:
         probe.bind(("127.0.0.1", 0))
         port = probe.getsockname()[1]
     public_url = f"http://127.0.0.1:{port}"
-    config = demo_config(world.mock_url, public_url, str(Path(world._tmp.name) / "merchant.sqlite3"))
-    config.operator_token = world.operator_token
-    for key, value in overrides.items():
-        if not hasattr(config, key):
-            raise ValueError(f"setup.merchant.builtin: the reference merchant has no setting {key!r}")
-        setattr(config, key, value)
+    db_path = str(Path(world._tmp.name) / "merchant.sqlite3")
+    try:
+        config = demo_config(
+            world.mock_url, public_url, db_path, **{"operator_token": world.operator_token, **overrides}
+        )
+    except (TypeError, ValueError) as exc:
+        raise ValueError(f"setup.merchant.builtin: {exc}") from None
     world._merchant_app = lambda: create_app(config, clock=world.clock.now)
     world._merchant_port = port
     world._merchant_runner = await _serve(world._merchant_app(), port=port)
