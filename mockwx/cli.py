@@ -21,7 +21,8 @@ from .http.keys import BACKEND
 from .wire import HMAC_SHA256, MD5, canonical_string, parse_xml, sign
 
 DEFAULT_DB = ".mockwx/state.sqlite3"
-COMMANDS = ("serve", "sign", "run")
+COMMANDS = ("serve", "sign", "run", "demo")
+DEMO_MERCHANT_PORT = 8901
 
 
 def _serve_parser(sub: argparse._SubParsersAction) -> None:
@@ -79,6 +80,26 @@ def _run_parser(sub: argparse._SubParsersAction) -> None:
     p.add_argument("-q", "--quiet", action="store_true", help="print failing steps only")
 
 
+def _demo_parser(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser(
+        "demo",
+        help="start the mock and the reference merchant, wired to each other",
+        description="The mock (demo tenant) and the reference merchant, each on its own port, the merchant's"
+        " WeChat URLs pointing at the mock and the mock's notifications reaching the merchant.",
+    )
+    p.add_argument("--host", default="127.0.0.1")
+    p.add_argument("--port", type=int, default=DEFAULT_PORT, help=f"the mock's port (default {DEFAULT_PORT})")
+    p.add_argument(
+        "--merchant-port",
+        type=int,
+        default=DEMO_MERCHANT_PORT,
+        help=f"the merchant's port (default {DEMO_MERCHANT_PORT})",
+    )
+    p.add_argument("--clock", choices=("real", "virtual"), default="real")
+    p.add_argument("--memory", action="store_true", help="keep both databases in memory")
+    p.add_argument("--log-level", default="INFO", choices=("DEBUG", "INFO", "WARNING", "ERROR"))
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="run_mock.py", description="mockwx: a local WeChat login + WeChat Pay v2 sandbox."
@@ -88,6 +109,7 @@ def build_parser() -> argparse.ArgumentParser:
     _serve_parser(sub)
     _sign_parser(sub)
     _run_parser(sub)
+    _demo_parser(sub)
     return parser
 
 
@@ -108,6 +130,8 @@ def _dispatch(args: argparse.Namespace) -> int:
         return sign_command(args)
     if args.command == "run":
         return run_command(args)
+    if args.command == "demo":
+        return demo_command(args)
     return serve_command(args)
 
 
@@ -148,25 +172,39 @@ def serve_command(args: argparse.Namespace) -> int:
     return 0
 
 
-async def _serve(config: Config, host: str, port: int) -> None:
-    app = create_app(config)
+async def _listen(app: web.Application, host: str, port: int) -> tuple[web.AppRunner, int]:
+    """Start ``app`` on host:port; the port it got (``0`` picks a free one)."""
     runner = web.AppRunner(app, access_log=None, handle_signals=False)
     await runner.setup()
     site = web.TCPSite(runner, host, port)
-    await site.start()
+    try:
+        await site.start()
+    except OSError:
+        await runner.cleanup()
+        raise
     server = site._server
-    bound = server.sockets[0].getsockname()[1] if server and server.sockets else port
+    return runner, server.sockets[0].getsockname()[1] if server and server.sockets else port
+
+
+async def _until_stopped(runners: list[web.AppRunner], banner_text: str) -> None:
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(sig, stop.set)
-    print(banner(app[BACKEND], host, bound), flush=True)
+    print(banner_text, flush=True)
     try:
         await stop.wait()
     finally:
         print("\nmockwx: stopping...", flush=True)
-        await runner.cleanup()
+        for runner in reversed(runners):
+            await runner.cleanup()
         print("mockwx: stopped.", flush=True)
+
+
+async def _serve(config: Config, host: str, port: int) -> None:
+    app = create_app(config)
+    runner, bound = await _listen(app, host, port)
+    await _until_stopped([runner], banner(app[BACKEND], host, bound))
 
 
 def banner(backend, host: str, port: int) -> str:
@@ -264,3 +302,64 @@ def run_command(args: argparse.Namespace) -> int:
     if args.json:
         write_json(results, args.json, seconds)
     return 0 if all(r.passed for r in results) else 1
+
+
+# -- demo ----------------------------------------------------------------------------------------
+
+
+def demo_command(args: argparse.Namespace) -> int:
+    logging.basicConfig(level=args.log_level, format="%(asctime)s %(name)s %(levelname)s %(message)s")
+    config = Config()
+    config.settings.clock = args.clock
+    config.settings.db = None if args.memory else ".mockwx/demo-mock.sqlite3"
+    try:
+        asyncio.run(_demo(config, args))
+    except OSError as exc:
+        print(f"error: cannot listen: {exc.strerror} (try --port / --merchant-port)", file=sys.stderr)
+        return 1
+    return 0
+
+
+async def _demo(config: Config, args: argparse.Namespace) -> None:
+    from merchant import create_app as create_merchant
+    from merchant import demo_config
+
+    mock_app = create_app(config)
+    mock_runner, mock_port = await _listen(mock_app, args.host, args.port)
+    mock_url = f"http://{args.host}:{mock_port}"
+    merchant_url = f"http://{args.host}:{args.merchant_port}"
+    db = ":memory:" if args.memory else ".mockwx/demo-merchant.sqlite3"
+    if db != ":memory:":
+        Path(db).parent.mkdir(parents=True, exist_ok=True)
+    merchant_config = demo_config(mock_url, merchant_url, db, sweep_interval=30)
+    backend = mock_app[BACKEND]
+    merchant_app = create_merchant(merchant_config, clock=backend.clock.now)  # one clock for both
+    try:
+        merchant_runner, _ = await _listen(merchant_app, args.host, args.merchant_port)
+    except OSError:
+        await mock_runner.cleanup()
+        raise
+    text = demo_banner(mock_url, merchant_url, merchant_config.operator_token, backend.clock.kind)
+    await _until_stopped([mock_runner, merchant_runner], text)
+
+
+def demo_banner(mock: str, shop: str, operator_token: str, clock: str) -> str:
+    return f"""mockwx demo: the mock and the reference merchant, wired to each other ({clock} clock)
+  mock (WeChat)      {mock}     control API {mock}/__mock__
+  merchant           {shop}     notify URL {shop}/wxpay/notify
+Demo tenant: appid wxd930ea5d5a258f4f, mch_id 10000100, API key 192006250b4c09247ec02edce69f6a2d
+
+A whole payment, by hand (each line prints JSON; copy values from one into the next):
+  1. the mini program logs in:   curl -s -X POST {mock}/__mock__/login -d '{{"user": "alice"}}'
+  2. ...and sends the code:      curl -s -X POST {shop}/api/login -d '{{"code": "<code>"}}'
+  3. the catalogue:              curl -s {shop}/api/products
+  4. an order:                   curl -s -X POST {shop}/api/orders -H 'Authorization: Bearer <token>' \\
+                                      -d '{{"product_id": "coffee", "quantity": 1}}'
+  5. the user pays:              curl -s -X POST {mock}/__mock__/pay -d '<the whole answer of step 4>'
+  6. the merchant's view:        curl -s {shop}/api/orders/<out_trade_no> -H 'Authorization: Bearer <token>'
+  7. WeChat's view:              curl -s {mock}/__mock__/orders/<out_trade_no>
+  8. a refund (operator):        curl -s -X POST {shop}/api/orders/<out_trade_no>/refund \\
+                                      -H 'Authorization: Bearer {operator_token}' -d '{{}}'
+Then try a forged notification:  curl -s -X POST {mock}/__mock__/notify \\
+                                      -d '{{"out_trade_no": "<out_trade_no>", "variant": "forged"}}'
+and read what the merchant answered in step 7. Ctrl-C stops both."""

@@ -82,3 +82,63 @@ def test_bad_config_is_a_clear_error(tmp_path):
     config.write_text("notify:\n  timeoutt: 3\n")
     result = run("--config", str(config), "--port", "0")
     assert result.returncode == 2 and "unknown key 'timeoutt'" in result.stderr and "bad.yaml" in result.stderr
+
+
+def _free_port() -> int:
+    import socket
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def _call(method: str, url: str, body: dict | None = None, token: str = "") -> dict:
+    data = json.dumps(body).encode() if body is not None else None
+    request = urllib.request.Request(url, data=data, method=method)
+    if token:
+        request.add_header("Authorization", f"Bearer {token}")
+    with urllib.request.urlopen(request, timeout=5) as response:
+        return json.load(response)
+
+
+def test_demo_runs_the_walkthrough_it_prints():
+    mock_port, shop_port = _free_port(), _free_port()
+    proc = subprocess.Popen(
+        [
+            sys.executable,
+            str(ROOT / "run_mock.py"),
+            "demo",
+            "--memory",
+            "--port",
+            str(mock_port),
+            "--merchant-port",
+            str(shop_port),
+            "--log-level",
+            "WARNING",
+        ],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+    try:
+        text = ""
+        for line in proc.stdout:
+            text += line
+            if "Ctrl-C" in line:
+                break
+        mock, shop = f"http://127.0.0.1:{mock_port}", f"http://127.0.0.1:{shop_port}"
+        assert f"notify URL {shop}/wxpay/notify" in text
+        code = _call("POST", f"{mock}/__mock__/login", {"user": "alice"})["code"]
+        token = _call("POST", f"{shop}/api/login", {"code": code})["token"]
+        order = _call("POST", f"{shop}/api/orders", {"product_id": "coffee", "quantity": 1}, token)
+        assert _call("POST", f"{mock}/__mock__/pay", order)["errMsg"] == "requestPayment:ok"
+        number = order["out_trade_no"]
+        note = _call("GET", f"{mock}/__mock__/notifications/wait?out_trade_no={number}&status=acked&timeout=5")
+        assert note["notification"]["attempts"][0]["verdict"] == "acked"
+        assert _call("GET", f"{shop}/api/orders/{number}", token=token)["status"] == "PAID"
+        proc.send_signal(signal.SIGINT)
+        out, _ = proc.communicate(timeout=10)
+        assert proc.returncode == 0 and "Traceback" not in out
+    finally:
+        if proc.poll() is None:
+            proc.kill()
