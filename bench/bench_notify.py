@@ -52,6 +52,14 @@ def free_port() -> int:
 
 
 def max_rss_mb() -> float:
+    """This process's peak resident memory. VmHWM (Linux) starts at exec; ru_maxrss would also count
+    the parent's memory copied by fork before the exec."""
+    try:
+        for line in Path("/proc/self/status").read_text().splitlines():
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1]) / 1024
+    except OSError:
+        pass
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
