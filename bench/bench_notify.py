@@ -18,7 +18,6 @@ import argparse
 import asyncio
 import json
 import resource
-import socket
 import subprocess
 import sys
 import time
@@ -26,6 +25,9 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from common import free_port  # noqa: E402
 
 from mockwx.backend import Backend  # noqa: E402
 from mockwx.config import DEMO_APPID, DEMO_MCH_ID, Config, Settings  # noqa: E402
@@ -43,12 +45,6 @@ app = web.Application()
 app.router.add_post("/notify", ack)
 web.run_app(app, host="127.0.0.1", port=int(sys.argv[1]), access_log=None, print=None)
 """
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def max_rss_mb() -> float:

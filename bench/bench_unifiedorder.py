@@ -15,7 +15,6 @@ import argparse
 import json
 import re
 import shutil
-import socket
 import subprocess
 import sys
 import tempfile
@@ -25,6 +24,9 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from common import free_port  # noqa: E402
 
 from mockwx.config import DEMO_API_KEY, DEMO_APPID, DEMO_MCH_ID  # noqa: E402
 from mockwx.ids import Ids  # noqa: E402
@@ -57,12 +59,6 @@ request = function()
   return wrk.format(nil, "/pay/unifiedorder", nil, bodies[i])
 end
 """
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def wait_up(url: str) -> None:

@@ -40,6 +40,20 @@ def wxa(server) -> WeChatClient:
     return client
 
 
+def create_order(pay: WeChatPay, openid: str, number: str, total_fee: int = 1, **extra) -> dict:
+    """A JSAPI order placed by wechatpy, as a merchant's code would place it."""
+    return pay.order.create(
+        trade_type="JSAPI",
+        body="wechatpy test",
+        total_fee=total_fee,
+        notify_url="http://127.0.0.1:9/notify",
+        client_ip="127.0.0.1",
+        user_id=openid,
+        out_trade_no=number,
+        **extra,
+    )
+
+
 def test_code_to_session(server, control):
     login = control(lambda c: c.login("alice"))
     session = wxa(server).wxa.code_to_session(login["code"])
@@ -52,15 +66,7 @@ def test_code_to_session(server, control):
 def test_unifiedorder_orderquery_closeorder(server, control):
     openid = control(lambda c: c.login("alice"))["openid"]
     pay = wechat_pay(server)
-    created = pay.order.create(
-        trade_type="JSAPI",
-        body="wechatpy test",
-        total_fee=1,
-        notify_url="http://127.0.0.1:9/notify",
-        client_ip="127.0.0.1",
-        user_id=openid,
-        out_trade_no="W20261127000001",
-    )
+    created = create_order(pay, openid, "W20261127000001")
     assert created["prepay_id"].startswith("wx")
     assert pay.order.query(out_trade_no="W20261127000001")["trade_state"] == "NOTPAY"
     pay.order.close("W20261127000001")
@@ -73,16 +79,7 @@ def test_unifiedorder_orderquery_closeorder(server, control):
 def test_hmac_unifiedorder_and_jsapi_params(server, control):
     openid = control(lambda c: c.login("bob"))["openid"]
     pay = wechat_pay(server)
-    created = pay.order.create(
-        trade_type="JSAPI",
-        body="hmac",
-        total_fee=2,
-        notify_url="http://127.0.0.1:9/notify",
-        client_ip="127.0.0.1",
-        user_id=openid,
-        out_trade_no="W20261127000002",
-        sign_type="HMAC-SHA256",
-    )
+    created = create_order(pay, openid, "W20261127000002", 2, sign_type="HMAC-SHA256")
     params = pay.jsapi.get_jsapi_params(created["prepay_id"])  # MD5 paySign, computed by wechatpy
     paid = control(lambda c: c.pay(params))
     assert paid["errMsg"] == "requestPayment:ok"
@@ -102,15 +99,7 @@ def test_wrong_key_is_signature_error(server, control):
 def test_sandbox_flow(server, control):
     openid = control(lambda c: c.login("carol"))["openid"]
     pay = wechat_pay(server, sandbox=True)
-    created = pay.order.create(
-        trade_type="JSAPI",
-        body="sandbox",
-        total_fee=101,
-        notify_url="http://127.0.0.1:9/notify",
-        client_ip="127.0.0.1",
-        user_id=openid,
-        out_trade_no="W20261127000003",
-    )
+    created = create_order(pay, openid, "W20261127000003", 101)  # the sandbox's 1.01 CNY acceptance case
     assert created["result_code"] == "SUCCESS"
     assert pay.order.query(out_trade_no="W20261127000003")["trade_state"] == "NOTPAY"
     journal = control(lambda c: c.requests())
