@@ -236,3 +236,14 @@ async def test_notifications_never_block_api_requests(client, receiver):
     assert len(pending) == 10 and all(n["attempts"][0]["verdict"] == "in_flight" for n in pending)
     gate.set()
     assert (await client.wait(out_trade_no="N20261127200009", status="acked"))["status"] == "acked"
+
+
+async def test_merchant_that_never_answers_times_out_sixteen_times(client, receiver):
+    await client.control("PATCH", "/settings", {"notify": {"timeout": 0.02}})
+    receiver.default = Reply(gate=asyncio.Event())  # holds every answer forever
+    await paid_order(client, receiver, "N20261127000016")
+    await client.advance(24 * 3600 + 240)
+    notification = (await client.notifications(out_trade_no="N20261127000016"))[0]
+    assert notification["status"] == "given_up"
+    assert [a["verdict"] for a in notification["attempts"]] == ["timeout"] * 16
+    assert attempt_offsets(notification) == offsets()

@@ -28,7 +28,7 @@ ACTIONS: dict[str, frozenset[str]] = {
     "expect": frozenset(),
 }
 CHECKS = ("order", "notification", "notifications", "problems", "requests", "merchant", "refund")
-SETUP_KEYS = ("merchant", "tenants", "settings", "operator_token")
+SETUP_KEYS = ("merchant", "clock", "tenants", "settings", "operator_token")
 
 
 class ScenarioError(ValueError):
@@ -70,6 +70,7 @@ class Scenario:
     description: str = ""
     tags: list[str] = field(default_factory=list)
     merchant: Any = "builtin"  # "builtin", {"builtin": {overrides}}, or a URL
+    clock: str = "virtual"  # the fresh mock's clock; "real" makes advance steps fail
     tenants: dict[str, Any] = field(default_factory=dict)
     settings: dict[str, Any] = field(default_factory=dict)
     operator_token: str = ""
@@ -130,6 +131,10 @@ def _setup(scenario: Scenario, setup: Any, where: str) -> None:
             f"{where}: setup.merchant must be builtin, {{builtin: {{<config overrides>}}}} or a URL, not {merchant!r}"
         )
     scenario.merchant = merchant
+    clock = setup.get("clock", "virtual")
+    if clock not in ("virtual", "real"):
+        raise ScenarioError(f"{where}: setup.clock must be virtual (the default) or real, not {clock!r}")
+    scenario.clock = clock
     for key in ("tenants", "settings"):
         value = setup.get(key) or {}
         if not isinstance(value, dict):

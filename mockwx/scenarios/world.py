@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import socket
 import tempfile
+import time
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -33,7 +34,7 @@ class MockClock:
     def now(self) -> float:
         if self._server is not None and self._server.backend is not None:
             return self._server.backend.clock.now()
-        return self.cached
+        return self.cached or time.time()
 
 
 @dataclass
@@ -97,7 +98,7 @@ async def open_world(scenario: Scenario, *, mock_url: str | None, merchant_url: 
     """Start (or reset) the mock, apply the scenario's setup, start the merchant under test."""
     server = None
     if mock_url is None:
-        server = await MockServer(mock_config(), port=mock_port).start()
+        server = await MockServer(mock_config(clock=scenario.clock), port=mock_port).start()
         mock_url = server.url
     client = MockClient(mock_url)
     world = World(
@@ -114,8 +115,11 @@ async def open_world(scenario: Scenario, *, mock_url: str | None, merchant_url: 
         if server is None:
             await client.reset()
             clock = await client.clock()
-            if clock["kind"] != "virtual":
-                raise RuntimeError(f"the mock at {mock_url} runs a real clock; start it with --clock virtual")
+            if clock["kind"] != scenario.clock:
+                raise RuntimeError(
+                    f"the scenario wants a {scenario.clock} clock but the mock at {mock_url} runs a {clock['kind']}"
+                    f" one; start it with --clock {scenario.clock}"
+                )
         if scenario.tenants:
             await client.control("POST", "/tenants", scenario.tenants)
         if scenario.settings:

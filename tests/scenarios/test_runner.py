@@ -164,3 +164,13 @@ def test_cli_exit_codes_junit_and_json(tmp_path):
     assert {s["path"] for s in data["scenarios"]} == {str(good), str(bad), str(broken)}
     usage = run_cli(str(tmp_path / "missing"))
     assert usage.returncode == 2 and "no such file or folder" in usage.stderr
+
+
+async def test_a_real_clock_story_cannot_advance(tmp_path):
+    text = (
+        "name: real time\n" + NO_MERCHANT.replace("{merchant:", "{clock: real, merchant:") + "steps:\n  - advance: 1\n"
+    )
+    result = await Runner().run(load_scenario(scenario(tmp_path, text)))
+    assert result.status == "failed" and "409" in result.message and "--clock virtual" in result.message
+    with pytest.raises(ScenarioError, match="setup.clock must be"):
+        load_scenario(scenario(tmp_path, "name: x\nsetup: {clock: sundial}\nsteps: [{advance: 1}]\n", "c.yaml"))
