@@ -149,7 +149,7 @@ def serve_config(args: argparse.Namespace) -> Config:
         s.db = None
     elif args.db:
         s.db = args.db
-    elif not args.config or s.db is None:
+    elif not config.db_given:
         s.db = DEFAULT_DB
     s.notify.allow = [*s.notify.allow, *args.allow_notify]
     return config

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import copy
 import dataclasses
+import math
 import types
 import typing
 from dataclasses import dataclass, field
@@ -99,6 +100,7 @@ class Config:
     merchants: list[Merchant] = field(default_factory=list)
     host: str | None = None
     port: int | None = None
+    db_given: bool = False  # the file said where state lives (db: null means in memory)
 
 
 class ConfigError(ValueError):
@@ -126,7 +128,9 @@ def _check(value: Any, hint: Any, where: str) -> Any:
         return [_check(v, inner, f"{where}[{i}]") for i, v in enumerate(value)]
     if dataclasses.is_dataclass(hint):
         return build(hint, value, where)
-    if hint is float and isinstance(value, int) and not isinstance(value, bool):
+    if hint is float and isinstance(value, (int, float)) and not isinstance(value, bool):
+        if not math.isfinite(value):
+            raise ConfigError(f"{where}: expected a finite number, got {value!r}")
         return float(value)
     if hint is bool and not isinstance(value, bool):
         raise ConfigError(f"{where}: expected true or false, got {value!r}")
@@ -154,7 +158,17 @@ def build(cls: Any, data: Any, where: str) -> Any:
         raise ConfigError(f"{where}: {exc}") from None
 
 
-RESTART_ONLY = ("clock", "clock_start", "seed", "db", "demo", "journal_size", "max_body_bytes", "magic_amounts")
+RESTART_ONLY = (
+    "clock",
+    "clock_start",
+    "seed",
+    "db",
+    "demo",
+    "journal_size",
+    "max_body_bytes",
+    "magic_amounts",
+    "notify.concurrency",
+)
 
 
 def apply_settings(target: Any, data: Any, where: str = "settings") -> None:
@@ -167,7 +181,7 @@ def apply_settings(target: Any, data: Any, where: str = "settings") -> None:
     for key, value in data.items():
         if key not in known:
             raise ConfigError(f"{where}: unknown key {key!r}; known keys: {', '.join(known)}")
-        if where == "settings" and key in RESTART_ONLY:
+        if f"{where}.{key}".removeprefix("settings.") in RESTART_ONLY:
             raise ConfigError(f"{where}.{key} cannot change while the mock runs; set it in the config file")
         current = getattr(target, key)
         if dataclasses.is_dataclass(current):
@@ -209,21 +223,56 @@ def parse_config(data: Any, source: str = "config") -> Config:
     host = data.pop("host", None)
     port = data.pop("port", None)
     settings = build(Settings, data, source)
-    config = Config(settings=settings, apps=apps, merchants=merchants, host=host, port=port)
+    config = Config(settings=settings, apps=apps, merchants=merchants, host=host, port=port, db_given="db" in data)
     validate(config, source)
     return config
+
+
+DAY = 24 * 3600
+LATEST = 253402300799 - 10 * 365 * DAY  # leave virtual time ten years before 9999-12-31
+# setting -> the range it must lie in (inclusive)
+RANGES: dict[str, tuple[float, float]] = {
+    "journal_size": (1, 1_000_000),
+    "max_body_bytes": (1024, 64 * 1024 * 1024),
+    "login.code_ttl": (1, 30 * DAY),
+    "login.rate_limit_per_minute": (0, 1_000_000),
+    "login.token_ttl": (1, 30 * DAY),
+    "pay.prepay_ttl": (1, 30 * DAY),
+    "pay.default_expiry": (1, 365 * DAY),
+    "pay.min_expiry": (0, DAY),
+    "pay.close_min_age": (0, DAY),
+    "notify.timeout": (0.0001, 300),  # tiny values let a scenario play a merchant too slow for WeChat
+    "notify.concurrency": (1, 10_000),
+    "refund.settle_delay": (0, 30 * DAY),
+    "refund.max_refunds": (1, 10_000),
+}
+MAX_RETRY_DELAY = 30 * DAY
+MAX_RETRIES = 100
+
+
+def _setting(settings: Settings, path: str) -> Any:
+    value: Any = settings
+    for part in path.split("."):
+        value = getattr(value, part)
+    return value
 
 
 def validate(config: Config, source: str) -> None:
     s = config.settings
     if s.clock not in ("real", "virtual"):
         raise ConfigError(f"{source}: clock must be 'real' or 'virtual', not {s.clock!r}")
+    if s.clock_start is not None and not 0 <= s.clock_start <= LATEST:
+        raise ConfigError(f"{source}: clock_start must be seconds since 1970, before {LATEST:.0f}")
     if s.pay.expired_trade_state not in ("NOTPAY", "CLOSED"):
         raise ConfigError(f"{source}: pay.expired_trade_state must be NOTPAY or CLOSED")
-    if s.notify.timeout <= 0 or s.notify.concurrency < 1:
-        raise ConfigError(f"{source}: notify.timeout must be > 0 and notify.concurrency >= 1")
-    if any(d < 0 for d in s.notify.retry_delays):
-        raise ConfigError(f"{source}: notify.retry_delays must be seconds >= 0")
+    for path, (low, high) in RANGES.items():
+        if not low <= _setting(s, path) <= high:
+            raise ConfigError(f"{source}: {path} must be from {low:g} to {high:g}, not {_setting(s, path)!r}")
+    delays = s.notify.retry_delays
+    if len(delays) > MAX_RETRIES or any(not 0 <= d <= MAX_RETRY_DELAY for d in delays):
+        raise ConfigError(
+            f"{source}: notify.retry_delays must be at most {MAX_RETRIES} delays of 0 to {MAX_RETRY_DELAY} seconds"
+        )
     for merchant in config.merchants:
         problem = merchant_problem(merchant)
         if problem:
@@ -232,6 +281,12 @@ def validate(config: Config, source: str) -> None:
         problem = app_problem(app)
         if problem:
             raise ConfigError(f"{source}: app {app.appid}: {problem}")
+    if config.host is not None and not isinstance(config.host, str):
+        raise ConfigError(f"{source}: host must be an interface name or address, like 127.0.0.1")
+    if config.port is not None and (
+        not isinstance(config.port, int) or isinstance(config.port, bool) or not 0 <= config.port <= 65535
+    ):
+        raise ConfigError(f"{source}: port must be a number from 0 to 65535 (0 picks a free one)")
 
 
 def app_problem(app: MiniApp) -> str:
@@ -245,7 +300,7 @@ def app_problem(app: MiniApp) -> str:
 
 def merchant_problem(merchant: Merchant) -> str:
     """Why a merchant cannot be registered, or ''."""
-    if not merchant.mch_id.isdigit() or len(merchant.mch_id) > 32:
+    if not (merchant.mch_id.isascii() and merchant.mch_id.isdigit()) or len(merchant.mch_id) > 32:
         return "mch_id must be digits (real ones have 10)"
     if len(merchant.api_key) != 32 or not merchant.api_key.isascii() or not merchant.api_key.isalnum():
         return f"api_key must be 32 letters or digits (got {len(merchant.api_key)} characters)"

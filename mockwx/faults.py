@@ -20,7 +20,8 @@ from dataclasses import asdict, dataclass, field
 from itertools import count
 from typing import Any
 
-from .domain.errors import LOGIN_ERRORS, V2_ERRORS, ControlError
+from .config import MAX_RETRY_DELAY
+from .domain.errors import LOGIN_ERRORS, V2_ERRORS, ControlError, number_in
 
 LOGIN_APIS = ("code2session", "token")
 PAY_APIS = ("unifiedorder", "orderquery", "closeorder", "refund", "refundquery", "downloadbill", "getsignkey")
@@ -101,11 +102,13 @@ def _bad(message: str) -> ControlError:
     return ControlError(400, message)
 
 
-def _number(spec: Mapping[str, Any], name: str, high: float) -> float:
-    value = spec.get(name, 0)
-    if not isinstance(value, (int, float)) or isinstance(value, bool) or not 0 <= value <= high:
-        raise _bad(f"fault {name} must be a number from 0 to {high:g}")
-    return float(value)
+def _typed(spec: Mapping[str, Any], name: str, kind: type, default: Any) -> Any:
+    """``spec[name]`` if it has the right JSON type (a bool is not an int), else ControlError."""
+    value = spec.get(name, default)
+    if value is default or (isinstance(value, kind) and not (kind is not bool and isinstance(value, bool))):
+        return value
+    words = {str: "a string", bool: "true or false", int: "an integer"}
+    raise _bad(f"fault {name} must be {words[kind]}, not {value!r}")
 
 
 def parse_fault(fault_id: int, spec: Any) -> Fault:
@@ -132,10 +135,8 @@ def parse_fault(fault_id: int, spec: Any) -> Fault:
     times = spec.get("times")
     if times is not None and (not isinstance(times, int) or isinstance(times, bool) or times < 1):
         raise _bad("fault times must be a positive integer (omit it for every match)")
-    per = spec.get("per", "")
-    if not isinstance(per, str):
-        raise _bad("per must be a field name, like out_trade_no")
-    fault = Fault(id=fault_id, api=api, match=match, times=times, per=per, label=str(spec.get("label", "")))
+    per, label = _typed(spec, "per", str, ""), _typed(spec, "label", str, "")
+    fault = Fault(id=fault_id, api=api, match=match, times=times, per=per, label=label)
     if api in NOTIFY_APIS:
         _notify_plan(fault, spec)
     elif api == "pay":
@@ -146,38 +147,37 @@ def parse_fault(fault_id: int, spec: Any) -> Fault:
 
 
 def _api_answer(fault: Fault, spec: Mapping[str, Any]) -> None:
-    err_code, errcode = spec.get("err_code", ""), spec.get("errcode")
-    if err_code and err_code not in V2_ERRORS and not spec.get("err_code_des"):
+    err_code, errcode = _typed(spec, "err_code", str, ""), _typed(spec, "errcode", int, None)
+    err_code_des, return_msg = _typed(spec, "err_code_des", str, ""), _typed(spec, "return_msg", str, "")
+    if err_code and err_code not in V2_ERRORS and not err_code_des:
         raise _bad(f"unknown err_code {err_code!r}: give err_code_des too, or use one of {', '.join(V2_ERRORS)}")
     if errcode is not None and errcode not in LOGIN_ERRORS:
         raise _bad(f"errcode must be one of {', '.join(map(str, LOGIN_ERRORS))}")
-    fault.err_code = str(err_code)
-    fault.err_code_des = str(spec.get("err_code_des") or V2_ERRORS.get(err_code, ""))
-    fault.return_msg = str(spec.get("return_msg") or "")
+    fault.err_code = err_code
+    fault.err_code_des = err_code_des or V2_ERRORS.get(err_code, "")
+    fault.return_msg = return_msg
     fault.errcode = errcode
-    fault.delay = _number(spec, "delay", 600)
-    fault.drop = bool(spec.get("drop", False))
+    fault.delay = number_in(spec, "delay", 0, 600, 0)
+    fault.drop = _typed(spec, "drop", bool, False)
     if not (fault.err_code or fault.return_msg or fault.errcode is not None or fault.delay or fault.drop):
         raise _bad("a fault must do something: err_code, return_msg, errcode, delay or drop")
 
 
 def _pay_outcome(fault: Fault, spec: Mapping[str, Any]) -> None:
-    outcome, reason = spec.get("outcome"), spec.get("reason", "")
+    outcome, reason = spec.get("outcome"), _typed(spec, "reason", str, "")
     if outcome not in OUTCOMES:
         raise _bad(f"a pay fault needs outcome: one of {', '.join(OUTCOMES)}")
-    if not isinstance(reason, str):
-        raise _bad("reason must be a string")
     fault.outcome, fault.reason = outcome, reason
 
 
 def _notify_plan(fault: Fault, spec: Mapping[str, Any]) -> None:
-    fault.deliver = bool(spec.get("deliver", True))
-    fault.delay = _number(spec, "delay", 30 * 24 * 3600)
+    fault.deliver = _typed(spec, "deliver", bool, True)
+    fault.delay = number_in(spec, "delay", 0, MAX_RETRY_DELAY, 0)
     duplicates = spec.get("duplicates", 0)
     if not isinstance(duplicates, int) or isinstance(duplicates, bool) or not 0 <= duplicates <= 1000:
         raise _bad("duplicates must be an integer from 0 to 1000")
     fault.duplicates = duplicates
-    fault.concurrent = bool(spec.get("concurrent", False))
+    fault.concurrent = _typed(spec, "concurrent", bool, False)
     variants = spec.get("variants") or []
     if not isinstance(variants, list) or any(v not in VARIANTS for v in variants):
         raise _bad(f"variants must be a list of: {', '.join(VARIANTS)}")

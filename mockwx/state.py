@@ -17,6 +17,7 @@ from .domain.models import (
     Order,
     Refund,
     _Record,
+    order_key,
 )
 from .persist import NoPersistence, SqlitePersistence
 
@@ -119,7 +120,7 @@ class State:
         ]
 
     def refunds_of(self, order: Order) -> list[Refund]:
-        refunds = (self.refunds.get(f"{order.env}:{order.mch_id}:{no}") for no in order.refund_nos)
+        refunds = (self.refunds.get(order_key(order.env, order.mch_id, no)) for no in order.refund_nos)
         return [r for r in refunds if r is not None]
 
     def notifications_of(self, order: Order) -> list[Notification]:

@@ -152,3 +152,11 @@ class ControlError(Exception):
         if self.hint:
             out["hint"] = self.hint
         return out
+
+
+def number_in(data: Any, name: str, low: float, high: float, default: float | None = None) -> float:
+    """``data[name]`` as a number in [low, high] (booleans and NaN are not numbers), or ControlError."""
+    value = data.get(name, default)
+    if not isinstance(value, (int, float)) or isinstance(value, bool) or not low <= value <= high:
+        raise ControlError(400, f"{name} must be a number from {low:g} to {high:g}, got {value!r}")
+    return float(value)

@@ -82,6 +82,10 @@ class Merchant(_Record):
     sandbox_key: str = ""  # minted by the first sandboxnew/pay/getsignkey
     refund_notify_url: str = ""  # the merchant platform's refund notify setting (a refund's notify_url wins)
 
+    def key(self, env: str) -> str:
+        """The key this merchant signs with in ``env``: the API key, or the sandbox_signkey."""
+        return self.api_key if env == PROD else self.sandbox_key
+
 
 @dataclass(slots=True)
 class Account(_Record):
@@ -210,6 +214,11 @@ class Refund(_Record):
     def key(self) -> str:
         return order_key(self.env, self.mch_id, self.out_refund_no)
 
+    @property
+    def order_key(self) -> str:
+        """The key of the order this refund belongs to."""
+        return order_key(self.env, self.mch_id, self.out_trade_no)
+
 
 @dataclass(slots=True)
 class Attempt(_Record):
@@ -218,7 +227,8 @@ class Attempt(_Record):
     number: int
     at: float
     url: str
-    verdict: str  # acked, rejected, http_error, timeout, connection_error, refused
+    verdict: str  # in_flight, acked, rejected, http_error, timeout, connection_error, refused
+    manual: bool = False  # a resend by hand: not one of the schedule's attempts
     status: int | None = None
     latency_ms: float = 0.0
     excerpt: str = ""

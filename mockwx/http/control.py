@@ -6,12 +6,13 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import math
 from typing import Any
 
 from aiohttp import web
 
-from ..config import ConfigError, updated_settings
-from ..domain.errors import ControlError
+from ..config import LATEST, ConfigError, updated_settings
+from ..domain.errors import ControlError, number_in
 from ..wire import SIGN_TYPES, canonical_string, sign
 from . import render, views
 from .keys import BACKEND, ENTRY
@@ -32,6 +33,10 @@ async def read_json(request: web.Request, *, required: bool = True) -> dict[str,
         raise ControlError(400, f"the body is not valid JSON: {exc}") from None
     if not isinstance(data, dict):
         raise ControlError(400, f"the body must be a JSON object, not {type(data).__name__}")
+    try:  # "\ud800" is valid JSON but no text: refuse it before it is stored anywhere
+        json.dumps(data, ensure_ascii=False).encode("utf-8")
+    except UnicodeEncodeError:
+        raise ControlError(400, "the body holds a lone surrogate (\\ud800-\\udfff): send valid Unicode text") from None
     return data
 
 
@@ -45,13 +50,6 @@ def _handler(fn):
             return render.control_error(error)
 
     return wrapped
-
-
-def _number(data: dict[str, Any], name: str, low: float, high: float) -> float:
-    value = data.get(name)
-    if not isinstance(value, (int, float)) or isinstance(value, bool) or not low <= value <= high:
-        raise ControlError(400, f"{name} must be a number from {low:g} to {high:g}, got {value!r}")
-    return float(value)
 
 
 # -- overview, tenants, reset ------------------------------------------------------------------
@@ -127,7 +125,9 @@ async def requests(request: web.Request) -> web.StreamResponse:
     try:
         since, limit = int(q.get("since", 0)), int(q.get("limit", 100))
     except ValueError:
-        raise ControlError(400, "since and limit must be integers") from None
+        since = limit = -1
+    if since < 0 or limit < 0:
+        raise ControlError(400, "since and limit must be integers >= 0 (limit 0: all)")
     problems = q.get("problems", "") in ("1", "true", "yes") or request.path.endswith("/problems")
     entries = backend.journal.query(api=q.get("api", ""), problems_only=problems, since=since, limit=limit)
     return render.json_body({"requests": [e.to_dict() for e in entries]})
@@ -151,7 +151,7 @@ async def delete_fault(request: web.Request) -> web.StreamResponse:
     if raw is None:
         faults.clear()
         return render.json_body({"deleted": "all"})
-    if not raw.isdigit() or not faults.remove(int(raw)):
+    if not (raw.isascii() and raw.isdigit()) or not faults.remove(int(raw)):
         raise ControlError(404, f"no fault {raw!r}")
     return render.json_body({"deleted": int(raw)})
 
@@ -209,7 +209,9 @@ async def advance_clock(request: web.Request) -> web.StreamResponse:
         raise ControlError(
             409, "the clock is real; only a virtual clock can be advanced", hint="start with --clock virtual"
         )
-    seconds = _number(await read_json(request), "seconds", 0, MAX_ADVANCE)
+    seconds = number_in(await read_json(request), "seconds", 0, MAX_ADVANCE)
+    if backend.clock.now() + seconds > LATEST:
+        raise ControlError(400, "the virtual clock cannot go that far: time formats end in the year 9999")
     await backend.advance(seconds)
     return render.json_body(views.clock_view(backend))
 
@@ -245,10 +247,12 @@ async def wait_notification(request: web.Request) -> web.StreamResponse:
     backend = request.app[BACKEND]
     q = request.query
     try:
-        timeout = min(float(q.get("timeout", 5)), MAX_WAIT)
+        timeout = float(q.get("timeout", 5))
         attempts = int(q["attempts"]) if "attempts" in q else 0
     except ValueError:
-        raise ControlError(400, "timeout must be seconds and attempts an integer") from None
+        timeout = math.nan
+    if not (0 <= timeout <= MAX_WAIT and 0 <= attempts <= 10_000):
+        raise ControlError(400, f"timeout must be 0 to {MAX_WAIT:g} seconds and attempts a count")
     status = q.get("status", "")
     if status and status not in views.NOTIFY_STATUSES:
         raise ControlError(400, f"status must be one of {', '.join(views.NOTIFY_STATUSES)}")

@@ -45,7 +45,11 @@ def login_error(error: LoginFail, rid: str) -> web.Response:
 
 def json_body(data: Any, *, status: int = 200, hint: str = "") -> web.Response:
     text = json.dumps(data, ensure_ascii=False, default=str)
-    return web.Response(text=text, status=status, content_type=JSON_TYPE, charset="utf-8", headers=_headers(hint))
+    try:
+        body = text.encode("utf-8")
+    except UnicodeEncodeError:  # text that is not Unicode (a lone surrogate) still renders, escaped
+        body = json.dumps(data, default=str).encode("ascii")
+    return web.Response(body=body, status=status, content_type=JSON_TYPE, charset="utf-8", headers=_headers(hint))
 
 
 def control_error(error: ControlError) -> web.Response:

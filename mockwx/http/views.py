@@ -12,7 +12,7 @@ from aiohttp import web
 from .. import __version__
 from ..backend import Backend
 from ..domain.errors import ControlError
-from ..domain.models import Notification, NotifyStatus, Order
+from ..domain.models import Notification, NotifyStatus, Order, order_key
 from ..faults import OUTCOMES, VARIANTS
 from ..journal import Entry
 from ..services.checkout import PaymentRefused
@@ -134,7 +134,7 @@ def send_notifications(backend: Backend, data: dict[str, Any]) -> list[Notificat
     order = find_order(backend, number, {k: str(v) for k, v in data.items() if k in ("mch_id", "env")})
     refund = None
     if data.get("out_refund_no"):
-        refund = backend.state.refunds.get(f"{order.env}:{order.mch_id}:{data['out_refund_no']}")
+        refund = backend.state.refunds.get(order_key(order.env, order.mch_id, data["out_refund_no"]))
         if refund is None or refund.out_trade_no != order.out_trade_no:
             raise ControlError(404, f"order {number} has no refund {data['out_refund_no']!r}")
         if not refund.notify_url:

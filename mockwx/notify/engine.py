@@ -129,7 +129,7 @@ class NotifyEngine:
             notification.status = NotifyStatus.REFUSED
             notification.next_at = None
         else:
-            retries_done = len(notification.attempts) - 1
+            retries_done = sum(not a.manual for a in notification.attempts) - 1  # a resend is no retry
             if retries_done < len(notification.delays):
                 notification.next_at = attempt.at + notification.delays[retries_done]
                 self._schedule(notification)
@@ -168,10 +168,12 @@ class NotifyEngine:
 
     async def _attempt(self, notification: Notification, manual: bool = False) -> Attempt:
         attempt = Attempt(
-            number=len(notification.attempts) + 1, at=self.clock.now(), url=notification.url, verdict="in_flight"
+            number=len(notification.attempts) + 1,
+            at=self.clock.now(),
+            url=notification.url,
+            verdict="in_flight",
+            manual=manual,
         )
-        if manual:
-            attempt.error = "resent by hand"
         notification.attempts.append(attempt)
         refusal = self.allowlist.refusal(notification.url)
         if refusal:
@@ -188,6 +190,10 @@ class NotifyEngine:
             except (aiohttp.ClientError, OSError) as exc:
                 attempt.verdict = "connection_error"
                 attempt.error = f"{type(exc).__name__}: {exc}"
+            except Exception as exc:  # a target aiohttp cannot even try (a host name IDNA refuses...)
+                log.warning("notification %s to %s failed: %r", notification.id, notification.url, exc)
+                attempt.verdict = "connection_error"
+                attempt.error = f"could not send: {type(exc).__name__}: {exc}"
             attempt.latency_ms = round((perf_counter() - started) * 1000, 2)
         log.info(
             "notify %s #%d -> %s: %s %s",

@@ -10,7 +10,7 @@ from collections.abc import Callable
 from typing import Any
 
 from ..config import NotifySettings
-from ..domain.models import PROD, Notification, NotifyStatus, Order, Refund
+from ..domain.models import Notification, NotifyStatus, Order, Refund
 from ..faults import Fault, Faults
 from ..ids import Ids
 from ..state import State
@@ -30,8 +30,7 @@ class Notices:
         self.faults = faults
 
     def _key(self, env: str, mch_id: str) -> str:
-        merchant = self.state.merchants[mch_id]
-        return merchant.api_key if env == PROD else merchant.sandbox_key
+        return self.state.merchants[mch_id].key(env)
 
     # -- bodies -----------------------------------------------------------------------------------
 
@@ -41,11 +40,11 @@ class Notices:
         key = self._key(order.env, order.mch_id)
         sign_type = MD5 if self.settings.force_md5 else order.sign_type
         if variant == "tampered_amount":  # a valid sign over a changed amount: only an amount check catches it
-            fields["total_fee"] = fields["cash_fee"] = max(1, order.total_fee // 100)
+            fields["total_fee"] = fields["cash_fee"] = _tampered(order.total_fee)
         elif variant == "wrong_appid":
             fields["appid"] = "wx" + self.ids.nonce(16)
         elif variant == "wrong_mch_id":
-            fields["mch_id"] = str(int(order.mch_id) + 1) if order.mch_id.isdigit() else "1"
+            fields["mch_id"] = _other_mch_id(order.mch_id)
         elif variant == "unknown_order":
             fields["out_trade_no"] = "UNKNOWN" + self.ids.nonce(12)
         elif variant == "forged":  # the right fields, signed with a key that is not the merchant's
@@ -59,9 +58,9 @@ class Notices:
         if variant == "wrong_appid":
             outer["appid"] = "wx" + self.ids.nonce(16)
         elif variant == "wrong_mch_id":
-            outer["mch_id"] = str(int(refund.mch_id) + 1) if refund.mch_id.isdigit() else "1"
+            outer["mch_id"] = _other_mch_id(refund.mch_id)
         elif variant == "tampered_amount":
-            inner["refund_fee"] = inner["settlement_refund_fee"] = refund.refund_fee + 1
+            inner["refund_fee"] = inner["settlement_refund_fee"] = _tampered(refund.refund_fee)
         elif variant == "unknown_order":
             inner["out_refund_no"] = "UNKNOWN" + self.ids.nonce(12)
         elif variant == "forged":  # encrypted under a key that is not the merchant's: it will not decrypt
@@ -77,7 +76,7 @@ class Notices:
 
     def refund(self, refund: Refund) -> Notification:
         """The notification of a settled refund, as the matching ``refund_notify`` rule plans it."""
-        order = self.state.orders.get(f"{refund.env}:{refund.mch_id}:{refund.out_trade_no}")
+        order = self.state.orders.get(refund.order_key)
         fields = {
             **(order.match_fields() if order else {}),
             "out_refund_no": refund.out_refund_no,
@@ -136,3 +135,12 @@ class Notices:
         return self.engine.send(
             **self._payment_target(order), body=self.payment_body(order, variant), label=variant, delays=[]
         )
+
+
+def _tampered(fen: int) -> int:
+    """Another amount: a hundredth of it (1 yuan paid as 1 fen), or one fen more when that is no change."""
+    return fen // 100 if fen >= 100 else fen + 1
+
+
+def _other_mch_id(mch_id: str) -> str:
+    return str(int(mch_id) + 1)  # merchants are registered with digit-only mch_ids

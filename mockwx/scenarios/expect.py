@@ -27,7 +27,7 @@ def lookup(path: str, context: Mapping[str, Any]) -> Any:
         walked.append(part)
         if isinstance(value, Mapping) and part in value:
             value = value[part]
-        elif isinstance(value, list) and part.isdigit() and int(part) < len(value):
+        elif isinstance(value, list) and part.isascii() and part.isdigit() and int(part) < len(value):
             value = value[int(part)]
         else:
             known = ", ".join(sorted(value)) if isinstance(value, Mapping) else type(value).__name__

@@ -218,7 +218,7 @@ def parse_duration(value: Any) -> float:
         pass
     total, number = 0.0, ""
     for char in text:
-        if char.isdigit() or char == ".":
+        if char in "0123456789.":
             number += char
         elif char in _UNITS and number:
             total += float(number) * _UNITS[char]

@@ -143,7 +143,7 @@ class BillService:
         return cells, order.total_fee, 0, fee, order.total_fee, 0
 
     def _refund_row(self, refund: Refund, bill_type: str) -> tuple[list[str], int, int, int, int, int]:
-        order = self.state.orders[f"{refund.env}:{refund.mch_id}:{refund.out_trade_no}"]
+        order = self.state.orders[refund.order_key]
         fee = -fee_of(refund.refund_fee)
         status = "SUCCESS" if refund.refund_status == RefundStatus.SUCCESS else refund.refund_status
         refund_cells = [refund.refund_id, refund.out_refund_no, yuan(refund.refund_fee), "0.00", "ORIGINAL", status]

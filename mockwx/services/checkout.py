@@ -156,7 +156,7 @@ class CheckoutService:
         self, order: Order, fields: dict[str, str], received: str, sign_type: str, app: bool = False
     ) -> None:
         merchant = self.state.merchants[order.mch_id]
-        key = self.gateway.key_for(merchant, order.env)
+        key = merchant.key(order.env)
         if sign_type in SIGN_TYPES and verify({**fields, "sign": received}, key, sign_type):
             return
         diagnosis = diagnose(

@@ -44,7 +44,7 @@ class Gateway:
         mch_id = fields.get("mch_id", "")
         if not mch_id:
             raise ReturnFail("LACK_PARAMS", hint="the required field mch_id is missing or empty")
-        if not mch_id.isdigit() or len(mch_id) > 32:
+        if not (mch_id.isascii() and mch_id.isdigit()) or len(mch_id) > 32:
             raise ReturnFail("FORMAT", "mch_id", hint=f"mch_id is {mch_id!r}; a mch_id is digits only")
         merchant = self.state.merchants.get(mch_id)
         if merchant is None:
@@ -56,15 +56,12 @@ class Gateway:
             )
         return merchant
 
-    def key_for(self, merchant: Merchant, env: str) -> str:
-        return merchant.api_key if env == PROD else merchant.sandbox_key
-
     def authenticate(self, api: str, env: str, fields: dict[str, str], *, needs_appid: bool = True) -> V2Call:
         merchant = self.merchant_of(fields)
         sign_type = fields.get("sign_type") or "MD5"
         if sign_type not in SIGN_TYPES:
             raise ReturnFail("FORMAT", "sign_type", hint=f"sign_type is {sign_type!r}; use MD5 or HMAC-SHA256")
-        key = self.key_for(merchant, env)
+        key = merchant.key(env)
         if env == SANDBOX and not key:
             raise ReturnFail(
                 "SIGNERROR",
@@ -110,7 +107,7 @@ class Gateway:
 
     def key_candidates(self, merchant: Merchant, env: str, appid: str = "") -> list[KeyCandidate]:
         """The right key first, then the keys people sign with by mistake."""
-        key = self.key_for(merchant, env)
+        key = merchant.key(env)
         label = (
             f"API key of merchant {merchant.mch_id}"
             if env == PROD

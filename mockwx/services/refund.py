@@ -175,7 +175,7 @@ class RefundService:
             )
             if refund is None:
                 raise BizFail("REFUNDNOTEXIST", hint="no refund has that refund_id / out_refund_no")
-            order = self.state.orders[order_key(refund.env, refund.mch_id, refund.out_trade_no)]
+            order = self.state.orders[refund.order_key]
             refunds = [refund]
         elif f.get("transaction_id") or f.get("out_trade_no"):
             try:

@@ -34,14 +34,14 @@ def to_date(ts: float) -> str:
 
 def parse_compact(text: str) -> float:
     """Seconds since the epoch for a ``yyyyMMddHHmmss`` Beijing time; ValueError if malformed."""
-    if len(text) != 14 or not text.isdigit():
+    if len(text) != 14 or not (text.isascii() and text.isdigit()):
         raise ValueError(f"{text!r} is not yyyyMMddHHmmss")
     return datetime.strptime(text, "%Y%m%d%H%M%S").replace(tzinfo=BEIJING).timestamp()
 
 
 def parse_date(text: str) -> tuple[float, float]:
     """The [start, end) seconds of a ``yyyyMMdd`` Beijing day; ValueError if malformed."""
-    if len(text) != 8 or not text.isdigit():
+    if len(text) != 8 or not (text.isascii() and text.isdigit()):
         raise ValueError(f"{text!r} is not yyyyMMdd")
     start = datetime.strptime(text, "%Y%m%d").replace(tzinfo=BEIJING)
     return start.timestamp(), (start + timedelta(days=1)).timestamp()
