@@ -38,7 +38,9 @@ class Backend:
         self.persistence = open_persistence(settings.db)
         saved = self.persistence.get_meta("virtual_clock")  # a virtual clock resumes where it stopped
         self.clock = make_clock(settings.clock, float(saved) if saved else settings.clock_start)
-        self.ids = Ids(settings.seed)
+        runs = int(self.persistence.get_meta("runs") or 0)
+        self.persistence.set_meta("runs", str(runs + 1))
+        self.ids = Ids(settings.seed, run=runs)
         self.journal = Journal(settings.journal_size)
         self.faults = Faults()
         self.timers = Timers(self.clock)

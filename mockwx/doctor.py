@@ -69,6 +69,7 @@ _EXPLAIN: dict[str, str] = {
     "gbk_encoded": "The string was hashed as GBK bytes instead of UTF-8.",
     "lowercase_names": "paySign field names were not spelled appId, nonceStr, package, signType, timeStamp.",
     "package_without_prefix": "package was signed as the bare prepay_id instead of 'prepay_id=<id>'.",
+    "wrong_appid": "paySign was computed with another appId than the mini program's that pays (the order's).",
 }
 
 _FIX: dict[str, str] = {
@@ -90,6 +91,7 @@ _FIX: dict[str, str] = {
     "gbk_encoded": "Encode the string as UTF-8 before hashing.",
     "lowercase_names": "Use exactly appId, nonceStr, package, signType and timeStamp.",
     "package_without_prefix": "Sign package as 'prepay_id=<id>', exactly as passed to wx.requestPayment.",
+    "wrong_appid": "Sign with the appid of the mini program (the one unifiedorder used), not an official account's.",
 }
 
 # A variant rebuilds the signed string from the fields and the key.

@@ -13,6 +13,7 @@ import hashlib
 import os
 import random
 import string
+from collections.abc import Callable, Container
 
 from .wire import to_compact, to_date
 
@@ -26,8 +27,18 @@ class Ids:
     strong: a seeded PRNG costs a fraction of an OS random call per character.
     """
 
-    def __init__(self, seed: int | None = None) -> None:
-        self._rng = random.Random(seed if seed is not None else int.from_bytes(os.urandom(16), "big"))
+    def __init__(self, seed: int | None = None, run: int = 0) -> None:
+        # ``run`` counts the starts on one state file, so a seeded mock restarted on its database
+        # does not mint again the ids it minted before
+        self._rng = random.Random(f"{seed}:{run}" if seed is not None else int.from_bytes(os.urandom(16), "big"))
+
+    @staticmethod
+    def fresh(make: Callable[[], str], taken: Container[str]) -> str:
+        """A new id from ``make`` that ``taken`` does not hold yet."""
+        value = make()
+        while value in taken:
+            value = make()
+        return value
 
     def _pick(self, alphabet: str, n: int) -> str:
         return "".join(self._rng.choices(alphabet, k=n))

@@ -94,3 +94,15 @@ async def test_memory_mode_writes_nothing(tmp_path, monkeypatch):
         await client.unifiedorder("D20261127000002", 1)
         assert mock.backend.persistence.location == ":memory:"
     assert list(tmp_path.iterdir()) == []
+
+
+async def test_a_seeded_mock_restarted_on_its_state_mints_new_ids(tmp_path):
+    db = str(tmp_path / "state.sqlite3")
+    seen = []
+    for number in ("D20261127000010", "D20261127000011"):
+        async with MockServer(mock_config(db=db, seed=7)) as mock, MockClient(mock.url) as client:
+            order = await client.unifiedorder(number, 1, notify_url="http://127.0.0.1:9/notify")
+            await client.pay(client.payment_params(order["prepay_id"]))
+            seen.append((await client.order(number))["transaction_id"])
+            notes = await client.notifications()
+    assert seen[0] != seen[1] and len({n["id"] for n in notes}) == 2

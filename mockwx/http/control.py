@@ -184,13 +184,9 @@ async def pay(request: web.Request) -> web.StreamResponse:
 
 async def list_orders(request: web.Request) -> web.StreamResponse:
     backend = request.app[BACKEND]
-    q = request.query
-    orders = [
-        o
-        for o in backend.state.orders.values()
-        if all(q.get(k, getattr(o, k)) == getattr(o, k) for k in ("mch_id", "env", "trade_state", "appid"))
-    ]
-    return render.json_body({"orders": [views.order_summary(backend, o) for o in orders]})
+    wanted = {k: request.query[k] for k in ("mch_id", "env", "appid", "trade_state") if k in request.query}
+    summaries = [views.order_summary(backend, o) for o in backend.state.orders.values()]
+    return render.json_body({"orders": [o for o in summaries if all(o[k] == v for k, v in wanted.items())]})
 
 
 async def get_order(request: web.Request) -> web.StreamResponse:

@@ -91,7 +91,7 @@ class NotifyEngine:
         """
         now = self.clock.now()
         notification = Notification(
-            id=self.ids.notification_id(),
+            id=self.ids.fresh(self.ids.notification_id, self.state.notifications),
             kind=kind,
             env=env,
             mch_id=mch_id,

@@ -8,6 +8,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from ..domain.errors import ControlError
+from ..faults import parse_fault
+
 # action -> the other keys a step with that action may carry
 ACTIONS: dict[str, frozenset[str]] = {
     "login": frozenset({"app", "as", "expect"}),
@@ -89,7 +92,7 @@ def parse_scenario(data: Any, path: Path) -> Scenario:
     unknown = set(data) - {"name", "description", "tags", "setup", "rules", "steps"}
     if unknown:
         raise ScenarioError(
-            f"{where}: unknown top-level key(s) {', '.join(sorted(unknown))}; known: name, description, tags,"
+            f"{where}: unknown top-level key(s) {', '.join(sorted(map(str, unknown)))}; known: name, description, tags,"
             " setup, rules, steps"
         )
     name = data.get("name")
@@ -104,6 +107,11 @@ def parse_scenario(data: Any, path: Path) -> Scenario:
     rules = data.get("rules") or []
     if not isinstance(rules, list) or not all(isinstance(r, dict) for r in rules):
         raise ScenarioError(f"{where}: rules must be a list of fault rules (mappings with an api)")
+    for n, rule in enumerate(rules):
+        try:
+            parse_fault(0, rule)
+        except ControlError as exc:
+            raise ScenarioError(f"{where}: rules[{n}]: {exc.message}") from None
     scenario.rules = rules
     steps = data.get("steps")
     if not isinstance(steps, list) or not steps:
@@ -118,7 +126,7 @@ def _setup(scenario: Scenario, setup: Any, where: str) -> None:
     unknown = set(setup) - set(SETUP_KEYS)
     if unknown:
         raise ScenarioError(
-            f"{where}: setup: unknown key(s) {', '.join(sorted(unknown))}; known: {', '.join(SETUP_KEYS)}"
+            f"{where}: setup: unknown key(s) {', '.join(sorted(map(str, unknown)))}; known: {', '.join(SETUP_KEYS)}"
         )
     merchant = setup.get("merchant", "builtin")
     ok = (
@@ -158,8 +166,12 @@ def _step(raw: Any, number: int, where: str) -> Step:
     unknown = set(options) - ACTIONS[action]
     if unknown:
         allowed = ", ".join(sorted(ACTIONS[action])) or "nothing else"
-        raise ScenarioError(f"{at} ({action}): unknown field(s) {', '.join(sorted(unknown))}; allowed: {allowed}")
+        names = ", ".join(sorted(map(str, unknown)))
+        raise ScenarioError(f"{at} ({action}): unknown field(s) {names}; allowed: {allowed}")
     arg = raw[action]
+    for name in ("as", "user", "app"):
+        if name in options and (not isinstance(options[name], str) or not options[name]):
+            raise ScenarioError(f"{at} ({action}): {name} must be a name, like alice, not {options[name]!r}")
     _check_arg(action, arg, options, at)
     return Step(number=number, action=action, arg=arg, options=options)
 
@@ -195,7 +207,7 @@ def _check_arg(action: str, arg: Any, options: dict[str, Any], at: str) -> None:
     elif action == "expect":
         need(isinstance(arg, dict) and bool(arg), f"give one or more checks: {', '.join(CHECKS)}")
         unknown = set(arg) - set(CHECKS)
-        need(not unknown, f"unknown check(s) {', '.join(sorted(unknown))}; checks: {', '.join(CHECKS)}")
+        need(not unknown, f"unknown check(s) {', '.join(sorted(map(str, unknown)))}; checks: {', '.join(CHECKS)}")
     if "expect" in options and action != "expect":
         need(isinstance(options["expect"], dict), "expect must be a mapping")
 
@@ -208,8 +220,8 @@ def parse_duration(value: Any) -> float:
     if isinstance(value, bool):
         raise ValueError(f"{value!r} is not a duration")
     if isinstance(value, (int, float)):
-        if value < 0:
-            raise ValueError("a duration cannot be negative")
+        if not 0 <= value < float("inf"):
+            raise ValueError(f"{value!r} is not a duration: seconds from 0 up")
         return float(value)
     text = str(value).strip()
     try:

@@ -134,10 +134,8 @@ class Runner:
         return outcome
 
     async def _unexpected_problems(self, world: World, result: ScenarioResult) -> None:
-        """Protocol problems nobody expected fail the scenario, with the mock's diagnosis."""
-        if world.checked_problems:
-            return
-        problems = await world.mock.requests(problems=True, since=str(world.first_entry), limit="0")
+        """Protocol problems no expect step looked at fail the scenario, with the mock's diagnosis."""
+        problems = await world.mock.requests(problems=True, since=str(world.problems_checked_to), limit="0")
         if problems:
             result.status = "failed"
             result.message = f"{len(problems)} protocol problem(s) the scenario did not expect"

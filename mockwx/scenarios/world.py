@@ -49,7 +49,7 @@ class World:
     saved: dict[str, Any] = field(default_factory=dict)
     last_user: str = ""
     first_entry: int = 0  # journal ids above this belong to this scenario
-    checked_problems: bool = False
+    problems_checked_to: int = 0  # problems up to this journal id were looked at by an expect step
     _server: MockServer | None = None
     _merchant_runner: web.AppRunner | None = None
     _merchant_app: Any = None  # a factory for the built-in merchant's app, kept to restart it
@@ -127,7 +127,7 @@ async def open_world(scenario: Scenario, *, mock_url: str | None, merchant_url: 
         for rule in scenario.rules:
             await client.fault(**rule)
         journal = await client.requests(limit="1")
-        world.first_entry = journal[-1]["id"] if journal else 0
+        world.first_entry = world.problems_checked_to = journal[-1]["id"] if journal else 0
         await world.refresh_clock()
         if merchant_url:  # the command line's --merchant wins over the file
             world.merchant_url = merchant_url.rstrip("/")

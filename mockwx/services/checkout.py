@@ -66,13 +66,16 @@ class CheckoutService:
         """wx.requestPayment: check the five signed parameters, then let the user decide."""
         for name in ("timeStamp", "nonceStr", "package", "paySign"):
             _require_string(body, name)
+        for name in ("signType", "appId"):
+            if name in body:
+                _require_string(body, name)
         sign_type = body.get("signType", "MD5")
-        if not isinstance(sign_type, str):
-            raise _parameter_error("signType", sign_type)
         order = self._order_of_package(body["package"])
-        app_id = body.get("appId") or order.appid
-        fields = pay_sign_fields(app_id, body["timeStamp"], body["nonceStr"], body["package"], sign_type)
-        self._check_pay_sign(order, fields, body["paySign"], sign_type)
+        # WeChat checks paySign with the appid of the mini program that pays, i.e. the order's
+        fields = pay_sign_fields(order.appid, body["timeStamp"], body["nonceStr"], body["package"], sign_type)
+        claimed = body.get("appId") or order.appid
+        other = [("wrong_appid", {**fields, "appId": claimed})] if claimed != order.appid else []
+        self._check_pay_sign(order, fields, body["paySign"], sign_type, extra_variants=other)
         if order.trade_type != "JSAPI":
             raise PaymentRefused(
                 BAD_PACKAGE,
@@ -86,6 +89,14 @@ class CheckoutService:
         for name in names:
             _require_string(body, name)
         order = self._order_of_prepay_id(body["prepayid"])
+        if (body["appid"], body["partnerid"], order.trade_type) != (order.appid, order.mch_id, "APP"):
+            raise PaymentRefused(
+                BAD_SIGN,
+                f"the PayReq must carry the order's appid {order.appid} and partnerid (mch_id) {order.mch_id}, for an"
+                f" APP order; got appid {body['appid']}, partnerid {body['partnerid']}, a {order.trade_type} order",
+                err_code=-1,
+                problem="PAYSIGN",
+            )
         fields = {k: body[k] for k in names}
         self._check_pay_sign(order, fields, body["sign"], order.sign_type, app=True)
         return self._decide(order, order.openid or self._payer(order, body), outcome, reason, "app")
@@ -153,7 +164,13 @@ class CheckoutService:
     # -- the client-side checks -----------------------------------------------------------------
 
     def _check_pay_sign(
-        self, order: Order, fields: dict[str, str], received: str, sign_type: str, app: bool = False
+        self,
+        order: Order,
+        fields: dict[str, str],
+        received: str,
+        sign_type: str,
+        app: bool = False,
+        extra_variants: list[tuple[str, dict[str, str]]] | None = None,
     ) -> None:
         merchant = self.state.merchants[order.mch_id]
         key = merchant.key(order.env)
@@ -164,13 +181,11 @@ class CheckoutService:
             received,
             sign_type=sign_type,
             keys=self.gateway.key_candidates(merchant, order.env, order.appid),
-            field_variants=[] if app else pay_sign_variants(fields),
+            field_variants=(extra_variants or []) + ([] if app else pay_sign_variants(fields)),
         )
         hint = diagnosis.summary()
         if sign_type not in SIGN_TYPES:
             hint = f"signType {sign_type!r} is not a v2 sign type (MD5 or HMAC-SHA256); " + hint
-        elif fields.get("appId", order.appid) != order.appid:
-            hint = f"appId {fields['appId']!r} is not the order's appid {order.appid}; " + hint
         raise PaymentRefused(BAD_SIGN, hint, err_code=-1, problem="PAYSIGN", diagnosis=diagnosis)
 
     def refusal(self, order: Order) -> PaymentRefused | None:
@@ -221,7 +236,7 @@ class CheckoutService:
         """The money moves: the order becomes SUCCESS and its notification is queued."""
         now = self.clock.now()
         order.trade_state = TradeState.SUCCESS
-        order.transaction_id = self.ids.transaction_id(now)
+        order.transaction_id = self.ids.fresh(lambda: self.ids.transaction_id(now), self.state.by_transaction_id)
         order.time_end = now
         order.bank_type = "OTHERS"
         order.cash_fee = order.total_fee

@@ -57,7 +57,7 @@ class LoginService:
             raise ControlError(400, f'user must be a name of 1-{MAX_USER_LEN} characters, like "alice"')
         now = self.clock.now()
         code = LoginCode(
-            code=self.ids.login_code(),
+            code=self.ids.fresh(self.ids.login_code, self.state.codes),
             appid=appid,
             user=user,
             created_at=now,

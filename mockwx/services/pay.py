@@ -81,7 +81,7 @@ class PayService:
             if f.get("time_expire"):
                 order.time_expire = time_expire  # a later time_expire wins (README fidelity notes)
         if now >= order.prepay_expires_at:
-            order.prepay_id = self.ids.prepay_id(now)
+            order.prepay_id = self.ids.fresh(lambda: self.ids.prepay_id(now), self.state.by_prepay_id)
             order.prepay_expires_at = now + self.settings.pay.prepay_ttl
             if trade_type == "NATIVE":
                 order.code_url = self.ids.code_url()
@@ -152,18 +152,18 @@ class PayService:
 
     # -- orderquery -----------------------------------------------------------------------------
 
-    def find(self, call: V2Call) -> Order:
+    def find(self, call: V2Call, *, by_transaction_id: bool = True) -> Order:
         """The order a query / close / refund names, by transaction_id first, under the caller's merchant."""
         f = call.fields
         order = None
-        if f.get("transaction_id"):
+        if by_transaction_id and f.get("transaction_id"):
             order = self.state.order_by(self.state.by_transaction_id, f["transaction_id"])
         elif f.get("out_trade_no"):
             order = self.state.orders.get(order_key(call.env, call.merchant.mch_id, f["out_trade_no"]))
         else:
             raise ReturnFail("LACK_PARAMS", hint="send transaction_id or out_trade_no")
         if order is None or order.mch_id != call.merchant.mch_id or order.env != call.env:
-            named = f.get("transaction_id") or f.get("out_trade_no")
+            named = (by_transaction_id and f.get("transaction_id")) or f.get("out_trade_no")
             raise BizFail(
                 "ORDERNOTEXIST",
                 "order not exist" if call.api == "orderquery" else None,
@@ -211,7 +211,7 @@ class PayService:
 
     def closeorder(self, call: V2Call) -> dict[str, Any]:
         check_fields(call.fields, CLOSEORDER)
-        order = self.find(call)
+        order = self.find(call, by_transaction_id=False)  # closeorder names orders by out_trade_no only
         now = self.clock.now()
         if order.is_paid():
             raise BizFail("ORDERPAID", "订单已支付", hint="a paid order cannot be closed; treat it as paid")

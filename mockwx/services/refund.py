@@ -112,7 +112,7 @@ class RefundService:
             out_refund_no=f["out_refund_no"],
             out_trade_no=order.out_trade_no,
             transaction_id=order.transaction_id,
-            refund_id=self.ids.refund_id(now),
+            refund_id=self.ids.fresh(lambda: self.ids.refund_id(now), self.state.by_refund_id),
             total_fee=total_fee,
             refund_fee=refund_fee,
             created_at=now,

@@ -107,6 +107,7 @@ class AsyncMockwx:
     async def run_scenario(self, path: str | Path, merchant_url: str | None = None) -> ScenarioResult:
         """Replay a scenario file on this mock (it resets the mock first); fails the test if it fails."""
         result = await Runner(mock_url=self.url, merchant_url=merchant_url).run(load_scenario(Path(path)))
+        await self.begin(reset=False)  # the scenario judged its own problems
         if not result.passed:
             raise AssertionError("\n".join([f"scenario {result.path} failed: {result.message}", *result.diff]))
         return result

@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 
 from mockwx.config import DEMO_API_KEY, DEMO_APPID, DEMO_MCH_ID
-from mockwx.wire import HMAC_SHA256, new_nonce, sign
+from mockwx.wire import HMAC_SHA256, new_nonce, pay_sign, sign
 
 
 async def new_order(client, number, total_fee=100, **kw):
@@ -132,3 +132,46 @@ async def test_app_order_paid_with_the_app_sdk_fields(client):
 async def test_pay_by_out_trade_no(client):
     await new_order(client, "P20261127000013")
     assert (await client.pay(out_trade_no="P20261127000013"))["trade_state"] == "SUCCESS"
+
+
+async def test_pay_sign_is_checked_with_the_paying_mini_programs_appid(client):
+    order = await new_order(client, "P20261127000020")
+    ts, nonce, package = "1700000000", new_nonce(), f"prepay_id={order['prepay_id']}"
+    other_app = "wx0000000000000000"  # an official account's appid, say
+    signed_for_other = pay_sign(other_app, ts, nonce, package, "MD5", DEMO_API_KEY)
+    params = {
+        "appId": other_app,
+        "timeStamp": ts,
+        "nonceStr": nonce,
+        "package": package,
+        "signType": "MD5",
+        "paySign": signed_for_other,
+    }
+    refused = await client.pay(params)
+    assert refused["err_desc"] == "支付验证签名失败"
+    assert refused["mockwx"]["diagnosis"]["mistakes"] == ["wrong_appid"]
+
+
+@pytest.mark.parametrize("app_id", [123, ["wx"], {"a": 1}, None])
+async def test_non_string_app_id_is_a_parameter_error(client, app_id):
+    order = await new_order(client, "P20261127000021")
+    refused = await client.pay({**client.payment_params(order["prepay_id"]), "appId": app_id})
+    assert refused["errMsg"].startswith("requestPayment:fail parameter error: parameter.appId should be String")
+
+
+async def test_app_payreq_must_match_the_order(client):
+    order = await new_order(client, "P20261127000022", trade_type="APP")
+    req = {
+        "appid": DEMO_APPID,
+        "partnerid": "1900000109",
+        "prepayid": order["prepay_id"],
+        "package": "Sign=WXPay",
+        "noncestr": new_nonce(),
+        "timestamp": "1700000000",
+    }
+    refused = await client.pay({**req, "sign": sign(req, DEMO_API_KEY)})
+    assert refused["err_desc"] == "支付验证签名失败" and "partnerid" in refused["mockwx"]["hint"]
+    jsapi = await new_order(client, "P20261127000023")
+    req = {**req, "partnerid": DEMO_MCH_ID, "prepayid": jsapi["prepay_id"]}
+    refused = await client.pay({**req, "sign": sign(req, DEMO_API_KEY)})
+    assert "a JSAPI order" in refused["mockwx"]["hint"]

@@ -142,3 +142,20 @@ async def test_sandbox_before_getsignkey_says_what_to_do(client):
 async def test_getsignkey_needs_the_production_key(client):
     answer = await getsignkey(client, key="0" * 32)
     assert answer == {"return_code": "FAIL", "return_msg": "签名错误"}
+
+
+async def test_closeorder_names_orders_by_out_trade_no_only(client):
+    await client.unifiedorder("Q20261127000030", 1)
+    closed = await client.v2("/pay/closeorder", {"out_trade_no": "Q20261127000030", "transaction_id": "123"})
+    assert closed["result_code"] == "SUCCESS"
+
+
+async def test_order_list_filters_on_the_state_orderquery_shows(mock, client):
+    from mockwx.wire import to_compact
+
+    mock.backend.settings.pay.expired_trade_state = "CLOSED"
+    now = mock.backend.clock.now()
+    await client.unifiedorder("Q20261127000031", 1, time_expire=to_compact(now + 600))
+    await client.advance(601)
+    listed = (await client.control("GET", "/orders?trade_state=CLOSED"))["orders"]
+    assert [o["out_trade_no"] for o in listed] == ["Q20261127000031"]

@@ -122,10 +122,45 @@ def test_malformed_files_are_named_precisely(tmp_path, text, needle):
     assert needle in str(caught.value) and "broken.yaml" in str(caught.value)
 
 
-async def test_a_bad_rule_is_a_setup_error_not_a_crash(tmp_path):
-    text = f"name: bad rule\n{NO_MERCHANT}rules: [{{api: notify, ack: sometimes}}]\nsteps: [{{advance: 1}}]\n"
+def test_a_bad_rule_is_named_on_load(tmp_path):
+    text = f"name: bad rule\n{NO_MERCHANT}rules: [{{api: notify}}, {{api: notify, ack: sometimes}}]\nsteps: [{{advance: 1}}]\n"
+    with pytest.raises(ScenarioError, match=r"rules\[1\]: ack must be"):
+        load_scenario(scenario(tmp_path, text))
+
+
+@pytest.mark.parametrize(
+    ("text", "needle"),
+    [
+        ("1: a\nzz: b\nname: x\nsteps: [{advance: 1}]", "unknown top-level key(s) 1, zz"),
+        ("name: x\nsteps: [{advance: 1, 2: x}]", "step 1 (advance): unknown field(s) 2"),
+        ("name: x\nsteps: [{mint: alice, as: [x]}]", "step 1 (mint): as must be a name"),
+        ("name: x\nsteps: [{advance: .nan}]", "is not a duration"),
+    ],
+)
+def test_odd_types_are_named_too(tmp_path, text, needle):
+    with pytest.raises(ScenarioError) as caught:
+        load_scenario(scenario(tmp_path, text, "odd.yaml"))
+    assert needle in str(caught.value) and "odd.yaml" in str(caught.value)
+
+
+async def test_code2session_action(tmp_path):
+    text = (
+        f"name: code2session\n{NO_MERCHANT}steps:\n  - mint: alice\n"
+        "  - code2session: {js_code: '${alice.code}'}\n    expect: {openid: '${alice.openid}'}\n"
+        "  - code2session: {js_code: '${alice.code}'}\n    expect: {errcode: 40163}\n"
+        "  - expect: {problems: {kinds: [errcode 40163]}}\n"
+    )
     result = await Runner().run(load_scenario(scenario(tmp_path, text)))
-    assert result.status == "error" and "setup failed" in result.message and "ack must be" in result.message
+    assert result.passed, (result.message, result.diff)
+
+
+async def test_an_early_problems_check_does_not_hide_later_problems(tmp_path):
+    text = (
+        f"name: looks early\n{NO_MERCHANT}steps:\n  - expect: {{problems: {{count: 0}}}}\n"
+        "  - wechat: orderquery\n    key: appsecret\n    fields: {out_trade_no: X1}\n"
+    )
+    result = await Runner().run(load_scenario(scenario(tmp_path, text)))
+    assert result.status == "failed" and "did not expect" in result.message
 
 
 def test_durations():

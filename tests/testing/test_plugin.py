@@ -221,6 +221,12 @@ def test_run_scenario_helper(pytester, tmp_path):
             """
         )
     )
+    signature = tmp_path / "signature.yaml"
+    signature.write_text(
+        "name: a story about a bad signature\nsetup: {merchant: 'http://127.0.0.1:9'}\nsteps:\n"
+        "  - wechat: orderquery\n    key: appsecret\n    fields: {out_trade_no: X1}\n"
+        "  - expect: {problems: {kinds: [SIGNERROR]}}\n"
+    )
     bad = tmp_path / "bad.yaml"
     bad.write_text(scenario.read_text().replace("NOTPAY", "SUCCESS"))
     write(
@@ -229,10 +235,13 @@ def test_run_scenario_helper(pytester, tmp_path):
         def test_good(mockwx):
             assert mockwx.run_scenario({str(scenario)!r}).passed
 
+        def test_its_own_problems_do_not_fail_the_test(mockwx):
+            mockwx.run_scenario({str(signature)!r})
+
         def test_bad(mockwx):
             mockwx.run_scenario({str(bad)!r})
         """,
     )
     result = pytester.runpytest_subprocess("-p", "no:cacheprovider")
-    result.assert_outcomes(passed=1, failed=1)
+    result.assert_outcomes(passed=2, failed=1)
     result.stdout.fnmatch_lines(["*step 3 (expect order)*", '*trade_state: expected "SUCCESS", got "NOTPAY"*'])
