@@ -123,7 +123,8 @@ def test_malformed_files_are_named_precisely(tmp_path, text, needle):
 
 
 def test_a_bad_rule_is_named_on_load(tmp_path):
-    text = f"name: bad rule\n{NO_MERCHANT}rules: [{{api: notify}}, {{api: notify, ack: sometimes}}]\nsteps: [{{advance: 1}}]\n"
+    rules = "rules: [{api: notify}, {api: notify, ack: sometimes}]\n"
+    text = f"name: bad rule\n{NO_MERCHANT}{rules}steps: [{{advance: 1}}]\n"
     with pytest.raises(ScenarioError, match=r"rules\[1\]: ack must be"):
         load_scenario(scenario(tmp_path, text))
 
