@@ -87,8 +87,9 @@ class State:
     def put_order(self, order: Order) -> None:
         key = order.key
         self.orders[key] = order
-        if order.prepay_id:
-            self.by_prepay_id[order.prepay_id] = key
+        for prepay_id in (*order.old_prepay_ids, order.prepay_id):
+            if prepay_id:
+                self.by_prepay_id[prepay_id] = key
         if order.transaction_id:
             self.by_transaction_id[order.transaction_id] = key
         if order.code_url:

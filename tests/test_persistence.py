@@ -106,3 +106,15 @@ async def test_a_seeded_mock_restarted_on_its_state_mints_new_ids(tmp_path):
             seen.append((await client.order(number))["transaction_id"])
             notes = await client.notifications()
     assert seen[0] != seen[1] and len({n["id"] for n in notes}) == 2
+
+
+async def test_a_replaced_prepay_id_is_still_known_as_expired_after_a_restart(tmp_path):
+    db = str(tmp_path / "state.sqlite3")
+    async with MockServer(mock_config(db=db)) as mock, MockClient(mock.url) as client:
+        first = await client.unifiedorder("D20261127000020", 1)
+        await client.advance(7200)
+        await client.unifiedorder("D20261127000020", 1)  # a new prepay_id replaces the first
+        params = client.payment_params(first["prepay_id"])
+    async with MockServer(mock_config(db=db)) as mock, MockClient(mock.url) as client:
+        refused = await client.pay(params)
+        assert refused["err_desc"] == "该订单已过期，请重新下单"

@@ -152,6 +152,7 @@ class Order(_Record):
     time_expire: float | None = None
     prepay_id: str = ""
     prepay_expires_at: float = 0.0
+    old_prepay_ids: list[str] = field(default_factory=list)  # replaced after two hours: now "expired"
     code_url: str = ""
     mweb_url: str = ""
     trade_state: str = TradeState.NOTPAY

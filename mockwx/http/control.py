@@ -13,11 +13,14 @@ from aiohttp import web
 
 from ..config import LATEST, ConfigError, updated_settings
 from ..domain.errors import ControlError, number_in
+from ..faults import VARIANTS
 from ..wire import SIGN_TYPES, canonical_string, sign
 from . import render, views
 from .keys import BACKEND, ENTRY
 
 MAX_WAIT = 60.0
+MAX_COPIES = 1000
+SEND_VARIANTS = ("normal", "duplicate", *VARIANTS)
 MAX_ADVANCE = 10 * 365 * 24 * 3600
 
 
@@ -234,8 +237,25 @@ async def resend(request: web.Request) -> web.StreamResponse:
 
 
 async def send_notification(request: web.Request) -> web.StreamResponse:
+    """Extra (possibly broken) copies of a paid order's or refund's notification now, or a raw body."""
     backend = request.app[BACKEND]
-    sent = views.send_notifications(backend, await read_json(request))
+    data = await read_json(request)
+    copies = data.get("copies", 1)
+    if not isinstance(copies, int) or isinstance(copies, bool) or not 1 <= copies <= MAX_COPIES:
+        raise ControlError(400, f"copies must be an integer from 1 to {MAX_COPIES}")
+    if "body" in data:
+        url, body = data.get("url"), data["body"]
+        if not isinstance(url, str) or not isinstance(body, str):
+            raise ControlError(400, 'a raw notification is {"url": "http://...", "body": "<xml>...</xml>"}')
+        sent = backend.notices.send_raw(url, body.encode("utf-8"), copies)
+    else:
+        variant, number, refund_no = data.get("variant", "normal"), data.get("out_trade_no"), data.get("out_refund_no")
+        if variant not in SEND_VARIANTS:
+            raise ControlError(400, f"variant must be one of {', '.join(SEND_VARIANTS)}")
+        if not isinstance(number, str) or not isinstance(refund_no, (str, type(None))):
+            raise ControlError(400, "say which paid order: out_trade_no (and mch_id / env when ambiguous)")
+        order = views.find_order(backend, number, {k: str(v) for k, v in data.items() if k in ("mch_id", "env")})
+        sent = backend.notices.send_copies(order, variant, copies, refund_no or "")
     return render.json_body({"notifications": [views.notification_view(n) for n in sent]}, status=201)
 
 

@@ -12,8 +12,8 @@ from aiohttp import web
 from .. import __version__
 from ..backend import Backend
 from ..domain.errors import ControlError
-from ..domain.models import Notification, NotifyStatus, Order, order_key
-from ..faults import OUTCOMES, VARIANTS
+from ..domain.models import Notification, NotifyStatus, Order
+from ..faults import OUTCOMES
 from ..journal import Entry
 from ..services.checkout import PaymentRefused
 from ..wire import to_dashed
@@ -104,44 +104,6 @@ def matching_notifications(
 ) -> list[Notification]:
     wanted = {k: query[k] for k in NOTIFY_FILTERS if k in query and k not in ignore}
     return [n for n in backend.state.notifications.values() if all(str(getattr(n, k)) == v for k, v in wanted.items())]
-
-
-SEND_VARIANTS = ("normal", "duplicate", *VARIANTS)
-MAX_COPIES = 1000
-
-
-def send_notifications(backend: Backend, data: dict[str, Any]) -> list[Notification]:
-    """POST /__mock__/notify: extra (possibly broken) deliveries now, or a raw body to a URL."""
-    copies = data.get("copies", 1)
-    if not isinstance(copies, int) or isinstance(copies, bool) or not 1 <= copies <= MAX_COPIES:
-        raise ControlError(400, f"copies must be an integer from 1 to {MAX_COPIES}")
-    if "body" in data:
-        url, body = data.get("url"), data["body"]
-        if not isinstance(url, str) or not isinstance(body, str):
-            raise ControlError(400, 'a raw notification is {"url": "http://...", "body": "<xml>...</xml>"}')
-        return [
-            backend.engine.send(
-                kind="raw", env="", mch_id="", out_trade_no="", url=url, body=body.encode(), label="raw", delays=[]
-            )
-            for _ in range(copies)
-        ]
-    variant = data.get("variant", "normal")
-    if variant not in SEND_VARIANTS:
-        raise ControlError(400, f"variant must be one of {', '.join(SEND_VARIANTS)}")
-    number = data.get("out_trade_no")
-    if not isinstance(number, str):
-        raise ControlError(400, "say which paid order: out_trade_no (and mch_id / env when ambiguous)")
-    order = find_order(backend, number, {k: str(v) for k, v in data.items() if k in ("mch_id", "env")})
-    refund = None
-    if data.get("out_refund_no"):
-        refund = backend.state.refunds.get(order_key(order.env, order.mch_id, data["out_refund_no"]))
-        if refund is None or refund.out_trade_no != order.out_trade_no:
-            raise ControlError(404, f"order {number} has no refund {data['out_refund_no']!r}")
-        if not refund.notify_url:
-            raise ControlError(409, f"refund {refund.out_refund_no} has no notify_url to send to")
-    elif not order.is_paid():
-        raise ControlError(409, f"order {number} is {order.trade_state}: only a paid order has a notification")
-    return [backend.notices.send_variant(order, variant, refund=refund) for _ in range(copies)]
 
 
 def payment_answer(backend: Backend, entry: Entry, data: dict[str, Any]) -> web.Response:

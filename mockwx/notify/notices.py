@@ -10,7 +10,8 @@ from collections.abc import Callable
 from typing import Any
 
 from ..config import NotifySettings
-from ..domain.models import Notification, NotifyStatus, Order, Refund
+from ..domain.errors import ControlError
+from ..domain.models import Notification, NotifyStatus, Order, Refund, order_key
 from ..faults import Fault, Faults
 from ..ids import Ids
 from ..state import State
@@ -126,15 +127,27 @@ class Notices:
 
     # -- on demand (POST /__mock__/notify) --------------------------------------------------------
 
-    def send_variant(self, order: Order, variant: str, *, refund: Refund | None = None) -> Notification:
-        """One extra delivery of a paid order's (or refund's) notification, possibly broken."""
-        if refund is not None:
-            return self.engine.send(
-                **self._refund_target(refund), body=self.refund_body(refund, variant), label=variant, delays=[]
+    def send_copies(self, order: Order, variant: str, copies: int, out_refund_no: str = "") -> list[Notification]:
+        """Extra deliveries, now, of a paid order's (or one of its refunds') notification, possibly broken."""
+        if out_refund_no:
+            refund = self.state.refunds.get(order_key(order.env, order.mch_id, out_refund_no))
+            if refund is None or refund.out_trade_no != order.out_trade_no:
+                raise ControlError(404, f"order {order.out_trade_no} has no refund {out_refund_no!r}")
+            if not refund.notify_url:
+                raise ControlError(409, f"refund {out_refund_no} has no notify_url to send to")
+            target, body = self._refund_target(refund), lambda: self.refund_body(refund, variant)
+        elif order.is_paid():
+            target, body = self._payment_target(order), lambda: self.payment_body(order, variant)
+        else:
+            raise ControlError(
+                409, f"order {order.out_trade_no} is {order.trade_state}: only a paid order has a notification"
             )
-        return self.engine.send(
-            **self._payment_target(order), body=self.payment_body(order, variant), label=variant, delays=[]
-        )
+        return [self.engine.send(**target, body=body(), label=variant, delays=[]) for _ in range(copies)]
+
+    def send_raw(self, url: str, body: bytes, copies: int) -> list[Notification]:
+        """A body of the caller's own, POSTed to ``url`` once per copy."""
+        target = {"kind": "raw", "env": "", "mch_id": "", "out_trade_no": "", "url": url}
+        return [self.engine.send(**target, body=body, label="raw", delays=[]) for _ in range(copies)]
 
 
 def _tampered(fen: int) -> int:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import re
 import sys
 import xml.etree.ElementTree as ET
 from pathlib import Path
@@ -63,6 +64,14 @@ class ConsoleReport:
         print(line, file=self.out, flush=True)
 
 
+_NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
+
+
+def _xml_text(text: str) -> str:
+    """Text XML 1.0 can carry: a merchant's reply may hold control characters."""
+    return _NOT_XML.sub("\ufffd", text)
+
+
 def write_junit(results: list[ScenarioResult], path: str | Path, seconds: float) -> None:
     """JUnit XML, as CI systems read it: one testcase per scenario."""
     suite = ET.Element(
@@ -75,14 +84,19 @@ def write_junit(results: list[ScenarioResult], path: str | Path, seconds: float)
     )
     for r in results:
         case = ET.SubElement(
-            suite, "testcase", classname=Path(r.path).stem, name=r.name, file=r.path, time=f"{r.seconds:.3f}"
+            suite,
+            "testcase",
+            classname=Path(r.path).stem,
+            name=_xml_text(r.name),
+            file=r.path,
+            time=f"{r.seconds:.3f}",
         )
         if not r.passed:
             tag = "failure" if r.status == "failed" else "error"
             body = "\n".join([r.message, *r.diff])
-            ET.SubElement(case, tag, message=r.message).text = body
+            ET.SubElement(case, tag, message=_xml_text(r.message)).text = _xml_text(body)
         steps = "\n".join(f"{MARKS[s.status]} {s.number} {s.title} ({s.seconds * 1000:.1f} ms)" for s in r.steps)
-        ET.SubElement(case, "system-out").text = steps
+        ET.SubElement(case, "system-out").text = _xml_text(steps)
     root = ET.Element("testsuites")
     root.append(suite)
     ET.ElementTree(root).write(path, encoding="utf-8", xml_declaration=True)

@@ -7,7 +7,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from ..testing.client import ControlError
+from ..testing.client import MockRefused
 from .expect import StepFailure
 from .loader import load_scenario, scenario_files
 from .model import Scenario, ScenarioError, Step
@@ -126,7 +126,7 @@ class Runner:
             await world.refresh_clock()
         except StepFailure as failure:
             outcome.status, outcome.message, outcome.diff = "failed", failure.message, failure.diff
-        except ControlError as refused:  # the mock refused what the step asked: the story went wrong
+        except MockRefused as refused:  # the mock refused what the step asked: the story went wrong
             outcome.status, outcome.message = "failed", str(refused)
         except Exception as exc:  # a broken call, not a broken expectation
             outcome.status, outcome.message = "error", f"{type(exc).__name__}: {exc}"

@@ -7,7 +7,7 @@ from collections.abc import Awaitable, Callable
 from typing import Any
 
 from ..config import DEMO_SECRET
-from ..testing.client import ControlError
+from ..testing.client import MockRefused
 from .expect import StepFailure, check, resolve
 from .model import Step, parse_duration
 from .world import World
@@ -283,7 +283,7 @@ async def step_expect(world: World, step: Step, arg: dict[str, Any], o: dict[str
             await CHECKS[name](world, spec)
         except StepFailure as failure:
             failures += [f"{name}: {failure.message}"] + [f"  {line}" for line in failure.diff]
-        except ControlError as refused:
+        except MockRefused as refused:
             failures.append(f"{name}: {refused}")
     if failures:
         raise StepFailure("expectations not met", failures)

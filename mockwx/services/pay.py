@@ -81,6 +81,8 @@ class PayService:
             if f.get("time_expire"):
                 order.time_expire = time_expire  # a later time_expire wins (README fidelity notes)
         if now >= order.prepay_expires_at:
+            if order.prepay_id:
+                order.old_prepay_ids.append(order.prepay_id)
             order.prepay_id = self.ids.fresh(lambda: self.ids.prepay_id(now), self.state.by_prepay_id)
             order.prepay_expires_at = now + self.settings.pay.prepay_ttl
             if trade_type == "NATIVE":

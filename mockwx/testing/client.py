@@ -5,6 +5,7 @@ merchant backend makes them. Used by mockwx's own tests, the pytest plugin and s
 from __future__ import annotations
 
 from typing import Any
+from urllib.parse import quote
 
 import aiohttp
 
@@ -12,8 +13,8 @@ from ..config import DEMO_API_KEY, DEMO_APPID, DEMO_MCH_ID, DEMO_SECRET
 from ..wire import MD5, new_nonce, parse_xml, pay_sign, render_xml, with_sign
 
 
-class ControlError(AssertionError):
-    """The control API refused a call; the message carries its explanation."""
+class MockRefused(AssertionError):
+    """The mock's control API refused a call (a 4xx); the message carries its explanation."""
 
 
 class MockClient:
@@ -53,11 +54,20 @@ class MockClient:
 
     # -- control API ----------------------------------------------------------------------------
 
-    async def control(self, method: str, path: str, json: Any = None, *, ok: tuple[int, ...] = (200, 201)) -> Any:
-        async with self.session.request(method, f"{self.url}/__mock__{path}", json=json) as response:
+    async def control(
+        self,
+        method: str,
+        path: str,
+        json: Any = None,
+        *,
+        params: dict[str, Any] | None = None,
+        ok: tuple[int, ...] = (200, 201),
+    ) -> Any:
+        query = {k: str(v) for k, v in (params or {}).items()}
+        async with self.session.request(method, f"{self.url}/__mock__{path}", json=json, params=query) as response:
             data = await response.json(content_type=None)
             if response.status not in ok:
-                raise ControlError(f"{method} /__mock__{path} -> {response.status}: {data}")
+                raise MockRefused(f"{method} /__mock__{path} -> {response.status}: {data}")
             return data
 
     async def login(self, user: str = "alice", appid: str | None = None) -> dict[str, Any]:
@@ -75,23 +85,18 @@ class MockClient:
         return await self.control("GET", "/clock")
 
     async def order(self, out_trade_no: str, **query: str) -> dict[str, Any]:
-        suffix = "?" + "&".join(f"{k}={v}" for k, v in query.items()) if query else ""
-        return await self.control("GET", f"/orders/{out_trade_no}{suffix}")
+        return await self.control("GET", f"/orders/{quote(out_trade_no, safe='')}", params=query)
 
     async def notifications(self, **query: str) -> list[dict[str, Any]]:
-        suffix = "?" + "&".join(f"{k}={v}" for k, v in query.items()) if query else ""
-        return (await self.control("GET", f"/notifications{suffix}"))["notifications"]
+        return (await self.control("GET", "/notifications", params=query))["notifications"]
 
     async def wait(self, timeout: float = 5, **query: Any) -> dict[str, Any]:
         """Long-poll until a notification matches (status=acked, attempts=N, out_trade_no=...)."""
-        query = {**query, "timeout": timeout}
-        suffix = "&".join(f"{k}={v}" for k, v in query.items())
-        return (await self.control("GET", f"/notifications/wait?{suffix}"))["notification"]
+        return (await self.control("GET", "/notifications/wait", params={**query, "timeout": timeout}))["notification"]
 
-    async def requests(self, problems: bool = False, **query: str) -> list[dict[str, Any]]:
+    async def requests(self, problems: bool = False, **query: Any) -> list[dict[str, Any]]:
         path = "/problems" if problems else "/requests"
-        suffix = "?" + "&".join(f"{k}={v}" for k, v in query.items()) if query else ""
-        return (await self.control("GET", f"{path}{suffix}"))["requests"]
+        return (await self.control("GET", path, params=query))["requests"]
 
     async def problems(self) -> list[dict[str, Any]]:
         return await self.requests(problems=True)

@@ -210,3 +210,15 @@ async def test_a_real_clock_story_cannot_advance(tmp_path):
     assert result.status == "failed" and "409" in result.message and "--clock virtual" in result.message
     with pytest.raises(ScenarioError, match="setup.clock must be"):
         load_scenario(scenario(tmp_path, "name: x\nsetup: {clock: sundial}\nsteps: [{advance: 1}]\n", "c.yaml"))
+
+
+def test_junit_carries_control_characters_from_replies(tmp_path):
+    from mockwx.scenarios.report import write_junit
+    from mockwx.scenarios.runner import ScenarioResult
+
+    result = ScenarioResult(
+        path="x.yaml", name="bell \x07", status="failed", message="reply \x00\x1b[31m", diff=["\x0c"]
+    )
+    write_junit([result], tmp_path / "j.xml", 0.1)
+    case = ET.parse(tmp_path / "j.xml").getroot().find("testsuite/testcase")
+    assert case.get("name") == "bell \ufffd" and "\ufffd" in case.find("failure").text
