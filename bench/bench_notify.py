@@ -27,24 +27,14 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from common import free_port  # noqa: E402
+from common import CANNED_SERVER, free_port  # noqa: E402
 
 from mockwx.backend import Backend  # noqa: E402
 from mockwx.config import DEMO_APPID, DEMO_MCH_ID, Config, Settings  # noqa: E402
 from mockwx.domain.models import NotifyStatus, Order  # noqa: E402
 from mockwx.notify.schedule import RETRY_DELAYS  # noqa: E402
 
-RECEIVER = """
-import sys
-from aiohttp import web
-ACK = b"<xml><return_code><![CDATA[SUCCESS]]></return_code><return_msg><![CDATA[OK]]></return_msg></xml>"
-async def ack(request):
-    await request.read()
-    return web.Response(body=ACK, content_type="text/xml")
-app = web.Application()
-app.router.add_post("/notify", ack)
-web.run_app(app, host="127.0.0.1", port=int(sys.argv[1]), access_log=None, print=None)
-"""
+ACK = "<xml><return_code><![CDATA[SUCCESS]]></return_code><return_msg><![CDATA[OK]]></return_msg></xml>"
 
 
 def max_rss_mb() -> float:
@@ -91,7 +81,7 @@ async def until(predicate, timeout: float) -> None:
 
 async def part_ack(count: int) -> dict[str, float]:
     port = free_port()
-    receiver = subprocess.Popen([sys.executable, "-c", RECEIVER, str(port)])
+    receiver = subprocess.Popen([sys.executable, "-c", CANNED_SERVER, str(port), "/notify", ACK])
     try:
         await asyncio.sleep(1.0)
         backend = Backend(Config(settings=Settings(clock="virtual")))

@@ -26,24 +26,16 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from common import free_port  # noqa: E402
+from common import CANNED_SERVER, free_port  # noqa: E402
 
 from mockwx.config import DEMO_API_KEY, DEMO_APPID, DEMO_MCH_ID  # noqa: E402
 from mockwx.ids import Ids  # noqa: E402
 from mockwx.wire import render_xml, with_sign  # noqa: E402
 
-BARE_SERVER = """
-import sys
-from aiohttp import web
-CANNED = (b"<xml><return_code><![CDATA[SUCCESS]]></return_code><return_msg><![CDATA[OK]]></return_msg>"
-          b"<result_code><![CDATA[SUCCESS]]></result_code><prepay_id><![CDATA[wx0]]></prepay_id></xml>")
-async def handler(request):
-    await request.read()
-    return web.Response(body=CANNED, content_type="text/xml")
-app = web.Application()
-app.router.add_post("/pay/unifiedorder", handler)
-web.run_app(app, host="127.0.0.1", port=int(sys.argv[1]), access_log=None, print=None)
-"""
+CANNED = (
+    "<xml><return_code><![CDATA[SUCCESS]]></return_code><return_msg><![CDATA[OK]]></return_msg>"
+    "<result_code><![CDATA[SUCCESS]]></result_code><prepay_id><![CDATA[wx0]]></prepay_id></xml>"
+)
 
 LUA = """
 local bodies = {}
@@ -139,11 +131,10 @@ def main() -> dict[str, object]:
         data.write_text("\n".join(bodies(args.orders)) + "\n")
         script = Path(tmp) / "bench.lua"
         script.write_text(LUA % data)
-        bare_script = Path(tmp) / "bare.py"
-        bare_script.write_text(BARE_SERVER)
         print(f"unifiedorder, wrk -t1 -c{args.connections} -d{args.seconds}s, server on one core:")
         port = free_port()
-        bare = measure("bare aiohttp (canned)", [sys.executable, str(bare_script), str(port)], port, script, args)
+        bare_cmd = [sys.executable, "-c", CANNED_SERVER, str(port), "/pay/unifiedorder", CANNED]
+        bare = measure("bare aiohttp (canned)", bare_cmd, port, script, args)
         mock = {}
         for label, extra in (("mockwx (in memory)", ["--memory"]), ("mockwx (SQLite)", ["--db", f"{tmp}/s.db"])):
             port = free_port()

@@ -121,8 +121,16 @@ class MockClient:
         async with self.session.post(f"{self.url}{path}", data=render_xml(body)) as response:
             return parse_xml(await response.read())
 
-    async def unifiedorder(self, out_trade_no: str, total_fee: int = 1, **fields: Any) -> dict[str, str]:
-        """A JSAPI order for the test user ``alice`` unless told otherwise."""
+    async def unifiedorder(
+        self,
+        out_trade_no: str,
+        total_fee: int = 1,
+        *,
+        path: str = "/pay/unifiedorder",
+        key: str | None = None,
+        **fields: Any,
+    ) -> dict[str, str]:
+        """A JSAPI order for the test user ``alice`` unless told otherwise (``path``: a sandbox one)."""
         if "openid" not in fields and fields.get("trade_type", "JSAPI") == "JSAPI":
             fields["openid"] = (await self.login(fields.pop("user", "alice")))["openid"]
         order = {
@@ -134,7 +142,7 @@ class MockClient:
             "trade_type": "JSAPI",
             **fields,
         }
-        return await self.v2("/pay/unifiedorder", order, sign_type=fields.get("sign_type", MD5))
+        return await self.v2(path, order, sign_type=fields.get("sign_type", MD5), key=key)
 
     def payment_params(self, prepay_id: str, sign_type: str = MD5, *, key: str | None = None) -> dict[str, str]:
         """What the merchant hands to wx.requestPayment for ``prepay_id`` (with the second signature)."""

@@ -107,17 +107,7 @@ async def test_sandbox_flow(client):
     sandbox_key = answer["sandbox_signkey"]
     assert len(sandbox_key) == 32 and "sign" not in answer
     assert (await getsignkey(client))["sandbox_signkey"] == sandbox_key  # stable
-    login = await client.login("alice")
-    order = {
-        "body": "sandbox",
-        "out_trade_no": "S20261127000001",
-        "total_fee": 101,
-        "spbill_create_ip": "127.0.0.1",
-        "notify_url": "http://127.0.0.1:9/notify",
-        "trade_type": "JSAPI",
-        "openid": login["openid"],
-    }
-    created = await client.v2("/sandboxnew/pay/unifiedorder", order, key=sandbox_key)
+    created = await client.unifiedorder("S20261127000001", 101, path="/sandboxnew/pay/unifiedorder", key=sandbox_key)
     assert created["result_code"] == "SUCCESS"
     # sandbox orders live apart from production ones
     prod = await client.v2("/pay/orderquery", {"out_trade_no": "S20261127000001"})

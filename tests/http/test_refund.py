@@ -139,17 +139,7 @@ async def test_sandbox_refund_paths(client):
     from .test_query_close import getsignkey
 
     key = (await getsignkey(client))["sandbox_signkey"]
-    login = await client.login("alice")
-    order = {
-        "body": "s",
-        "out_trade_no": "RS0000001",
-        "total_fee": 100,
-        "spbill_create_ip": "127.0.0.1",
-        "notify_url": "http://127.0.0.1:9/n",
-        "trade_type": "JSAPI",
-        "openid": login["openid"],
-    }
-    created = await client.v2("/sandboxnew/pay/unifiedorder", order, key=key)
+    created = await client.unifiedorder("RS0000001", 100, path="/sandboxnew/pay/unifiedorder", key=key)
     await client.pay(client.payment_params(created["prepay_id"], key=key))
     fields = {"out_trade_no": "RS0000001", "out_refund_no": "RS1", "total_fee": 100, "refund_fee": 10}
     for path in ("/sandboxnew/pay/refund", "/sandboxnew/secapi/pay/refund"):
