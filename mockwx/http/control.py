@@ -59,7 +59,8 @@ def _handler(fn):
 
 
 async def index(request: web.Request) -> web.StreamResponse:
-    return render.json_body(views.overview(request.app[BACKEND], str(request.url.origin())))
+    endpoints = [f"{method} {path}" for method, path, _ in ROUTES if path != "/__mock__/"]
+    return render.json_body(views.overview(request.app[BACKEND], str(request.url.origin()), endpoints))
 
 
 async def health(request: web.Request) -> web.StreamResponse:
@@ -298,34 +299,36 @@ async def wait_notification(request: web.Request) -> web.StreamResponse:
     return render.json_body({"notification": views.notification_view(found[0])})
 
 
+ROUTES = [
+    ("GET", "/__mock__", index),
+    ("GET", "/__mock__/", index),
+    ("GET", "/__mock__/health", health),
+    ("GET", "/__mock__/tenants", get_tenants),
+    ("POST", "/__mock__/tenants", post_tenants),
+    ("POST", "/__mock__/reset", reset),
+    ("GET", "/__mock__/settings", get_settings),
+    ("PATCH", "/__mock__/settings", patch_settings),
+    ("POST", "/__mock__/login", mint_login),
+    ("GET", "/__mock__/requests", requests),
+    ("GET", "/__mock__/problems", requests),
+    ("GET", "/__mock__/faults", list_faults),
+    ("POST", "/__mock__/faults", add_fault),
+    ("DELETE", "/__mock__/faults", delete_fault),
+    ("DELETE", "/__mock__/faults/{id}", delete_fault),
+    ("POST", "/__mock__/sign", sign_fields),
+    ("POST", "/__mock__/pay", pay),
+    ("GET", "/__mock__/orders", list_orders),
+    ("GET", "/__mock__/orders/{out_trade_no}", get_order),
+    ("GET", "/__mock__/clock", get_clock),
+    ("POST", "/__mock__/clock/advance", advance_clock),
+    ("GET", "/__mock__/notifications", list_notifications),
+    ("GET", "/__mock__/notifications/wait", wait_notification),
+    ("POST", "/__mock__/notify", send_notification),
+    ("GET", "/__mock__/notifications/{id}", get_notification),
+    ("POST", "/__mock__/notifications/{id}/resend", resend),
+]
+
+
 def add_routes(app: web.Application) -> None:
-    routes = [
-        ("GET", "/__mock__", index),
-        ("GET", "/__mock__/", index),
-        ("GET", "/__mock__/health", health),
-        ("GET", "/__mock__/tenants", get_tenants),
-        ("POST", "/__mock__/tenants", post_tenants),
-        ("POST", "/__mock__/reset", reset),
-        ("GET", "/__mock__/settings", get_settings),
-        ("PATCH", "/__mock__/settings", patch_settings),
-        ("POST", "/__mock__/login", mint_login),
-        ("GET", "/__mock__/requests", requests),
-        ("GET", "/__mock__/problems", requests),
-        ("GET", "/__mock__/faults", list_faults),
-        ("POST", "/__mock__/faults", add_fault),
-        ("DELETE", "/__mock__/faults", delete_fault),
-        ("DELETE", "/__mock__/faults/{id}", delete_fault),
-        ("POST", "/__mock__/sign", sign_fields),
-        ("POST", "/__mock__/pay", pay),
-        ("GET", "/__mock__/orders", list_orders),
-        ("GET", "/__mock__/orders/{out_trade_no}", get_order),
-        ("GET", "/__mock__/clock", get_clock),
-        ("POST", "/__mock__/clock/advance", advance_clock),
-        ("GET", "/__mock__/notifications", list_notifications),
-        ("GET", "/__mock__/notifications/wait", wait_notification),
-        ("POST", "/__mock__/notify", send_notification),
-        ("GET", "/__mock__/notifications/{id}", get_notification),
-        ("POST", "/__mock__/notifications/{id}/resend", resend),
-    ]
-    for method, path, fn in routes:
+    for method, path, fn in ROUTES:
         app.router.add_route(method, path, _handler(fn))

@@ -23,7 +23,7 @@ NOTIFY_STATUSES = tuple(s.value for s in NotifyStatus)
 NOTIFY_FILTERS = ("out_trade_no", "out_refund_no", "kind", "mch_id", "env", "status", "label")
 
 
-def overview(backend: Backend, origin: str) -> dict[str, Any]:
+def overview(backend: Backend, origin: str, endpoints: list[str]) -> dict[str, Any]:
     return {
         "mockwx": __version__,
         "base_url": origin,
@@ -32,25 +32,7 @@ def overview(backend: Backend, origin: str) -> dict[str, Any]:
         "persistence": backend.persistence.location,
         "apps": sorted(backend.state.apps),
         "merchants": sorted(backend.state.merchants),
-        "control": [
-            "GET /__mock__/tenants",
-            "POST /__mock__/tenants",
-            "POST /__mock__/login",
-            "POST /__mock__/pay",
-            "GET /__mock__/orders",
-            "GET /__mock__/orders/{out_trade_no}",
-            "GET /__mock__/requests",
-            "GET /__mock__/problems",
-            "GET|POST|DELETE /__mock__/faults",
-            "GET /__mock__/clock",
-            "POST /__mock__/clock/advance",
-            "GET /__mock__/notifications",
-            "GET /__mock__/notifications/wait",
-            "POST /__mock__/notifications/{id}/resend",
-            "POST /__mock__/sign",
-            "GET|PATCH /__mock__/settings",
-            "POST /__mock__/reset",
-        ],
+        "control": endpoints,
     }
 
 
