@@ -5,11 +5,12 @@ state anew; nothing here is global.
 
 from __future__ import annotations
 
+import copy
 import logging
 
 from . import magic
 from .clock import VirtualClock, make_clock
-from .config import Config, demo_app, demo_merchant
+from .config import Config, demo_app, demo_merchant, restore_settings
 from .faults import Faults
 from .ids import Ids
 from .journal import Journal
@@ -35,6 +36,7 @@ class Backend:
     def __init__(self, config: Config | None = None) -> None:
         self.config = config or Config()
         settings = self.settings = self.config.settings
+        self._initial_settings = copy.deepcopy(settings)  # what reset goes back to
         self.persistence = open_persistence(settings.db)
         saved = self.persistence.get_meta("virtual_clock")  # a virtual clock resumes where it stopped
         self.clock = make_clock(settings.clock, float(saved) if saved else settings.clock_start)
@@ -105,9 +107,10 @@ class Backend:
         return now
 
     async def reset(self) -> None:
-        """Forget everything but the configured tenants: a fresh state, as if just started."""
+        """Forget everything but the configured tenants and the clock: a fresh state, as if just started."""
         await self.timers.stop()
         await self.engine.stop()
+        restore_settings(self.settings, self._initial_settings)
         self.persistence.clear()
         self.journal.clear()
         self.faults.clear()

@@ -197,16 +197,17 @@ def updated_settings(live: Settings, data: Any) -> None:
     candidate = copy.deepcopy(live)
     apply_settings(candidate, data)
     validate(Config(settings=candidate), "settings")
-    _copy_into(live, candidate)
+    restore_settings(live, candidate)
 
 
-def _copy_into(target: Any, source: Any) -> None:
+def restore_settings(target: Any, source: Any) -> None:
+    """Copy ``source``'s values into ``target`` in place, so objects holding ``target`` see them."""
     for f in dataclasses.fields(target):
         value = getattr(source, f.name)
         if dataclasses.is_dataclass(value):
-            _copy_into(getattr(target, f.name), value)
+            restore_settings(getattr(target, f.name), value)
         else:
-            setattr(target, f.name, value)
+            setattr(target, f.name, copy.copy(value))
 
 
 def parse_config(data: Any, source: str = "config") -> Config:

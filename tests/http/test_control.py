@@ -126,3 +126,9 @@ async def test_magic_amounts_are_listed_and_can_be_turned_off(client):
     assert paid["errMsg"] == "requestPayment:fail cancel"
     ordinary = await client.unifiedorder("MG0000002", 9999)
     assert (await client.pay(client.payment_params(ordinary["prepay_id"])))["errMsg"] == "requestPayment:ok"
+
+
+async def test_reset_also_forgets_patched_settings(mock, client):
+    await client.control("PATCH", "/settings", {"notify": {"timeout": 1.5}})
+    await client.reset()
+    assert mock.backend.settings.notify.timeout == 5.0 and mock.backend.engine.settings.timeout == 5.0
