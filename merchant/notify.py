@@ -42,6 +42,17 @@ def _refuse(kind: str, reason: str, detail: str = "") -> Verdict:
     return Verdict(False, reason)
 
 
+def _envelope(kind: str, body: bytes) -> dict[str, str] | Verdict:
+    """The notification's fields, or the refusal: not safe, well-formed XML, or not return_code SUCCESS."""
+    try:
+        fields = parse_xml(body, max_bytes=MAX_NOTIFY_BYTES)
+    except XmlError as exc:
+        return _refuse(kind, "not a WeChat XML message", exc.detail)
+    if fields.get("return_code") != "SUCCESS":
+        return _refuse(kind, "return_code is not SUCCESS", fields.get("return_msg", ""))
+    return fields
+
+
 class Notifications:
     def __init__(self, config: MerchantConfig, store: Store, clock: Callable[[], float]) -> None:
         self.config = config
@@ -52,12 +63,9 @@ class Notifications:
 
     async def payment(self, body: bytes) -> Verdict:
         c = self.config
-        try:
-            fields = parse_xml(body, max_bytes=MAX_NOTIFY_BYTES)
-        except XmlError as exc:
-            return _refuse("payment", "not a WeChat XML message", exc.detail)
-        if fields.get("return_code") != "SUCCESS":
-            return _refuse("payment", "return_code is not SUCCESS", fields.get("return_msg", ""))
+        fields = _envelope("payment", body)
+        if isinstance(fields, Verdict):
+            return fields
         number = fields.get("out_trade_no", "")
         order = await self.store.order(number) if _NUMBER.fullmatch(number) else None
         if order is None:
@@ -113,12 +121,9 @@ class Notifications:
 
     async def refund(self, body: bytes) -> Verdict:
         c = self.config
-        try:
-            outer = parse_xml(body, max_bytes=MAX_NOTIFY_BYTES)
-        except XmlError as exc:
-            return _refuse("refund", "not a WeChat XML message", exc.detail)
-        if outer.get("return_code") != "SUCCESS":
-            return _refuse("refund", "return_code is not SUCCESS", outer.get("return_msg", ""))
+        outer = _envelope("refund", body)
+        if isinstance(outer, Verdict):
+            return outer
         if outer.get("appid") != c.appid or outer.get("mch_id") != c.mch_id:
             return _refuse(
                 "refund", "not for this merchant", f"appid {outer.get('appid')!r} / mch_id {outer.get('mch_id')!r}"

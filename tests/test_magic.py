@@ -66,16 +66,7 @@ async def test_notification_outcomes(client, receiver):
 
 async def test_lost_refund_notification(client, receiver):
     await order_and_pay(client, receiver, "MA0000012", 999912)
-    await client.v2(
-        "/secapi/pay/refund",
-        {
-            "out_trade_no": "MA0000012",
-            "out_refund_no": "MAR1",
-            "total_fee": 999912,
-            "refund_fee": 1,
-            "notify_url": receiver.url,
-        },
-    )
+    await client.refund("MA0000012", "MAR1", 1, 999912, notify_url=receiver.url)
     await client.advance(60)
     assert (await client.notifications(kind="refund"))[0]["status"] == "suppressed"
 

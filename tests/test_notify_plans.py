@@ -89,16 +89,7 @@ async def test_pay_rule_decides_the_outcome(client, receiver):
 async def test_refund_notify_plan(client, receiver):
     await client.fault(api="refund_notify", duplicates=1, concurrent=True)
     await pay(client, receiver, "PL0000010")
-    await client.v2(
-        "/secapi/pay/refund",
-        {
-            "out_trade_no": "PL0000010",
-            "out_refund_no": "PLR1",
-            "total_fee": 100,
-            "refund_fee": 100,
-            "notify_url": receiver.url,
-        },
-    )
+    await client.refund("PL0000010", "PLR1", 100, notify_url=receiver.url)
     await client.advance(60)
     notes = await client.notifications(kind="refund")
     assert sorted(n["label"] for n in notes) == ["", "duplicate"]
@@ -156,16 +147,7 @@ async def test_bad_plans_are_400(client, spec):
 @pytest.mark.parametrize(("variant", "field"), [("wrong_appid", "appid"), ("wrong_mch_id", "mch_id")])
 async def test_refund_notification_variants_change_the_outer_fields(client, receiver, variant, field):
     await pay(client, receiver, "PL0000020")
-    await client.v2(
-        "/secapi/pay/refund",
-        {
-            "out_trade_no": "PL0000020",
-            "out_refund_no": "PLR20",
-            "total_fee": 100,
-            "refund_fee": 100,
-            "notify_url": receiver.url,
-        },
-    )
+    await client.refund("PL0000020", "PLR20", 100, notify_url=receiver.url)
     sent = await client.control(
         "POST", "/notify", {"out_trade_no": "PL0000020", "out_refund_no": "PLR20", "variant": variant}
     )

@@ -168,18 +168,19 @@ async def step_merchant_up(world: World, step: Step, arg: Any, o: dict[str, Any]
 
 # -- checks ---------------------------------------------------------------------------------------------
 
-NOTIFY_FILTERS = ("out_trade_no", "out_refund_no", "kind", "label")
+NOTIFY_FILTERS = ("out_trade_no", "out_refund_no", "kind", "label")  # what a notification check selects by
 
 
-def _pick_notifications(notes: list[dict[str, Any]], spec: dict[str, Any], default_label: str | None) -> list[Any]:
-    wanted = {k: spec[k] for k in NOTIFY_FILTERS if k in spec}
+async def _pick_notifications(world: World, spec: dict[str, Any], default_label: str | None) -> list[Any]:
+    """The notifications the check names, filtered by the mock (GET /__mock__/notifications?...)."""
+    wanted = {k: str(spec[k]) for k in NOTIFY_FILTERS if k in spec}
     if "label" not in wanted and default_label is not None:
         wanted["label"] = default_label
-    return [n for n in notes if all(str(n.get(k)) == str(v) for k, v in wanted.items())]
+    return await world.mock.notifications(**wanted)
 
 
 async def check_notification(world: World, spec: dict[str, Any]) -> None:
-    picked = _pick_notifications(await world.mock.notifications(), spec, default_label="")
+    picked = await _pick_notifications(world, spec, default_label="")
     if len(picked) != 1:
         raise StepFailure(
             f"expected exactly one notification matching {spec}, found {len(picked)}",
@@ -198,7 +199,7 @@ async def check_notification(world: World, spec: dict[str, Any]) -> None:
 
 
 async def check_notifications(world: World, spec: dict[str, Any]) -> None:
-    picked = _pick_notifications(await world.mock.notifications(), spec, default_label=None)
+    picked = await _pick_notifications(world, spec, default_label=None)
     statuses = sorted({n["status"] for n in picked})
     actual: dict[str, Any] = {
         "count": len(picked),

@@ -144,6 +144,19 @@ class MockClient:
         }
         return await self.v2(path, order, sign_type=fields.get("sign_type", MD5), key=key)
 
+    async def refund(
+        self, out_trade_no: str, out_refund_no: str, refund_fee: int, total_fee: int = 100, **fields: Any
+    ) -> dict[str, str]:
+        """secapi/pay/refund, as a merchant sends it."""
+        body = {
+            "out_trade_no": out_trade_no,
+            "out_refund_no": out_refund_no,
+            "total_fee": total_fee,
+            "refund_fee": refund_fee,
+            **fields,
+        }
+        return await self.v2("/secapi/pay/refund", body)
+
     def payment_params(self, prepay_id: str, sign_type: str = MD5, *, key: str | None = None) -> dict[str, str]:
         """What the merchant hands to wx.requestPayment for ``prepay_id`` (with the second signature)."""
         time_stamp, nonce = "1700000000", new_nonce()

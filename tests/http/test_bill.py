@@ -31,10 +31,7 @@ async def test_bill_of_the_day(mock, client):
     for number, fee in (("B20261127000001", 1234), ("B20261127000002", 1)):
         order = await client.unifiedorder(number, fee, attach="att")
         await client.pay(client.payment_params(order["prepay_id"]))
-    await client.v2(
-        "/secapi/pay/refund",
-        {"out_trade_no": "B20261127000001", "out_refund_no": "BR1", "total_fee": 1234, "refund_fee": 234},
-    )
+    await client.refund("B20261127000001", "BR1", 234, 1234)
     raw = await bill(client, to_date(mock.backend.clock.now()))
     assert not raw.startswith(b"<") and raw.startswith(b"\xef\xbb\xbf")
     lines = raw.decode("utf-8-sig").split("\r\n")
@@ -56,10 +53,7 @@ async def test_bill_of_the_day(mock, client):
 async def test_bill_types_and_gzip(mock, client):
     order = await client.unifiedorder("B20261127000003", 500)
     await client.pay(client.payment_params(order["prepay_id"]))
-    await client.v2(
-        "/secapi/pay/refund",
-        {"out_trade_no": "B20261127000003", "out_refund_no": "BR3", "total_fee": 500, "refund_fee": 100},
-    )
+    await client.refund("B20261127000003", "BR3", 100, 500)
     day = to_date(mock.backend.clock.now())
     success = (await bill(client, day, bill_type="SUCCESS")).decode("utf-8-sig").split("\r\n")
     assert len(success[0].split(",")) == 20 and len(success) == 5

@@ -17,8 +17,7 @@ async def paid(client, number, total_fee=100):
 
 
 def refund(client, number, out_refund_no, refund_fee, total_fee=100, **kw):
-    fields = {"out_trade_no": number, "out_refund_no": out_refund_no, "total_fee": total_fee, "refund_fee": refund_fee}
-    return client.v2("/secapi/pay/refund", {**fields, **kw})
+    return client.refund(number, out_refund_no, refund_fee, total_fee, **kw)
 
 
 async def test_full_refund_settles_and_notifies(client, receiver):
