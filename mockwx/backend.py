@@ -16,7 +16,7 @@ from .ids import Ids
 from .journal import Journal
 from .notify.engine import NotifyEngine
 from .notify.notices import Notices
-from .persist import open_persistence
+from .persist import StorageError, open_persistence
 from .services.bill import BillService
 from .services.checkout import CheckoutService
 from .services.gateway import Gateway
@@ -46,7 +46,7 @@ class Backend:
         self.journal = Journal(settings.journal_size)
         self.faults = Faults()
         self.timers = Timers(self.clock)
-        self.state = State(self.persistence)
+        self.state = State(self.persistence, now=self.clock.now)
         self._build_services()
         self._started = False
 
@@ -87,6 +87,7 @@ class Backend:
         await self.engine.start()
         self.refunds.start()
         self.timers.start()
+        await self.state.commit()
         self._started = True
         log.info("state: %s (%s)", self.persistence.location, self.state.counts())
 
@@ -94,30 +95,44 @@ class Backend:
         await self.timers.stop()
         await self.engine.stop()
         self.save_clock()
+        try:
+            await self.state.commit()
+        except StorageError as exc:
+            log.error("the last changes could not be saved on stop: %s", exc)
+        self.state.close()
         self.persistence.close()
         self._started = False
 
     def save_clock(self) -> None:
+        """Store a virtual clock's time with the next commit (it resumes there after a restart)."""
         if isinstance(self.clock, VirtualClock):
-            self.persistence.set_meta("virtual_clock", repr(self.clock.now()))
+            self.state.put_meta("virtual_clock", repr(self.clock.now()))
 
     async def advance(self, seconds: float) -> float:
         now = await self.timers.advance(seconds)
         self.save_clock()
+        await self.state.commit()
         return now
 
     async def reset(self) -> None:
-        """Forget everything but the configured tenants and the clock: a fresh state, as if just started."""
-        await self.timers.stop()
+        """Forget everything but the configured tenants and the clock: a fresh state, as if just started.
+
+        Work still in flight (an advance running a retry story, a delivery waiting on a merchant) is
+        cancelled and loses its handle on the state file first, so nothing it does afterwards is
+        stored: a reset can never bring back what it deleted.
+        """
+        await self.timers.stop(close=True)
         await self.engine.stop()
+        self.state.close()
         restore_settings(self.settings, self._initial_settings)
         self.persistence.clear()
         self.journal.clear()
         self.faults.clear()
         self.timers = Timers(self.clock)
-        self.state = State(self.persistence)
+        self.state = State(self.persistence, now=self.clock.now)
         self._build_services()
         self._seed_tenants()
         self._seed_rules()
         await self.engine.start()
         self.timers.start()
+        await self.state.commit()

@@ -18,6 +18,7 @@ from .config import DEFAULT_PORT, DEMO_API_KEY, Config, ConfigError, load_config
 from .doctor import KeyCandidate, diagnose
 from .http.app import create_app
 from .http.keys import BACKEND
+from .persist import StateFileError, StorageError
 from .wire import HMAC_SHA256, MD5, canonical_string, parse_xml, sign
 
 DEFAULT_DB = ".mockwx/state.sqlite3"
@@ -166,6 +167,9 @@ def serve_command(args: argparse.Namespace) -> int:
     port = args.port if args.port is not None else (config.port if config.port is not None else DEFAULT_PORT)
     try:
         asyncio.run(_serve(config, host, port))
+    except (StateFileError, StorageError) as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
     except OSError as exc:
         print(f"error: cannot listen on {host}:{port}: {exc.strerror}", file=sys.stderr)
         return 1
@@ -314,6 +318,9 @@ def demo_command(args: argparse.Namespace) -> int:
     config.settings.db = None if args.memory else ".mockwx/demo-mock.sqlite3"
     try:
         asyncio.run(_demo(config, args))
+    except (StateFileError, StorageError) as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
     except OSError as exc:
         print(f"error: cannot listen: {exc.strerror} (try --port / --merchant-port)", file=sys.stderr)
         return 1

@@ -1,10 +1,15 @@
-"""Where state survives a restart: an embedded SQLite file, or nothing (in memory).
+"""Where state survives a restart: an embedded SQLite file with one owner, or nothing (in memory).
 
-Every record (tenant, order, refund, notification...) is stored as one JSON row keyed by
-(kind, key) and written when it changes, inside the request or job that changed it. The
-database runs in WAL mode with synchronous=NORMAL: a commit reaches the operating system
-before the answer leaves, so a killed process (kill -9) loses nothing; only a power cut can
-lose the last moments.
+Every record (tenant, order, refund, notification...) is one JSON row keyed by (kind, key).
+Records reach the file in batches (:meth:`SqlitePersistence.write`), each one SQLite transaction:
+a batch lands whole or not at all. The database runs in WAL mode with synchronous=NORMAL: a commit
+reaches the operating system before the answer leaves, so a killed process (kill -9) loses
+nothing; only a power cut can lose the last moments.
+
+A state file has one owner: an exclusive lock on ``<file>.lock`` (released by the kernel when the
+process dies, kill -9 included) keeps a second mock from writing the same file. The file's
+identity (device, inode) is remembered, so a file deleted or replaced while the mock runs is
+noticed before the next write (:meth:`SqlitePersistence.intact`).
 """
 
 from __future__ import annotations
@@ -12,10 +17,20 @@ from __future__ import annotations
 import json
 import os
 import sqlite3
-from collections.abc import Iterator
+import sys
+import time
+from collections.abc import Iterable, Iterator
 from typing import Any
 
 SCHEMA_VERSION = 1
+
+
+class StateFileError(Exception):
+    """The state file cannot be used (a directory, read-only, corrupt, taken by another mock...)."""
+
+
+class StorageError(Exception):
+    """A write did not reach the state file (disk full, file gone...): nothing of the batch was stored."""
 
 
 class NoPersistence:
@@ -24,11 +39,11 @@ class NoPersistence:
     enabled = False
     location = ":memory:"
 
-    def save(self, kind: str, key: str, data: dict[str, Any]) -> None:
+    def write(self, rows: Iterable[tuple[str, str, dict[str, Any]]], meta: dict[str, str] | None = None) -> None:
         pass
 
-    def delete(self, kind: str, key: str) -> None:
-        pass
+    def load(self, kind: str, key: str) -> dict[str, Any] | None:
+        return None
 
     def rows(self) -> Iterator[tuple[str, dict[str, Any]]]:
         return iter(())
@@ -42,46 +57,159 @@ class NoPersistence:
     def clear(self) -> None:
         pass
 
+    def intact(self) -> bool:
+        return True
+
+    def reopen(self) -> None:
+        pass
+
     def close(self) -> None:
         pass
 
 
+class StateLock:
+    """An exclusive, advisory lock on ``<path>.lock`` holding the owner's pid, released on close or death."""
+
+    def __init__(self, path: str) -> None:
+        self.path = path + ".lock"
+        try:
+            self._fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o600)
+        except OSError as exc:
+            raise StateFileError(f"cannot create the lock file {self.path}: {exc.strerror}") from None
+        if not _try_lock(self._fd):
+            owner = _read_owner(self._fd)
+            os.close(self._fd)
+            raise StateFileError(
+                f"{path} is in use by another mockwx ({owner}); stop that one, or start this one with"
+                " --db OTHER.sqlite3 (its own state) or --memory (no state file)"
+            )
+        os.ftruncate(self._fd, 0)
+        os.write(self._fd, f"pid {os.getpid()}, started {time.strftime('%Y-%m-%d %H:%M:%S')}".encode())
+
+    def release(self) -> None:
+        if self._fd >= 0:
+            os.close(self._fd)  # closing the descriptor releases the lock
+            self._fd = -1
+
+
+def _try_lock(fd: int) -> bool:
+    if sys.platform == "win32":  # pragma: no cover - the project's CI runs on Linux
+        import msvcrt
+
+        try:
+            msvcrt.locking(fd, msvcrt.LK_NBLCK, 1)
+        except OSError:
+            return False
+        return True
+    import fcntl
+
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except OSError:
+        return False
+    return True
+
+
+def _read_owner(fd: int) -> str:
+    try:
+        text = os.pread(fd, 200, 0).decode("utf-8", "replace").strip()
+    except OSError:
+        text = ""
+    return text or "owner unknown"
+
+
 class SqlitePersistence:
-    """State in one SQLite file (created with its folder on first use)."""
+    """State in one SQLite file (created with its folder on first use), owned by this process."""
 
     enabled = True
 
     def __init__(self, path: str) -> None:
         self.location = os.path.abspath(path)
+        if os.path.isdir(self.location):
+            raise StateFileError(f"{path} is a directory; --db takes a file name, like {path}/state.sqlite3")
         folder = os.path.dirname(self.location)
-        if folder:
+        try:
             os.makedirs(folder, exist_ok=True)
-        self._db = sqlite3.connect(self.location, isolation_level=None, check_same_thread=False)
-        self._db.execute("PRAGMA journal_mode=WAL")
-        self._db.execute("PRAGMA synchronous=NORMAL")
-        self._db.execute("CREATE TABLE IF NOT EXISTS meta (name TEXT PRIMARY KEY, value TEXT NOT NULL)")
-        self._db.execute(
-            "CREATE TABLE IF NOT EXISTS records (kind TEXT NOT NULL, key TEXT NOT NULL, data TEXT NOT NULL,"
-            " PRIMARY KEY (kind, key))"
-        )
-        version = self.get_meta("schema_version")
-        if version is None:
-            self.set_meta("schema_version", str(SCHEMA_VERSION))
-        elif int(version) > SCHEMA_VERSION:
-            raise RuntimeError(
+        except OSError as exc:
+            raise StateFileError(f"cannot create the folder {folder} for the state file: {exc.strerror}") from None
+        self._lock = StateLock(self.location)
+        try:
+            self._open()
+        except StateFileError:
+            self._lock.release()
+            raise
+
+    def _open(self) -> None:
+        try:
+            self._db = sqlite3.connect(self.location, isolation_level=None, check_same_thread=False)
+            self._db.execute("PRAGMA journal_mode=WAL")
+            self._db.execute("PRAGMA synchronous=NORMAL")
+            self._db.execute("CREATE TABLE IF NOT EXISTS meta (name TEXT PRIMARY KEY, value TEXT NOT NULL)")
+            self._db.execute(
+                "CREATE TABLE IF NOT EXISTS records (kind TEXT NOT NULL, key TEXT NOT NULL, data TEXT NOT NULL,"
+                " PRIMARY KEY (kind, key))"
+            )
+            version = self.get_meta("schema_version")
+            if version is None:
+                self.set_meta("schema_version", str(SCHEMA_VERSION))
+        except (sqlite3.Error, StorageError) as exc:
+            raise StateFileError(f"cannot use {self.location} as the state file: {_reason(exc)}") from None
+        if int(version or SCHEMA_VERSION) > SCHEMA_VERSION:
+            raise StateFileError(
                 f"{self.location} was written by a newer mockwx (schema {version}, this one knows"
                 f" {SCHEMA_VERSION}); upgrade mockwx or start with another --db file"
             )
+        stat = os.stat(self.location)
+        self._identity = (stat.st_dev, stat.st_ino)
 
-    def save(self, kind: str, key: str, data: dict[str, Any]) -> None:
-        self._db.execute(
-            "INSERT INTO records (kind, key, data) VALUES (?, ?, ?)"
-            " ON CONFLICT (kind, key) DO UPDATE SET data = excluded.data",
-            (kind, key, json.dumps(data, ensure_ascii=False, separators=(",", ":"))),
-        )
+    # -- writes ---------------------------------------------------------------------------------
 
-    def delete(self, kind: str, key: str) -> None:
-        self._db.execute("DELETE FROM records WHERE kind = ? AND key = ?", (kind, key))
+    def write(self, rows: Iterable[tuple[str, str, dict[str, Any]]], meta: dict[str, str] | None = None) -> None:
+        """One transaction: every row (and meta value) is stored, or none is (StorageError)."""
+        params = [(kind, key, json.dumps(data, ensure_ascii=False, separators=(",", ":"))) for kind, key, data in rows]
+        db = self._db
+        try:
+            db.execute("BEGIN IMMEDIATE")
+            try:
+                db.executemany(
+                    "INSERT INTO records (kind, key, data) VALUES (?, ?, ?)"
+                    " ON CONFLICT (kind, key) DO UPDATE SET data = excluded.data",
+                    params,
+                )
+                if meta:
+                    db.executemany(
+                        "INSERT INTO meta (name, value) VALUES (?, ?)"
+                        " ON CONFLICT (name) DO UPDATE SET value = excluded.value",
+                        list(meta.items()),
+                    )
+                db.execute("COMMIT")
+            except BaseException:
+                if db.in_transaction:
+                    db.execute("ROLLBACK")
+                raise
+        except sqlite3.Error as exc:
+            raise StorageError(f"the state file {self.location} could not be written: {_reason(exc)}") from None
+
+    def set_meta(self, name: str, value: str) -> None:
+        self.write((), {name: value})
+
+    def clear(self) -> None:
+        try:
+            self._db.execute("BEGIN IMMEDIATE")
+            self._db.execute("DELETE FROM records")
+            self._db.execute("DELETE FROM meta WHERE name != 'schema_version'")
+            self._db.execute("COMMIT")
+        except sqlite3.Error as exc:
+            if self._db.in_transaction:
+                self._db.execute("ROLLBACK")
+            raise StorageError(f"the state file {self.location} could not be cleared: {_reason(exc)}") from None
+
+    # -- reads ----------------------------------------------------------------------------------
+
+    def load(self, kind: str, key: str) -> dict[str, Any] | None:
+        """The stored form of one record, or None."""
+        row = self._db.execute("SELECT data FROM records WHERE kind = ? AND key = ?", (kind, key)).fetchone()
+        return json.loads(row[0]) if row else None
 
     def rows(self) -> Iterator[tuple[str, dict[str, Any]]]:
         for kind, data in self._db.execute("SELECT kind, data FROM records ORDER BY rowid"):
@@ -91,22 +219,53 @@ class SqlitePersistence:
         row = self._db.execute("SELECT value FROM meta WHERE name = ?", (name,)).fetchone()
         return row[0] if row else None
 
-    def set_meta(self, name: str, value: str) -> None:
-        self._db.execute(
-            "INSERT INTO meta (name, value) VALUES (?, ?) ON CONFLICT (name) DO UPDATE SET value = excluded.value",
-            (name, value),
-        )
+    # -- the file itself ------------------------------------------------------------------------
 
-    def clear(self) -> None:
-        self._db.execute("DELETE FROM records")
-        self._db.execute("DELETE FROM meta WHERE name != 'schema_version'")
+    def intact(self) -> bool:
+        """Is the file at ``location`` still the one this connection writes (not deleted or replaced)?"""
+        try:
+            stat = os.stat(self.location)
+        except OSError:
+            return False
+        return (stat.st_dev, stat.st_ino) == self._identity
+
+    def reopen(self) -> None:
+        """Open (and create) the file at ``location`` again, after it was deleted or replaced."""
+        try:
+            self._db.close()
+        except sqlite3.Error:
+            pass
+        try:
+            os.makedirs(os.path.dirname(self.location), exist_ok=True)
+        except OSError as exc:
+            raise StorageError(f"cannot re-create the folder of {self.location}: {exc.strerror}") from None
+        try:
+            self._open()
+        except StateFileError as exc:
+            raise StorageError(str(exc)) from None
 
     def close(self) -> None:
-        self._db.close()
+        try:
+            self._db.close()
+        finally:
+            self._lock.release()
+
+
+def _reason(exc: BaseException) -> str:
+    text = str(exc)
+    if "readonly" in text:
+        return "it is read-only"
+    if "not a database" in text:
+        return "it is not a SQLite database (corrupt, or another kind of file)"
+    if "unable to open" in text:
+        return "it cannot be opened (check the path and its permissions)"
+    if "disk is full" in text or "database or disk is full" in text:
+        return "the disk (or the database) is full"
+    return text
 
 
 def open_persistence(path: str | None) -> NoPersistence | SqlitePersistence:
-    """SQLite at ``path``, or in memory when ``path`` is None or ``:memory:``."""
+    """SQLite at ``path``, or in memory when ``path`` is None or ``:memory:``; StateFileError if unusable."""
     if path is None or path == ":memory:":
         return NoPersistence()
     return SqlitePersistence(path)

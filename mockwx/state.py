@@ -1,10 +1,20 @@
-"""Everything the mock knows, held in memory with its look-up indexes, and written through to
-persistence when it changes. No HTTP and no protocol rules here (those live in services/).
+"""Everything the mock knows, held in memory with its look-up indexes, and written to persistence
+in transactions. No HTTP and no protocol rules here (those live in services/).
+
+A state change (an order paid with its notification queued, a refund with its order) is the
+records a service puts in one synchronous step. Puts mark records dirty; :meth:`State.commit`
+writes every dirty record in one SQLite transaction (group commit: all the changes of one
+event-loop turn share it) and returns when they are on disk. Callers answer only after their
+commit. If the write fails, memory goes back to what the file holds, every change of the batch is
+undone, and each waiting caller gets :class:`StorageError`.
 """
 
 from __future__ import annotations
 
+import asyncio
+import logging
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
 
 from .domain.models import (
@@ -19,7 +29,11 @@ from .domain.models import (
     _Record,
     order_key,
 )
-from .persist import NoPersistence, SqlitePersistence
+from .persist import NoPersistence, SqlitePersistence, StorageError
+
+log = logging.getLogger("mockwx.state")
+
+RETRY_AFTER_STORAGE_ERROR = 5.0  # seconds before scheduled work whose write was undone runs again
 
 _KINDS: dict[str, type[_Record]] = {
     "app": MiniApp,
@@ -33,11 +47,22 @@ _KINDS: dict[str, type[_Record]] = {
 }
 
 
+@dataclass(slots=True)
+class StateEvent:
+    """Something that happened to the state file that an operator must know (shown by /health)."""
+
+    at: float
+    what: str
+
+
 class State:
     """The mock's records and their indexes."""
 
-    def __init__(self, persistence: NoPersistence | SqlitePersistence | None = None) -> None:
+    def __init__(
+        self, persistence: NoPersistence | SqlitePersistence | None = None, now: Callable[[], float] | None = None
+    ) -> None:
         self.persistence = persistence or NoPersistence()
+        self._now = now or _no_clock
         self.apps: dict[str, MiniApp] = {}
         self.merchants: dict[str, Merchant] = {}
         self.accounts: dict[str, Account] = {}  # "appid:user"
@@ -52,12 +77,30 @@ class State:
         self.by_refund_id: dict[str, str] = {}
         self.by_openid: dict[str, Account] = {}
         self.by_token: dict[str, AccessToken] = {}
+        self._dirty: dict[tuple[str, str], _Record] = {}
+        self._meta: dict[str, str] = {}
+        self._batch: asyncio.Future[None] | None = None
+        self.closed = False
+        self.healthy = True
+        self.events: list[StateEvent] = []
+        self.on_restore: list[Callable[[str, _Record], None]] = []  # told about each record put back
+        self._tables: dict[str, dict[str, Any]] = {
+            "app": self.apps,
+            "merchant": self.merchants,
+            "account": self.accounts,
+            "code": self.codes,
+            "token": self.tokens,
+            "order": self.orders,
+            "refund": self.refunds,
+            "notification": self.notifications,
+        }
 
-    # -- writes (each one indexes the record and persists it) -----------------------------------
+    # -- writes (each one indexes the record and marks it for the next commit) ------------------
 
     def _persist(self, kind: str, key: str, record: _Record) -> None:
-        if self.persistence.enabled:
-            self.persistence.save(kind, key, record.to_dict())
+        if self.persistence.enabled and not self.closed:
+            self._dirty[(kind, key)] = record
+            self._schedule_flush()
 
     def put_app(self, app: MiniApp) -> None:
         self.apps[app.appid] = app
@@ -68,9 +111,10 @@ class State:
         self._persist("merchant", merchant.mch_id, merchant)
 
     def put_account(self, account: Account) -> None:
-        self.accounts[f"{account.appid}:{account.user}"] = account
+        key = f"{account.appid}:{account.user}"
+        self.accounts[key] = account
         self.by_openid[account.openid] = account
-        self._persist("account", f"{account.appid}:{account.user}", account)
+        self._persist("account", key, account)
 
     def put_code(self, code: LoginCode) -> None:
         self.codes[code.code] = code
@@ -105,6 +149,122 @@ class State:
         self.notifications[notification.id] = notification
         self._persist("notification", notification.id, notification)
 
+    def put_meta(self, name: str, value: str) -> None:
+        """A small named value (the virtual clock) stored with the next commit."""
+        if self.persistence.enabled and not self.closed:
+            self._meta[name] = value
+            self._schedule_flush()
+
+    def _put(self, kind: str, record: Any) -> None:
+        getattr(self, f"put_{kind}")(record)
+
+    # -- commit ---------------------------------------------------------------------------------
+
+    def _schedule_flush(self) -> None:
+        if self._batch is not None:
+            return
+        try:
+            loop = asyncio.get_running_loop()
+        except RuntimeError:  # no event loop (a script building state): write now
+            self._flush_now()
+            return
+        self._batch = loop.create_future()
+        self._batch.add_done_callback(_retrieve)
+        loop.call_soon(self._flush)
+
+    async def commit(self) -> None:
+        """Return when every change made so far is stored; StorageError if the batch could not be."""
+        if self._batch is not None:
+            await asyncio.shield(self._batch)
+
+    def _flush(self) -> None:
+        batch, self._batch = self._batch, None
+        if batch is None or batch.done():
+            return
+        try:
+            self._flush_now()
+        except StorageError as exc:
+            batch.set_exception(exc)
+        else:
+            batch.set_result(None)
+
+    def _flush_now(self) -> None:
+        dirty, self._dirty = self._dirty, {}
+        meta, self._meta = self._meta, {}
+        if self.closed or not (dirty or meta):
+            return
+        rows = dirty.items()
+        try:
+            if not self.persistence.intact():
+                rows = self._recreate()
+            self.persistence.write([(kind, key, record.to_dict()) for (kind, key), record in rows], meta)
+        except StorageError as exc:
+            self.healthy = False
+            self._event(f"a write failed and was undone ({len(dirty)} records): {exc}")
+            log.error("STATE NOT SAVED: %s; the change was undone and its callers told SYSTEMERROR", exc)
+            self._restore(list(dirty))
+            raise
+        if not self.healthy and self.persistence.intact():
+            self.healthy = True
+
+    def _recreate(self) -> Any:
+        """The file was deleted or replaced under us: re-create it and write everything memory holds."""
+        location = self.persistence.location
+        log.error("THE STATE FILE %s WAS DELETED OR REPLACED while mockwx ran; re-creating it from memory", location)
+        self.persistence.reopen()
+        self._event(f"the state file {location} was deleted or replaced; re-created from memory")
+        return [((kind, key), record) for kind, table in self._tables.items() for key, record in table.items()]
+
+    def _event(self, what: str) -> None:
+        self.events.append(StateEvent(at=self._now(), what=what))
+        del self.events[:-20]
+
+    def _restore(self, keys: list[tuple[str, str]]) -> None:
+        """Put memory back to what the file holds for ``keys`` (after a failed write)."""
+        persistence, self.persistence = self.persistence, NoPersistence()
+        try:
+            for kind, key in keys:
+                self._drop(kind, key)
+                data = persistence.load(kind, key)
+                if data is not None:
+                    record = _KINDS[kind].from_dict(data)
+                    self._put(kind, record)
+                    for listener in self.on_restore:
+                        listener(kind, record)
+        finally:
+            self.persistence = persistence
+
+    def _drop(self, kind: str, key: str) -> None:
+        """Forget a record and its index entries."""
+        record = self._tables[kind].pop(key, None)
+        if record is None:
+            return
+        if isinstance(record, Order):
+            for index, value in (
+                *((self.by_prepay_id, p) for p in (*record.old_prepay_ids, record.prepay_id)),
+                (self.by_transaction_id, record.transaction_id),
+                (self.by_code_url, record.code_url),
+            ):
+                if value and index.get(value) == key:
+                    del index[value]
+        elif isinstance(record, Refund):
+            if self.by_refund_id.get(record.refund_id) == key:
+                del self.by_refund_id[record.refund_id]
+        elif isinstance(record, Account):
+            if self.by_openid.get(record.openid) is record:
+                del self.by_openid[record.openid]
+        elif isinstance(record, AccessToken):
+            self.by_token.pop(record.token, None)
+
+    def close(self) -> None:
+        """Let go of persistence: later puts (of work still running after a reset) change nothing stored."""
+        self.closed = True
+        self._dirty.clear()
+        self._meta.clear()
+        batch, self._batch = self._batch, None
+        if batch is not None and not batch.done():
+            batch.set_result(None)
+
     # -- reads ----------------------------------------------------------------------------------
 
     def account(self, appid: str, user: str) -> Account | None:
@@ -135,21 +295,11 @@ class State:
 
     def load(self) -> None:
         """Rebuild memory from persistence (a restart)."""
-        puts: dict[str, Callable[[Any], None]] = {
-            "app": self.put_app,
-            "merchant": self.put_merchant,
-            "account": self.put_account,
-            "code": self.put_code,
-            "token": self.put_token,
-            "order": self.put_order,
-            "refund": self.put_refund,
-            "notification": self.put_notification,
-        }
         persistence, self.persistence = self.persistence, NoPersistence()
         try:
             for kind, data in persistence.rows():
                 if kind in _KINDS:
-                    puts[kind](_KINDS[kind].from_dict(data))
+                    self._put(kind, _KINDS[kind].from_dict(data))
         finally:
             self.persistence = persistence
 
@@ -162,3 +312,20 @@ class State:
             "refunds": len(self.refunds),
             "notifications": len(self.notifications),
         }
+
+    def health(self) -> dict[str, Any]:
+        """What /health says about the state: where it lives, whether writes work, what happened."""
+        return {
+            "location": self.persistence.location,
+            "ok": self.healthy,
+            "events": [{"at": e.at, "what": e.what} for e in self.events],
+        }
+
+
+def _no_clock() -> float:
+    return 0.0
+
+
+def _retrieve(future: asyncio.Future[None]) -> None:
+    if not future.cancelled():
+        future.exception()  # a failed batch nobody awaited is logged by _flush_now, not by asyncio

@@ -35,10 +35,13 @@ class Timers:
         self._wake = asyncio.Event()
         self._advance_lock = asyncio.Lock()
         self._loop_task: asyncio.Task[None] | None = None
+        self.closed = False  # stopped for good (a reset): nothing runs any more, an advance in progress ends
 
     # -- schedule -----------------------------------------------------------------------------
 
     def schedule(self, key: str, at: float, job: Job) -> None:
+        if self.closed:
+            return
         seq = next(self._seq)
         self._jobs[key] = (at, seq, job)
         heapq.heappush(self._heap, (at, seq, key))
@@ -51,6 +54,8 @@ class Timers:
         return len(self._jobs)
 
     def next_due(self) -> float | None:
+        if self.closed:
+            return None
         heap = self._heap
         while heap:
             at, seq, key = heap[0]
@@ -70,6 +75,8 @@ class Timers:
     # -- run ----------------------------------------------------------------------------------
 
     def _spawn(self, jobs: list[Job]) -> None:
+        if self.closed:
+            return
         for job in jobs:
             task = asyncio.ensure_future(self._guard(job))
             self._running.add(task)
@@ -125,7 +132,13 @@ class Timers:
         if self._loop_task is None:
             self._loop_task = asyncio.ensure_future(self._loop())
 
-    async def stop(self) -> None:
+    async def stop(self, *, close: bool = False) -> None:
+        """Cancel the loop and every running job, and wait for them; ``close`` also ends this schedule
+        for good, so an advance in progress stops at once and nothing is spawned again."""
+        if close:
+            self.closed = True
+            self._jobs.clear()
+            self._heap.clear()
         tasks = [t for t in [self._loop_task, *self._running] if t is not None]
         for task in tasks:
             task.cancel()

@@ -14,6 +14,7 @@ from aiohttp import web
 from ..config import LATEST, ConfigError, updated_settings
 from ..domain.errors import ControlError, number_in
 from ..faults import VARIANTS
+from ..persist import StorageError
 from ..wire import SIGN_TYPES, canonical_string, sign
 from . import render, views
 from .keys import BACKEND, ENTRY
@@ -48,9 +49,19 @@ def _handler(fn):
 
     async def wrapped(request: web.Request) -> web.StreamResponse:
         try:
-            return await fn(request)
+            response = await fn(request)
+            await request.app[BACKEND].state.commit()  # answer only what is stored
+            return response
         except ControlError as error:
             return render.control_error(error)
+        except StorageError as exc:
+            return render.control_error(
+                ControlError(
+                    503,
+                    f"the change could not be stored, so it was undone: {exc}",
+                    hint="free some disk space (or fix the state file) and send the same call again",
+                )
+            )
 
     return wrapped
 
@@ -64,7 +75,9 @@ async def index(request: web.Request) -> web.StreamResponse:
 
 
 async def health(request: web.Request) -> web.StreamResponse:
-    return render.json_body({"ok": True})
+    """200 while the mock can store what it acknowledges; 503 (with what happened) when it cannot."""
+    state = request.app[BACKEND].state.health()
+    return render.json_body({"ok": state["ok"], "state": state}, status=200 if state["ok"] else 503)
 
 
 async def get_tenants(request: web.Request) -> web.StreamResponse:

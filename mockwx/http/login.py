@@ -10,6 +10,7 @@ from aiohttp import web
 from ..backend import Backend
 from ..domain.errors import LoginFail
 from ..journal import problem_kind
+from ..persist import StorageError
 from . import render
 from .faults import apply_fault
 from .keys import BACKEND, ENTRY
@@ -45,6 +46,10 @@ def _endpoint(api: str, service: Callable[[Backend, dict[str, str]], dict[str, A
         try:
             await apply_fault(request, backend.faults.take(api, match))
             answer = service(backend, params)
+            try:
+                await backend.state.commit()
+            except StorageError as exc:
+                raise LoginFail(-1, hint=f"mockwx could not store this change and undid it ({exc}); retry") from None
         except LoginFail as error:
             entry.outcome = f"errcode {error.errcode}"
             entry.error = error.details()

@@ -13,6 +13,7 @@ from ..backend import Backend
 from ..domain.errors import BizFail, ReturnFail
 from ..domain.models import PROD, SANDBOX
 from ..journal import problem_kind
+from ..persist import StorageError
 from ..services.bill import Bill
 from ..services.gateway import V2Call
 from ..wire import XmlError, parse_xml
@@ -35,6 +36,7 @@ SANDBOX_PREFIXES = ("/sandboxnew", "/xdc/apiv2sandbox")
 SANDBOX_ONLY = {"/pay/refund": "/secapi/pay/refund"}  # the sandbox also took refund without secapi
 GETSIGNKEY_PATHS = ("/sandboxnew/pay/getsignkey", "/xdc/apiv2getsignkey/sign/getsignkey")
 
+SYSTEM_BUSY = "系统繁忙,请稍后再试."  # WeChat's SYSTEMERROR text in captured answers
 _XML_ERRORS = {"empty": "POST_DATA_EMPTY", "not_utf8": "NOT_UTF8", "too_large": "XML_FORMAT_ERROR"}
 _DRAIN_LIMIT = 64 * 1024 * 1024
 
@@ -68,6 +70,18 @@ async def read_fields(request: web.Request, limit: int) -> dict[str, str]:
         raise ReturnFail(_XML_ERRORS.get(exc.kind, "XML_FORMAT_ERROR"), hint=exc.detail) from None
 
 
+async def committed(backend: Backend) -> None:
+    """Wait for the call's changes to be stored; a failed write is WeChat's SYSTEMERROR (retry the same call)."""
+    try:
+        await backend.state.commit()
+    except StorageError as exc:
+        raise BizFail(
+            "SYSTEMERROR",
+            SYSTEM_BUSY,
+            hint=f"mockwx could not store this change and undid it ({exc}); retry with the same parameters",
+        ) from None
+
+
 def _note(request: web.Request, error: ReturnFail | BizFail) -> None:
     entry = request[ENTRY]
     entry.outcome = f"FAIL {error.return_msg}" if isinstance(error, ReturnFail) else error.err_code
@@ -86,6 +100,7 @@ def _endpoint(api: str, env: str, service: Service):
             call = backend.gateway.authenticate(api, env, fields)
             await apply_fault(request, backend.faults.take(api, fields))
             result = service(backend, call)
+            await committed(backend)
         except ReturnFail as error:
             _note(request, error)
             return render.return_fail(error)
@@ -114,13 +129,14 @@ async def getsignkey(request: web.Request) -> web.StreamResponse:
         fields = entry.fields = await read_fields(request, backend.settings.max_body_bytes)
         call = backend.gateway.authenticate("getsignkey", PROD, fields, needs_appid=False)
         await apply_fault(request, backend.faults.take("getsignkey", fields))
+        key = backend.tenants.sandbox_key(call.merchant)
+        await committed(backend)
     except (ReturnFail, BizFail) as error:
         _note(request, error)
         if isinstance(error, BizFail):
             return render.return_fail(ReturnFail("FAULT", return_msg=error.err_code_des, hint=error.hint))
         return render.return_fail(error)
     entry.outcome = "SUCCESS"
-    key = backend.tenants.sandbox_key(call.merchant)
     return render.xml(
         {"return_code": "SUCCESS", "return_msg": "ok", "mch_id": call.merchant.mch_id, "sandbox_signkey": key}
     )

@@ -21,7 +21,8 @@ from ..config import NotifySettings
 from ..domain.errors import ControlError
 from ..domain.models import Attempt, Notification, NotifyStatus
 from ..ids import Ids
-from ..state import State
+from ..persist import StorageError
+from ..state import RETRY_AFTER_STORAGE_ERROR, State
 from ..timers import Timers
 from ..wire import XmlError, parse_xml
 from .allowlist import Allowlist
@@ -59,8 +60,19 @@ class NotifyEngine:
         connector = aiohttp.TCPConnector(limit=self.settings.concurrency, force_close=True)
         self._session = aiohttp.ClientSession(connector=connector, trust_env=False)
         for notification in self.state.notifications.values():  # a restart: pick up where it was
-            if notification.status == NotifyStatus.PENDING and notification.next_at is not None:
-                self._schedule(notification)
+            self._resume(notification)
+        self.state.on_restore.append(self._restored)
+
+    def _resume(self, notification: Notification) -> None:
+        """Schedule a stored notification's next attempt (after a restart)."""
+        if notification.status == NotifyStatus.PENDING and notification.next_at is not None:
+            self._schedule(notification)
+
+    def _restored(self, kind: str, record: object) -> None:
+        """A write that was undone put this notification back: try again, but not at once (the disk is full)."""
+        if isinstance(record, Notification) and record.status == NotifyStatus.PENDING and record.next_at is not None:
+            record.next_at = max(record.next_at, self.clock.now() + RETRY_AFTER_STORAGE_ERROR)
+            self._schedule(record)
 
     async def stop(self) -> None:
         if self._session is not None:
@@ -161,6 +173,10 @@ class NotifyEngine:
 
     async def _saved(self, notification: Notification) -> None:
         self.state.put_notification(notification)
+        try:
+            await self.state.commit()
+        except StorageError:
+            pass  # logged by the state, which put the notification back as stored; its schedule resumes
         async with self._changed:
             self._changed.notify_all()
 

@@ -15,7 +15,8 @@ from ..domain.models import Order, Refund, RefundStatus, TradeState, order_key
 from ..ids import Ids
 from ..notify.notices import Notices
 from ..notify.render import REFUND_RECV_ACCOUNT
-from ..state import State
+from ..persist import StorageError
+from ..state import RETRY_AFTER_STORAGE_ERROR, State
 from ..timers import Timers
 from ..wire import to_dashed
 from .gateway import V2Call
@@ -48,8 +49,18 @@ class RefundService:
     def start(self) -> None:
         """After a restart: settle the refunds that were still PROCESSING when they fall due."""
         for refund in self.state.refunds.values():
-            if refund.refund_status == RefundStatus.PROCESSING:
-                self._schedule(refund)
+            self._resume(refund)
+        self.state.on_restore.append(self._restored)
+
+    def _resume(self, refund: Refund) -> None:
+        if refund.refund_status == RefundStatus.PROCESSING:
+            self._schedule(refund)
+
+    def _restored(self, kind: str, record: object) -> None:
+        """A write that was undone put this refund back: settle it again, but not at once (the disk is full)."""
+        if isinstance(record, Refund) and record.refund_status == RefundStatus.PROCESSING:
+            record.settle_at = max(record.settle_at, self.clock.now() + RETRY_AFTER_STORAGE_ERROR)
+            self._schedule(record)
 
     # -- refund ---------------------------------------------------------------------------------
 
@@ -159,6 +170,10 @@ class RefundService:
         self.state.put_refund(refund)
         if refund.notify_url:
             self.notices.refund(refund)
+        try:
+            await self.state.commit()
+        except StorageError:
+            pass  # logged by the state, which put the refund back as PROCESSING; it settles again
 
     # -- refundquery ----------------------------------------------------------------------------
 

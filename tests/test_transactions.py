@@ -1,0 +1,224 @@
+"""Nothing acknowledged is lost (issue 8 items 1-4, 13): one transaction per state change, memory
+undone when the write fails, one owner per state file, a reset that cannot be undone by work still
+running, a deleted state file noticed, and a bad --db refused in one line.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import sqlite3
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from mockwx.persist import StateFileError
+from mockwx.testing.client import MockClient
+from mockwx.testing.server import MockServer, mock_config
+
+from .support import Receiver, Reply
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def deny_writes(mock: MockServer) -> None:
+    """An injected write failure at the SQLite layer: every INSERT/UPDATE/DELETE is refused."""
+    writes = {sqlite3.SQLITE_INSERT, sqlite3.SQLITE_UPDATE, sqlite3.SQLITE_DELETE}
+    db = mock.backend.persistence._db
+    db.set_authorizer(lambda action, *args: sqlite3.SQLITE_DENY if action in writes else sqlite3.SQLITE_OK)
+
+
+def allow_writes(mock: MockServer) -> None:
+    mock.backend.persistence._db.set_authorizer(None)
+
+
+async def paid(client: MockClient, number: str, notify_url: str, total_fee: int = 100) -> dict:
+    order = await client.unifiedorder(number, total_fee, notify_url=notify_url)
+    return await client.pay(client.payment_params(order["prepay_id"]))
+
+
+async def test_a_failed_write_during_payment_changes_nothing_and_the_retry_is_whole(tmp_path, receiver):
+    db = str(tmp_path / "state.sqlite3")
+    async with MockServer(mock_config(db=db)) as mock, MockClient(mock.url) as client:
+        order = await client.unifiedorder("T20261127000001", 100, notify_url=receiver.url)
+        params = client.payment_params(order["prepay_id"])
+        deny_writes(mock)
+        refused = await client.control("POST", "/pay", params, ok=(503,))
+        assert "could not be stored" in refused["error"] and "undone" in refused["error"]
+        assert (await client.order("T20261127000001"))["trade_state"] == "NOTPAY"
+        assert await client.notifications() == []
+        async with client.session.get(f"{mock.url}/__mock__/health") as response:
+            health = await response.json()
+            assert response.status == 503 and not health["ok"]
+            assert "undone" in health["state"]["events"][-1]["what"]
+        allow_writes(mock)
+        assert (await client.pay(params))["errMsg"] == "requestPayment:ok"
+        await client.wait(status="acked", out_trade_no="T20261127000001")
+        assert len(receiver.received) == 1
+    async with MockServer(mock_config(db=db)) as mock, MockClient(mock.url) as client:
+        after = await client.order("T20261127000001")
+        assert after["trade_state"] == "SUCCESS"
+        assert [n["status"] for n in after["notifications"]] == ["acked"]
+
+
+async def test_a_refund_that_failed_to_store_then_succeeded_on_retry_survives_a_restart(tmp_path, receiver):
+    db = str(tmp_path / "state.sqlite3")
+    async with MockServer(mock_config(db=db)) as mock, MockClient(mock.url) as client:
+        await paid(client, "T20261127000002", receiver.url)
+        deny_writes(mock)
+        failed = await client.refund("T20261127000002", "R1", 40)
+        assert (failed["return_code"], failed["result_code"], failed["err_code"]) == ("SUCCESS", "FAIL", "SYSTEMERROR")
+        assert failed["err_code_des"] == "系统繁忙,请稍后再试." and failed["sign"]
+        view = await client.order("T20261127000002")
+        assert view["refunds"] == [] and view["refunded_fee"] == 0 and view["trade_state"] == "SUCCESS"
+        allow_writes(mock)
+        retried = await client.refund("T20261127000002", "R1", 40)
+        assert retried["result_code"] == "SUCCESS"
+    async with MockServer(mock_config(db=db)) as mock, MockClient(mock.url) as client:
+        query = await client.v2("/pay/refundquery", {"out_refund_no": "R1"})
+        assert query["result_code"] == "SUCCESS" and query["refund_fee_0"] == "40"
+        view = await client.order("T20261127000002")
+        assert view["refunded_fee"] == 40 and view["trade_state"] == "REFUND"
+
+
+async def test_a_really_full_database_refuses_the_order_that_did_not_fit_and_keeps_the_others(tmp_path):
+    db = str(tmp_path / "state.sqlite3")
+    accepted: list[str] = []
+    async with MockServer(mock_config(db=db)) as mock, MockClient(mock.url) as client:
+        openid = (await client.login("alice"))["openid"]
+        connection = mock.backend.persistence._db
+        pages = connection.execute("PRAGMA page_count").fetchone()[0]
+        connection.execute(f"PRAGMA max_page_count = {pages + 2}")  # SQLite's own "database or disk is full"
+        failed = None
+        for n in range(1, 2000):
+            number = f"F2026112700{n:04d}"
+            answer = await client.unifiedorder(number, 1, body="x" * 120, openid=openid)
+            if answer.get("err_code") == "SYSTEMERROR":
+                failed = number
+                break
+            accepted.append(number)
+        assert failed is not None, "the capped database never filled up"
+        gone = await client.v2("/pay/orderquery", {"out_trade_no": failed})
+        assert gone["err_code"] == "ORDERNOTEXIST"
+        assert not mock.backend.state.healthy
+    async with MockServer(mock_config(db=db)) as mock, MockClient(mock.url) as client:
+        stored = {o["out_trade_no"] for o in (await client.control("GET", "/orders"))["orders"]}
+        assert set(accepted) <= stored and failed not in stored
+
+
+async def test_a_second_mock_on_the_same_state_file_is_refused_in_one_line(tmp_path):
+    db = tmp_path / "state.sqlite3"
+    first = subprocess.Popen(
+        [sys.executable, str(ROOT / "run_mock.py"), "--port", "0", "--db", str(db)],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+    try:
+        assert "listening on" in first.stdout.readline() or "listening on" in first.stdout.readline()
+        second = subprocess.run(
+            [sys.executable, str(ROOT / "run_mock.py"), "--port", "0", "--db", str(db)],
+            capture_output=True,
+            text=True,
+            timeout=30,
+        )
+        assert second.returncode == 2
+        lines = second.stderr.strip().splitlines()
+        assert len(lines) == 1, second.stderr
+        assert str(db) in lines[0] and f"pid {first.pid}" in lines[0]
+        assert "--db" in lines[0] and "--memory" in lines[0]
+    finally:
+        first.terminate()
+        first.communicate(timeout=10)
+
+
+async def test_the_same_state_file_cannot_be_opened_twice_in_one_process(tmp_path):
+    db = str(tmp_path / "state.sqlite3")
+    async with MockServer(mock_config(db=db)):
+        with pytest.raises(StateFileError, match="in use by another mockwx"):
+            await MockServer(mock_config(db=db)).start()
+    async with MockServer(mock_config(db=db)):  # released when the first one stopped
+        pass
+
+
+async def test_a_reset_during_an_advance_cannot_bring_deleted_notifications_back(tmp_path, receiver):
+    db = str(tmp_path / "state.sqlite3")
+    receiver.default = Reply(status=503)  # fails at once: its retries keep the advance busy
+    async with Receiver() as slow:
+        slow.default = Reply(status=503, delay=0.05)  # still answering when the reset comes
+        async with MockServer(mock_config(db=db)) as mock, MockClient(mock.url) as client:
+            for n in range(40):
+                await paid(client, f"R202611270{n:05d}", (receiver if n % 2 else slow).url)
+            advancing = asyncio.ensure_future(client.advance(24 * 3600 + 240))
+            while len(slow.received) < 60:  # the retry story is under way
+                await asyncio.sleep(0.005)
+            await client.reset()
+            await advancing
+            assert await client.notifications() == []
+            received = len(receiver.received) + len(slow.received)
+            await asyncio.sleep(0.2)
+            assert len(receiver.received) + len(slow.received) == received  # the old story is over
+    async with MockServer(mock_config(db=db)) as mock, MockClient(mock.url) as client:
+        assert await client.notifications() == []
+        assert (await client.control("GET", "/orders"))["orders"] == []
+
+
+async def test_a_deleted_state_file_is_noticed_recreated_and_nothing_is_lost(tmp_path, caplog):
+    db = tmp_path / "state.sqlite3"
+    async with MockServer(mock_config(db=str(db))) as mock, MockClient(mock.url) as client:
+        await client.unifiedorder("D20261127000001", 1)
+        for path in tmp_path.glob("state.sqlite3*"):
+            if not path.name.endswith(".lock"):
+                path.unlink()
+        await client.unifiedorder("D20261127000002", 1)
+        async with client.session.get(f"{mock.url}/__mock__/health") as response:
+            health = await response.json()
+        assert health["ok"] and "deleted or replaced" in health["state"]["events"][-1]["what"]
+        assert "WAS DELETED OR REPLACED" in caplog.text
+        assert db.exists()
+    async with MockServer(mock_config(db=str(db))) as mock, MockClient(mock.url) as client:
+        stored = {o["out_trade_no"] for o in (await client.control("GET", "/orders"))["orders"]}
+        assert stored == {"D20261127000001", "D20261127000002"}
+
+
+def serve_with_db(db: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, str(ROOT / "run_mock.py"), "--port", "0", "--db", db],
+        capture_output=True,
+        text=True,
+        timeout=30,
+    )
+
+
+@pytest.mark.parametrize(
+    ("make", "says"),
+    [
+        ("directory", "is a directory"),
+        ("corrupt", "not a SQLite database"),
+        ("uncreatable", "cannot create the folder"),
+        ("readonly", "read-only"),
+    ],
+)
+def test_a_bad_state_file_is_one_clear_line(tmp_path, make, says):
+    if make == "directory":
+        db = tmp_path / "adir"
+        db.mkdir()
+    elif make == "corrupt":
+        db = tmp_path / "state.sqlite3"
+        db.write_bytes(b"this is not a database" * 100)
+    elif make == "uncreatable":
+        db = Path("/proc/mockwx-none/state.sqlite3")
+    else:
+        if os.geteuid() == 0:
+            pytest.skip("root writes read-only files: the read-only case cannot be made here")
+        db = tmp_path / "state.sqlite3"
+        sqlite3.connect(db).execute("CREATE TABLE x (y)").connection.close()
+        db.chmod(0o444)
+        tmp_path.chmod(0o555)
+    done = serve_with_db(str(db))
+    assert done.returncode == 2
+    lines = done.stderr.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("error: ") and says in lines[0], done.stderr
+    assert "Traceback" not in done.stderr
