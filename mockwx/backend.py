@@ -19,9 +19,8 @@ from .notify.notices import Notices
 from .persist import StorageError, open_persistence
 from .services.bill import BillService
 from .services.checkout import CheckoutService
-from .services.gateway import Gateway
 from .services.login import LoginService
-from .services.pay import PayService
+from .services.orders import OrderService
 from .services.refund import RefundService
 from .services.tenants import TenantService
 from .state import State
@@ -53,13 +52,12 @@ class Backend:
     def _build_services(self) -> None:
         state, clock, ids, settings = self.state, self.clock, self.ids, self.settings
         self.tenants = TenantService(state, ids)
-        self.gateway = Gateway(state, settings, ids)
         self.login = LoginService(state, clock, ids, settings)
-        self.pay = PayService(state, clock, ids, settings)
+        self.orders = OrderService(state, clock, ids, settings)
         self.engine = NotifyEngine(state, clock, self.timers, ids, settings.notify)
         self.notices = Notices(state, ids, self.engine, settings.notify, self.faults)
-        self.checkout = CheckoutService(state, clock, ids, self.gateway, self.login, self.notices, self.faults)
-        self.refunds = RefundService(state, clock, ids, settings, self.timers, self.pay, self.notices)
+        self.checkout = CheckoutService(state, clock, ids, self.notices, self.faults)
+        self.refunds = RefundService(state, clock, ids, settings, self.timers, self.orders, self.notices)
         self.bills = BillService(state)
 
     def _seed_rules(self) -> None:

@@ -20,11 +20,13 @@ from dataclasses import asdict, dataclass, field
 from itertools import count
 from typing import Any
 
+from . import catalogue
 from .config import MAX_RETRY_DELAY
-from .domain.errors import LOGIN_ERRORS, V2_ERRORS, ControlError, number_in
+from .domain.errors import DomainError, number_in
+from .wire.errors import LOGIN_ERRCODES, V2_ERR_CODES
 
-LOGIN_APIS = ("code2session", "token")
-PAY_APIS = ("unifiedorder", "orderquery", "closeorder", "refund", "refundquery", "downloadbill", "getsignkey")
+LOGIN_APIS = catalogue.apis("login")
+PAY_APIS = catalogue.apis("v2")
 NOTIFY_APIS = ("notify", "refund_notify")
 APIS = (*LOGIN_APIS, *PAY_APIS, "pay", *NOTIFY_APIS)
 VARIANTS = ("forged", "tampered_amount", "wrong_appid", "wrong_mch_id", "unknown_order")
@@ -98,12 +100,12 @@ class Fault:
         return asdict(self)
 
 
-def _bad(message: str) -> ControlError:
-    return ControlError(400, message)
+def _bad(message: str) -> DomainError:
+    return DomainError("INVALID", message)
 
 
 def _typed(spec: Mapping[str, Any], name: str, kind: type, default: Any) -> Any:
-    """``spec[name]`` if it has the right JSON type (a bool is not an int), else ControlError."""
+    """``spec[name]`` if it has the right JSON type (a bool is not an int), else DomainError."""
     value = spec.get(name, default)
     if value is default or (isinstance(value, kind) and not (kind is not bool and isinstance(value, bool))):
         return value
@@ -112,7 +114,7 @@ def _typed(spec: Mapping[str, Any], name: str, kind: type, default: Any) -> Any:
 
 
 def parse_fault(fault_id: int, spec: Any) -> Fault:
-    """Validate a fault spec (as JSON or YAML gives it); every mistake is a ControlError naming it."""
+    """Validate a fault spec (as JSON or YAML gives it); every mistake is a DomainError naming it."""
     if not isinstance(spec, Mapping):
         raise _bad('a fault must be an object like {"api": "unifiedorder", "err_code": "SYSTEMERROR"}')
     api = spec.get("api")
@@ -149,12 +151,12 @@ def parse_fault(fault_id: int, spec: Any) -> Fault:
 def _api_answer(fault: Fault, spec: Mapping[str, Any]) -> None:
     err_code, errcode = _typed(spec, "err_code", str, ""), _typed(spec, "errcode", int, None)
     err_code_des, return_msg = _typed(spec, "err_code_des", str, ""), _typed(spec, "return_msg", str, "")
-    if err_code and err_code not in V2_ERRORS and not err_code_des:
-        raise _bad(f"unknown err_code {err_code!r}: give err_code_des too, or use one of {', '.join(V2_ERRORS)}")
-    if errcode is not None and errcode not in LOGIN_ERRORS:
-        raise _bad(f"errcode must be one of {', '.join(map(str, LOGIN_ERRORS))}")
+    if err_code and err_code not in V2_ERR_CODES and not err_code_des:
+        raise _bad(f"unknown err_code {err_code!r}: give err_code_des too, or use one of {', '.join(V2_ERR_CODES)}")
+    if errcode is not None and errcode not in LOGIN_ERRCODES:
+        raise _bad(f"errcode must be one of {', '.join(map(str, LOGIN_ERRCODES))}")
     fault.err_code = err_code
-    fault.err_code_des = err_code_des or V2_ERRORS.get(err_code, "")
+    fault.err_code_des = err_code_des or V2_ERR_CODES.get(err_code, "")
     fault.return_msg = return_msg
     fault.errcode = errcode
     fault.delay = number_in(spec, "delay", 0, 600, 0)

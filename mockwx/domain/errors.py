@@ -1,162 +1,117 @@
-"""Every error the mock can answer with, as data: one catalogue, raised by services, rendered per
-dialect in one place (mockwx.http.render).
+"""Errors are data: the business rules services enforce, one row each, with how every dialect
+answers when a rule says no.
 
-Texts are WeChat's own (protocol/v2.md 1.3, 1.5, 3.2-3.3, 6.1-6.4 and the captured responses it
-cites). ``hint`` is mockwx's own explanation for humans: it goes to the log, the request journal
-and the ``X-Mockwx-Hint`` response header, never into a field that impersonates WeChat.
+Services raise :class:`DomainError` with a code from :data:`ERRORS` (and a ``hint``, mockwx's own
+explanation for humans: it goes to the log, the journal and the ``X-Mockwx-Hint`` header, never
+into a field that impersonates WeChat). The dialects at the edge (``mockwx.http``) render it:
+Pay v2 as ``result_code=FAIL`` + err_code or ``return_code=FAIL``, login as ``errcode``, the
+simulated client as its ``errMsg``, the control API as a 4xx. No HTTP status and no v2 field
+name is chosen below ``http/``; the WeChat texts come from :mod:`mockwx.wire.errors`.
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field
 from typing import Any
 
-# err_code -> err_code_des for Pay v2 business failures (return_code=SUCCESS, result_code=FAIL).
-# Texts from captured responses where one exists (see README "fidelity notes"), else the doc.
-V2_ERRORS: dict[str, str] = {
-    "ERROR": "业务错误",
-    "FREQUENCY_LIMITED": "1个月之前的订单请降低申请频率再重试",
-    "INVALID_REQUEST": "参数错误",
-    "NOAUTH": "商户号该产品权限未开通，请前往商户平台>产品中心检查后重试。",
-    "NOTENOUGH": "基本账户余额不足，请充值后重新发起",
-    "ORDERCLOSED": "订单已关闭",
-    "ORDERNOTEXIST": "订单不存在",
-    "ORDERPAID": "该订单已支付",
-    "OUT_TRADE_NO_USED": "商户订单号重复",
-    "PARAM_ERROR": "参数错误",
-    "REFUNDNOTEXIST": "not exist",
-    "REFUND_FEE_MISMATCH": "订单金额或退款金额与之前请求不一致，请核实后再试",
-    "SYSTEMERROR": "系统错误",
-    "TRADE_STATE_ERROR": "订单状态错误",
-    "USER_ACCOUNT_ABNORMAL": "退款请求失败",
-}
-
-# errcode -> errmsg (before the ", rid: ..." suffix) for api.weixin.qq.com.
-LOGIN_ERRORS: dict[int, str] = {
-    -1: "system error",
-    40001: "invalid credential, access_token is invalid or not latest",
-    40002: "invalid grant_type",
-    40013: "invalid appid",
-    40029: "invalid code",
-    40125: "invalid appsecret",
-    40163: "code been used",
-    40226: "code blocked",
-    41002: "appid missing",
-    41004: "appsecret missing",
-    41008: "missing code",
-    45011: "api minute-quota reach limit mustslower retry next minute",
-}
-
-# Transport- and format-level failures (return_code=FAIL, no sign, no other field):
-# kind -> return_msg, where {field} is the offending field's name.
-RETURN_FAILS: dict[str, str] = {
-    "SIGNERROR": "签名错误",
-    "XML_FORMAT_ERROR": "XML格式错误",
-    "POST_DATA_EMPTY": "post数据为空",
-    "NOT_UTF8": "编码格式错误",
-    "REQUIRE_POST_METHOD": "请使用post方法",
-    "LACK_PARAMS": "缺少参数",
-    "LENGTH": "{field}参数长度有误",
-    "FORMAT": "{field}参数格式错误",
-    "INVALID": "invalid {field}",
-    "APPID_NOT_EXIST": "AppID不存在，请检查后再试",
-    "MCHID_NOT_EXIST": "商户号mch_id或sub_mch_id不存在",
-    "APPID_MCHID_NOT_MATCH": "商户号mch_id与appid不匹配",
-    "OPENID_MISMATCH": "appid and openid not match",
-    "JSAPI_NEEDS_OPENID": "JSAPI支付必须传openid",
-    "NO_BILL": "No Bill Exist",
-    "BILL_DATE": "invalid bill_date",
-    "INTERNAL": "系统繁忙,请稍后再试.",
-}
+from ..wire.errors import SYSTEM_BUSY, V2_ERR_CODES
 
 
-class WeChatError(Exception):
-    """Base of the errors that are answered in a WeChat dialect."""
+@dataclass(frozen=True, slots=True)
+class V2Answer:
+    """How Pay v2 says no: ``biz`` (result_code FAIL, err_code, err_code_des) or ``fail`` (return_code FAIL)."""
 
-    hint: str
+    kind: str  # biz, fail
+    name: str  # err_code (biz) or the V2_RETURN_MSGS kind (fail)
+    text: str = ""  # err_code_des (biz; default the err_code's usual text) or the field name (fail)
+    by_api: dict[str, str] = field(default_factory=dict)  # another err_code_des on some APIs
+
+
+def biz(err_code: str, text: str | None = None, **by_api: str) -> V2Answer:
+    return V2Answer("biz", err_code, V2_ERR_CODES[err_code] if text is None else text, by_api)
+
+
+def fail(kind: str, field_name: str = "") -> V2Answer:
+    return V2Answer("fail", kind, field_name)
+
+
+@dataclass(frozen=True, slots=True)
+class Rule:
+    """One business rule that can refuse a call."""
+
+    code: str
+    kind: str  # what sort of no, for our own control API: invalid, not_found, conflict, refused, busy
+    v2: V2Answer | None = None
+    login: int | None = None  # errcode
+    client: str = ""  # wx.requestPayment's errMsg reason
+    v3: tuple[int, str, str] | None = None  # HTTP status, code, message (API v3, protocol/v3.md 9)
+
+
+_RULES = (
+    # -- orders (protocol/v2.md 3.4, 6.1, 6.2; v3.md 4.2, 6) -------------------------------------
+    Rule("ORDER_NOT_FOUND", "not_found", biz("ORDERNOTEXIST", orderquery="order not exist"), client="订单不存在"),
+    Rule("ORDER_PAID", "conflict", biz("ORDERPAID", closeorder="订单已支付"), client="该订单已支付"),
+    Rule("ORDER_CLOSED", "conflict", biz("ORDERCLOSED"), client="该订单已关闭"),
+    Rule("ORDER_EXPIRED", "conflict", biz("ORDERCLOSED"), client="该订单已过期，请重新下单"),
+    Rule("REENTRY_CHANGED", "conflict", biz("INVALID_REQUEST", "201 商户订单号重复")),
+    Rule("CLOSE_TOO_EARLY", "conflict", biz("TRADE_STATE_ERROR")),
+    Rule("OPENID_UNKNOWN", "invalid", biz("PARAM_ERROR", "无效的openid")),
+    Rule("EXPIRE_TOO_SHORT", "invalid", biz("PARAM_ERROR", "time_expire时间过短，刷卡至少1分钟，其他5分钟")),
+    Rule("OPENID_MISMATCH", "invalid", fail("OPENID_MISMATCH")),
+    # -- the user pays (protocol/v2.md 4) -----------------------------------------------------
+    Rule("PREPAY_UNKNOWN", "not_found", client="调用支付JSAPI缺少参数: total_fee"),
+    Rule("PREPAY_EXPIRED", "conflict", client="该订单已过期，请重新下单"),
+    Rule("NOT_A_JSAPI_ORDER", "invalid", client="调用支付JSAPI缺少参数: total_fee"),
+    # -- refunds (protocol/v2.md 6.3, 6.4) --------------------------------------------------------
+    Rule("REFUND_MORE_THAN_TOTAL", "invalid", fail("INVALID", "refund_fee")),
+    Rule("REFUND_CHANGED", "conflict", biz("REFUND_FEE_MISMATCH")),
+    Rule("REFUND_TOTAL_MISMATCH", "invalid", biz("REFUND_FEE_MISMATCH")),
+    Rule("ORDER_NOT_PAID", "conflict", biz("ORDERNOTEXIST")),
+    Rule("REFUND_OVERDUE", "conflict", biz("TRADE_OVERDUE")),
+    Rule("FULLY_REFUNDED", "conflict", biz("ERROR", "订单已全额退款")),
+    Rule("TOO_MANY_REFUNDS", "conflict", biz("ERROR", "退款次数超过限制")),
+    Rule("REFUND_MORE_THAN_LEFT", "conflict", biz("INVALID_REQUEST", "refund_fee大于可退金额")),
+    Rule("REFUND_NOT_FOUND", "not_found", biz("REFUNDNOTEXIST")),
+    # -- bills (protocol/v2.md 6.6) -----------------------------------------------------------
+    Rule("NO_BILL", "not_found", fail("NO_BILL")),
+    # -- login (protocol/v2.md 1.3, 1.5) ------------------------------------------------------
+    Rule("APP_NOT_FOUND", "not_found", login=40013),
+    Rule("SECRET_WRONG", "invalid", login=40125),
+    Rule("CODE_INVALID", "invalid", login=40029),
+    Rule("CODE_USED", "conflict", login=40163),
+    Rule("LOGIN_RATE_LIMITED", "refused", login=45011),
+    # -- our own records and inputs (the control API) -----------------------------------------
+    Rule("NOT_FOUND", "not_found"),
+    Rule("CONFLICT", "conflict"),
+    Rule("INVALID", "invalid"),
+    # -- the mock itself ----------------------------------------------------------------------
+    Rule("SYSTEM_BUSY", "busy", biz("SYSTEMERROR", SYSTEM_BUSY), login=-1, client="系统繁忙"),
+)
+ERRORS: dict[str, Rule] = {rule.code: rule for rule in _RULES}
+
+
+class DomainError(Exception):
+    """A business rule said no. ``code`` is one of :data:`ERRORS`; ``hint`` says why and what to do."""
+
+    def __init__(self, code: str, hint: str = "", *, fix: str = "") -> None:
+        self.rule = ERRORS[code]  # a KeyError here is a programming error: every code is in the table
+        self.code = code
+        self.hint = hint
+        self.fix = fix  # the next step, when it is not already part of the hint
+        super().__init__(f"{code}: {hint}")
+
+    @property
+    def explanation(self) -> str:
+        return f"{self.hint} {self.fix}".strip()
 
     def details(self) -> dict[str, Any]:
         """What the journal records about this error."""
-        return {"hint": self.hint} if self.hint else {}
-
-
-class ReturnFail(WeChatError):
-    """return_code=FAIL: the request was not accepted at all; the answer carries no sign."""
-
-    def __init__(
-        self,
-        kind: str,
-        field: str = "",
-        *,
-        hint: str = "",
-        diagnosis: Any = None,
-        return_msg: str | None = None,
-        extra: dict[str, Any] | None = None,
-    ) -> None:
-        self.kind = kind
-        self.extra = extra or {}  # further elements WeChat adds to this FAIL answer (downloadbill's error_code)
-        self.field = field
-        self.return_msg = return_msg if return_msg is not None else RETURN_FAILS[kind].format(field=field)
-        self.hint = hint
-        self.diagnosis = diagnosis
-        super().__init__(f"{kind}: {self.return_msg}")
-
-    def details(self) -> dict[str, Any]:
-        out = {"return_code": "FAIL", "return_msg": self.return_msg, "kind": self.kind, **super().details()}
-        if self.diagnosis is not None:
-            out["diagnosis"] = self.diagnosis.to_dict()
-        return out
-
-
-class BizFail(WeChatError):
-    """result_code=FAIL with err_code / err_code_des: accepted, signed, but refused."""
-
-    def __init__(self, err_code: str, err_code_des: str | None = None, *, hint: str = "") -> None:
-        self.err_code = err_code
-        self.err_code_des = err_code_des if err_code_des is not None else V2_ERRORS[err_code]
-        self.hint = hint
-        super().__init__(f"{err_code}: {self.err_code_des}")
-
-    def details(self) -> dict[str, Any]:
-        return {
-            "result_code": "FAIL",
-            "err_code": self.err_code,
-            "err_code_des": self.err_code_des,
-            **super().details(),
-        }
-
-
-class LoginFail(WeChatError):
-    """``{"errcode": N, "errmsg": "..., rid: ..."}`` from api.weixin.qq.com."""
-
-    def __init__(self, errcode: int, *, hint: str = "") -> None:
-        self.errcode = errcode
-        self.errmsg = LOGIN_ERRORS[errcode]
-        self.hint = hint
-        super().__init__(f"{errcode}: {self.errmsg}")
-
-    def details(self) -> dict[str, Any]:
-        return {"errcode": self.errcode, "errmsg": self.errmsg, **super().details()}
-
-
-class ControlError(Exception):
-    """A bad call to mockwx's own control API: answered as JSON with a 4xx status."""
-
-    def __init__(self, status: int, message: str, *, hint: str = "") -> None:
-        self.status = status
-        self.message = message
-        self.hint = hint
-        super().__init__(message)
-
-    def to_json(self) -> dict[str, Any]:
-        out: dict[str, Any] = {"error": self.message}
-        if self.hint:
-            out["hint"] = self.hint
-        return out
+        return {"code": self.code, "hint": self.explanation}
 
 
 def number_in(data: Any, name: str, low: float, high: float, default: float | None = None) -> float:
-    """``data[name]`` as a number in [low, high] (booleans and NaN are not numbers), or ControlError."""
+    """``data[name]`` as a number in [low, high] (booleans and NaN are not numbers), or DomainError."""
     value = data.get(name, default)
     if not isinstance(value, (int, float)) or isinstance(value, bool) or not low <= value <= high:
-        raise ControlError(400, f"{name} must be a number from {low:g} to {high:g}, got {value!r}")
+        raise DomainError("INVALID", f"{name} must be a number from {low:g} to {high:g}, got {value!r}")
     return float(value)

@@ -51,6 +51,10 @@ class _Record:
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)  # type: ignore[call-overload]
 
+    def to_view(self) -> dict[str, Any]:
+        """The record as the control API and the dashboard show it (JSON-safe)."""
+        return self.to_dict()
+
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> Self:
         known = {f.name for f in fields(cls)}  # type: ignore[arg-type]
@@ -176,6 +180,13 @@ class Order(_Record):
     def is_expired(self, now: float) -> bool:
         return self.time_expire is not None and now >= self.time_expire and not self.is_paid()
 
+    def to_view(self, trade_state: str = "", expired: bool = False) -> dict[str, Any]:  # type: ignore[override]
+        """The order as shown: ``trade_state`` as a query would answer it (an expired order may show CLOSED)."""
+        view = self.to_dict()
+        view["trade_state"] = trade_state or self.trade_state
+        view["expired"] = expired
+        return view
+
     def match_fields(self) -> dict[str, str]:
         """What fault rules about this order can match: its request fields and its identity."""
         return {
@@ -251,12 +262,19 @@ class Notification(_Record):
     body: str
     created_at: float
     delays: list[int]
+    headers: dict[str, str] = field(default_factory=dict)  # sent with the body (the dialect's, signed for v3)
+    dialect: str = "v2"  # v2: acked by 200 + XML SUCCESS; v3: by 200 or 204
     out_refund_no: str = ""
     label: str = ""  # why it exists beyond the normal one: duplicate, forged, tampered_amount ...
-    ack: str = "strict"  # strict: 200 + XML return_code SUCCESS; lenient: plain-text SUCCESS too
+    ack: str = "strict"  # strict: the dialect's acknowledgement; lenient: plain-text SUCCESS too (v2)
     status: str = NotifyStatus.PENDING
     next_at: float | None = None
     attempts: list[Attempt] = field(default_factory=list)
+
+    def to_view(self) -> dict[str, Any]:
+        view = self.to_dict()
+        view["attempt_count"] = len(self.attempts)
+        return view
 
 
 def order_key(env: str, mch_id: str, number: str) -> str:

@@ -1,5 +1,6 @@
-"""The aiohttp application: ``create_app(config)`` builds the backend, wires the routes of every
-API family and the journal middleware, and owns the backend's start and stop.
+"""The aiohttp application: ``create_app(config)`` builds the backend, routes every catalogue row
+to its dialect's handler (through the one error path of mockwx.http.endpoint), adds the control
+API and the 501 fallback, and owns the backend's start and stop.
 """
 
 from __future__ import annotations
@@ -11,22 +12,31 @@ from time import perf_counter
 
 from aiohttp import web
 
+from .. import catalogue
 from ..backend import Backend
 from ..config import Config
-from ..domain.errors import ReturnFail
 from ..journal import Entry
-from . import control, fallback, login, pay, render
+from . import control, fallback, login, render
+from .endpoint import Dialect, Handler, route
 from .faults import Dropped
 from .keys import BACKEND, ENTRY
+from .v2 import handlers as v2
+
+# dialect -> (its handlers by api name, how it answers errors)
+DIALECTS: dict[str, tuple[dict[str, Handler], Dialect]] = {
+    "login": (login.HANDLERS, login.DIALECT),
+    "v2": (v2.HANDLERS, v2.DIALECT),
+}
 
 log = logging.getLogger("mockwx.http")
 
-Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
+Next = Callable[[web.Request], Awaitable[web.StreamResponse]]
 
 
 @web.middleware
-async def journal_middleware(request: web.Request, handler: Handler) -> web.StreamResponse:
-    """Record every WeChat-facing call (handlers name it), and answer our own bugs in the caller's dialect."""
+async def journal_middleware(request: web.Request, handler: Next) -> web.StreamResponse:
+    """Record every call that names itself in the journal (routes and control handlers set its api), and
+    answer a mockwx bug outside the impersonated APIs (their routes answer in their own dialect)."""
     backend = request.app[BACKEND]
     entry = backend.journal.start(backend.clock.now(), request.method, request.path, request.remote or "")
     request[ENTRY] = entry
@@ -46,7 +56,7 @@ async def journal_middleware(request: web.Request, handler: Handler) -> web.Stre
         entry.api = entry.api or "internal"
         entry.error = {"kind": "INTERNAL", "detail": f"{type(exc).__name__}: {exc}"}
         entry.problem = "INTERNAL"
-        response = _internal_answer(request.path, exc)
+        response = _internal_answer(exc)
     if entry.api:
         entry.status = response.status
         entry.latency_ms = round((perf_counter() - started) * 1000, 3)
@@ -55,18 +65,23 @@ async def journal_middleware(request: web.Request, handler: Handler) -> web.Stre
     return response
 
 
-def _internal_answer(path: str, exc: Exception) -> web.Response:
-    if fallback.is_pay_path(path):
-        return render.return_fail(ReturnFail("INTERNAL", hint=f"mockwx internal error: {exc!r}"))
-    if path.startswith("/__mock__"):
-        return render.json_body(
-            {
-                "error": f"internal error in mockwx: {type(exc).__name__}: {exc}",
-                "hint": "this is a mockwx bug; please report it",
-            },
-            status=500,
-        )
-    return render.json_body({"errcode": -1, "errmsg": "system error"}, hint=f"mockwx internal error: {exc!r}")
+def _internal_answer(exc: Exception) -> web.Response:
+    """A mockwx bug outside the impersonated APIs (those answer through their dialect): our own JSON 500."""
+    return render.json_body(
+        {
+            "error": f"internal error in mockwx: {type(exc).__name__}: {exc}",
+            "hint": "this is a mockwx bug; please report it",
+        },
+        status=500,
+    )
+
+
+def add_endpoint_routes(app: web.Application) -> None:
+    """One route per path of every catalogue row, to its dialect's handler."""
+    for endpoint in catalogue.ENDPOINTS:
+        handlers, dialect = DIALECTS[endpoint.dialect]
+        for path, env in endpoint.routes():
+            app.router.add_route(endpoint.method, path, route(endpoint, env, handlers[endpoint.api], dialect))
 
 
 def _log(entry: Entry) -> None:
@@ -91,8 +106,7 @@ def create_app(config: Config | None = None, backend: Backend | None = None) -> 
         await backend.stop()
 
     app.cleanup_ctx.append(lifecycle)
-    login.add_routes(app)
-    pay.add_routes(app)
+    add_endpoint_routes(app)
     control.add_routes(app)
     fallback.add_routes(app)
     return app

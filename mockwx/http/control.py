@@ -11,12 +11,14 @@ from typing import Any
 
 from aiohttp import web
 
+from .. import views
 from ..config import LATEST, ConfigError, updated_settings
-from ..domain.errors import ControlError, number_in
+from ..domain.errors import DomainError, number_in
 from ..faults import VARIANTS
 from ..persist import StorageError
 from ..wire import SIGN_TYPES, canonical_string, sign
-from . import render, views
+from . import client, render
+from .errors import ControlError
 from .keys import BACKEND, ENTRY
 
 MAX_WAIT = 60.0
@@ -45,7 +47,7 @@ async def read_json(request: web.Request, *, required: bool = True) -> dict[str,
 
 
 def _handler(fn):
-    """Render ControlError as its JSON 4xx answer."""
+    """Render ControlError (and the domain errors a call runs into) as its JSON 4xx answer."""
 
     async def wrapped(request: web.Request) -> web.StreamResponse:
         try:
@@ -54,6 +56,8 @@ def _handler(fn):
             return response
         except ControlError as error:
             return render.control_error(error)
+        except DomainError as error:
+            return render.control_error(ControlError.of(error))
         except StorageError as exc:
             return render.control_error(
                 ControlError(
@@ -196,7 +200,7 @@ async def pay(request: web.Request) -> web.StreamResponse:
     entry.api = "pay"
     data = await read_json(request)
     entry.fields = data
-    return views.payment_answer(backend, entry, data)
+    return client.answer(backend, entry, data)
 
 
 async def list_orders(request: web.Request) -> web.StreamResponse:
@@ -208,7 +212,8 @@ async def list_orders(request: web.Request) -> web.StreamResponse:
 
 async def get_order(request: web.Request) -> web.StreamResponse:
     backend = request.app[BACKEND]
-    order = views.find_order(backend, request.match_info["out_trade_no"], request.query)
+    q = request.query
+    order = backend.checkout.order_numbered(request.match_info["out_trade_no"], q.get("mch_id"), q.get("env"))
     return render.json_body(views.order_view(backend, order))
 
 
@@ -232,7 +237,7 @@ async def advance_clock(request: web.Request) -> web.StreamResponse:
 async def list_notifications(request: web.Request) -> web.StreamResponse:
     backend = request.app[BACKEND]
     picked = views.matching_notifications(backend, request.query)
-    return render.json_body({"notifications": [views.notification_view(n) for n in picked]})
+    return render.json_body({"notifications": [n.to_view() for n in picked]})
 
 
 async def get_notification(request: web.Request) -> web.StreamResponse:
@@ -240,14 +245,14 @@ async def get_notification(request: web.Request) -> web.StreamResponse:
     notification = backend.state.notifications.get(request.match_info["id"])
     if notification is None:
         raise ControlError(404, f"no notification {request.match_info['id']!r}")
-    return render.json_body(views.notification_view(notification))
+    return render.json_body(notification.to_view())
 
 
 async def resend(request: web.Request) -> web.StreamResponse:
     backend = request.app[BACKEND]
     attempt = await backend.engine.resend(request.match_info["id"])
     notification = backend.state.notifications[request.match_info["id"]]
-    return render.json_body({"attempt": attempt.to_dict(), "notification": views.notification_view(notification)})
+    return render.json_body({"attempt": attempt.to_dict(), "notification": notification.to_view()})
 
 
 async def send_notification(request: web.Request) -> web.StreamResponse:
@@ -268,9 +273,10 @@ async def send_notification(request: web.Request) -> web.StreamResponse:
             raise ControlError(400, f"variant must be one of {', '.join(SEND_VARIANTS)}")
         if not isinstance(number, str) or not isinstance(refund_no, (str, type(None))):
             raise ControlError(400, "say which paid order: out_trade_no (and mch_id / env when ambiguous)")
-        order = views.find_order(backend, number, {k: str(v) for k, v in data.items() if k in ("mch_id", "env")})
+        where = {k: str(data[k]) for k in ("mch_id", "env") if k in data}
+        order = backend.checkout.order_numbered(number, where.get("mch_id"), where.get("env"))
         sent = backend.notices.send_copies(order, variant, copies, refund_no or "")
-    return render.json_body({"notifications": [views.notification_view(n) for n in sent]}, status=201)
+    return render.json_body({"notifications": [n.to_view() for n in sent]}, status=201)
 
 
 async def wait_notification(request: web.Request) -> web.StreamResponse:
@@ -305,11 +311,11 @@ async def wait_notification(request: web.Request) -> web.StreamResponse:
                 "error": f"timed out after {timeout:g}s waiting for a notification"
                 + (f" with status {status}" if status else "")
                 + (f" and {attempts} attempts" if attempts else ""),
-                "notifications": [views.notification_view(n) for n in seen],
+                "notifications": [n.to_view() for n in seen],
             },
             status=408,
         )
-    return render.json_body({"notification": views.notification_view(found[0])})
+    return render.json_body({"notification": found[0].to_view()})
 
 
 ROUTES = [

@@ -1,28 +1,22 @@
-"""Every path nobody mocks: a 501 "not mocked" answer in the caller's dialect, naming what is."""
+"""Every path nobody mocks: a 501 "not mocked" answer in the dialect the path most likely speaks,
+listing what is mocked per dialect (from the catalogue)."""
 
 from __future__ import annotations
 
 from aiohttp import web
 
+from .. import catalogue
 from . import render
 from .keys import ENTRY
-from .pay import mocked_paths
-
-PAY_PREFIXES = (
-    "/pay/",
-    "/secapi/",
-    "/sandboxnew/",
-    "/xdc/",
-    "/mmpaymkttransfers/",
-    "/risk/",
-    "/papay/",
-    "/mmpaysptrans/",
-)
-LOGIN_PATHS = ["/sns/jscode2session", "/cgi-bin/token"]
+from .v2.answers import xml
 
 
-def is_pay_path(path: str) -> bool:
-    return path.startswith(PAY_PREFIXES)
+def mocked() -> dict[str, list[str]]:
+    """Every mocked path, per dialect ("login", "pay_v2", ...)."""
+    return {
+        dialect if dialect == "login" else f"pay_{dialect}": catalogue.mocked_paths(dialect)
+        for dialect in catalogue.DIALECTS
+    }
 
 
 async def not_mocked(request: web.Request) -> web.StreamResponse:
@@ -30,20 +24,21 @@ async def not_mocked(request: web.Request) -> web.StreamResponse:
     entry.api = "not_mocked"
     entry.outcome = "501"
     path = request.path
-    message = f"mockwx does not mock {request.method} {path}"
     if path.startswith("/__mock__"):
         return render.json_body(
             {"error": f"no control endpoint {request.method} {path}", "hint": "GET /__mock__ lists the control API"},
             status=404,
         )
-    if is_pay_path(path):
-        hint = "Pay v2 paths mocked: " + ", ".join(mocked_paths())
-        return render.xml({"return_code": "FAIL", "return_msg": f"NOT MOCKED: {path}"}, hint=hint, status=501)
+    dialect = catalogue.dialect_of_path(path)
+    if dialect == "v2":
+        hint = "Pay v2 paths mocked: " + ", ".join(catalogue.mocked_paths("v2"))
+        return xml({"return_code": "FAIL", "return_msg": f"NOT MOCKED: {path}"}, hint=hint, status=501)
     return render.json_body(
         {
             "errcode": 501,
-            "errmsg": message,
-            "mocked": {"login": LOGIN_PATHS, "pay_v2": mocked_paths(), "control": "/__mock__"},
+            "errmsg": f"mockwx does not mock {request.method} {path}",
+            "mocked": {**mocked(), "control": "/__mock__"},
+            "dialects": catalogue.DIALECTS,
             "hint": "API v3 (/v3/...) is not mocked yet; see the README's table of what is mocked",
         },
         status=501,

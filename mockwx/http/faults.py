@@ -1,4 +1,5 @@
-"""Applying a matched fault rule to a request: wait, drop the connection, or answer an error."""
+"""Applying a matched fault rule to a request: wait, drop the connection, or answer an error (which
+the route's dialect renders, as it renders every error)."""
 
 from __future__ import annotations
 
@@ -6,12 +7,20 @@ import asyncio
 
 from aiohttp import web
 
-from ..domain.errors import BizFail, LoginFail, ReturnFail
 from ..faults import Fault
 
 
 class Dropped(Exception):
     """The fault said to close the connection without an answer."""
+
+
+class Injected(Exception):
+    """The fault said to answer with an error (err_code / return_msg on Pay v2, errcode on login)."""
+
+    def __init__(self, fault: Fault, why: str) -> None:
+        super().__init__(why)
+        self.fault = fault
+        self.why = why
 
 
 async def apply_fault(request: web.Request, fault: Fault | None) -> None:
@@ -25,9 +34,5 @@ async def apply_fault(request: web.Request, fault: Fault | None) -> None:
         if request.transport is not None:
             request.transport.abort()
         raise Dropped(why)
-    if fault.errcode is not None:
-        raise LoginFail(fault.errcode, hint=why)
-    if fault.return_msg:
-        raise ReturnFail("FAULT", return_msg=fault.return_msg, hint=why)
-    if fault.err_code:
-        raise BizFail(fault.err_code, fault.err_code_des, hint=why)
+    if fault.errcode is not None or fault.return_msg or fault.err_code:
+        raise Injected(fault, why)

@@ -1,10 +1,11 @@
 """The notify engine: delivers notifications to merchants on WeChat's retry schedule.
 
-A delivery is acknowledged only by HTTP 200 with an XML body whose return_code is SUCCESS;
-anything else (another status, a non-XML or FAIL reply, a refused connection, no answer within
-the timeout) is a failed attempt, retried after the next delay of the schedule until the
-schedule is exhausted. Attempts run on the clock's timers, at most ``concurrency`` at once, and
-never inside request handling.
+A notification is a rendered request (URL, headers, body bytes) in a dialect; the engine POSTs
+it and asks the dialect whether the answer acknowledges it (:data:`JUDGES`). Anything else
+(another status, a reply the dialect refuses, a refused connection, no answer within the timeout)
+is a failed attempt, retried after the next delay of the schedule until the schedule is
+exhausted. The schedule, allowlist, timeouts and persistence are the same for every dialect.
+Attempts run on the clock's timers, at most ``concurrency`` at once, never inside request handling.
 """
 
 from __future__ import annotations
@@ -18,16 +19,19 @@ import aiohttp
 
 from ..clock import SystemClock, VirtualClock
 from ..config import NotifySettings
-from ..domain.errors import ControlError
+from ..domain.errors import DomainError
 from ..domain.models import Attempt, Notification, NotifyStatus
 from ..ids import Ids
 from ..persist import StorageError
 from ..state import RETRY_AFTER_STORAGE_ERROR, State
 from ..timers import Timers
-from ..wire import XmlError, parse_xml
+from . import v2
 from .allowlist import Allowlist
 
 log = logging.getLogger("mockwx.notify")
+
+# dialect -> judge(status, raw reply, lenient) -> (verdict, reason)
+JUDGES: dict[str, Callable[..., tuple[str, str]]] = {"v2": v2.judge_reply}
 
 MAX_REPLY_BYTES = 64 * 1024
 EXCERPT_CHARS = 300
@@ -90,6 +94,8 @@ class NotifyEngine:
         out_trade_no: str,
         url: str,
         body: bytes,
+        headers: dict[str, str] | None = None,
+        dialect: str = "v2",
         out_refund_no: str = "",
         label: str = "",
         delay: float = 0.0,
@@ -111,6 +117,8 @@ class NotifyEngine:
             out_refund_no=out_refund_no,
             url=url,
             body=body.decode("utf-8"),
+            headers=dict(v2.HEADERS if headers is None else headers),
+            dialect=dialect,
             created_at=now,
             delays=list(self.settings.retry_delays if delays is None else delays),
             label=label,
@@ -160,8 +168,8 @@ class NotifyEngine:
         """One extra delivery now; an ack settles the notification, a failure leaves its schedule as it was."""
         notification = self.state.notifications.get(notification_id)
         if notification is None:
-            raise ControlError(
-                404, f"no notification {notification_id!r}", hint="GET /__mock__/notifications lists them"
+            raise DomainError(
+                "NOT_FOUND", f"no notification {notification_id!r}", fix="GET /__mock__/notifications lists them"
             )
         attempt = await self._attempt(notification, manual=True)
         if attempt.verdict == "acked" and notification.status != NotifyStatus.ACKED:
@@ -227,7 +235,7 @@ class NotifyEngine:
         async with self._session.post(
             notification.url,
             data=notification.body.encode("utf-8"),
-            headers={"Content-Type": "text/xml; charset=utf-8", "User-Agent": "Mozilla/4.0"},
+            headers=notification.headers,
             timeout=timeout,
             allow_redirects=False,
         ) as response:
@@ -235,7 +243,8 @@ class NotifyEngine:
         attempt.status = response.status
         text = raw.decode("utf-8", "replace")
         attempt.excerpt = text[:EXCERPT_CHARS]
-        attempt.verdict, attempt.error = judge_reply(response.status, raw, lenient=notification.ack == "lenient")
+        judge = JUDGES[notification.dialect]
+        attempt.verdict, attempt.error = judge(response.status, raw, lenient=notification.ack == "lenient")
         if notification.ack == "never":  # a fault rule says the merchant is always too late
             attempt.verdict = "timeout"
             attempt.error = "a fault rule (ack: never) treats every answer as arriving after the timeout"
@@ -250,25 +259,3 @@ class NotifyEngine:
             except TimeoutError:
                 return predicate()
         return True
-
-
-def judge_reply(status: int, raw: bytes, *, lenient: bool = False) -> tuple[str, str]:
-    """(verdict, reason) for a merchant's reply: acked only for 200 + XML return_code SUCCESS
-    (``lenient`` also takes a plain-text SUCCESS, which the real v2 notifier may or may not)."""
-    if status != 200:
-        return "http_error", f"HTTP {status}: WeChat needs 200"
-    if lenient and raw.strip().upper() == b"SUCCESS":
-        return "acked", ""
-    try:
-        reply = parse_xml(raw)
-    except XmlError as exc:
-        return (
-            "rejected",
-            f"the reply is not WeChat XML ({exc.detail}); answer <xml><return_code>SUCCESS</return_code></xml>",
-        )
-    code = reply.get("return_code", "")
-    if code != "SUCCESS":
-        return "rejected", f"return_code is {code or 'missing'!r}" + (
-            f" ({reply['return_msg']})" if reply.get("return_msg") else ""
-        )
-    return "acked", ""

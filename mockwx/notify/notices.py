@@ -10,14 +10,14 @@ from collections.abc import Callable
 from typing import Any
 
 from ..config import NotifySettings
-from ..domain.errors import ControlError
+from ..domain.errors import DomainError
 from ..domain.models import Notification, NotifyStatus, Order, Refund, order_key
 from ..faults import Fault, Faults
 from ..ids import Ids
 from ..state import State
 from ..wire import MD5
 from .engine import NotifyEngine
-from .render import payment_fields, refund_body, refund_fields, signed_payment
+from .v2 import payment_fields, refund_body, refund_fields, signed_payment
 
 DUPLICATE_SPACING = 1.0  # seconds between non-concurrent duplicates, "within a few seconds"
 
@@ -132,15 +132,15 @@ class Notices:
         if out_refund_no:
             refund = self.state.refunds.get(order_key(order.env, order.mch_id, out_refund_no))
             if refund is None or refund.out_trade_no != order.out_trade_no:
-                raise ControlError(404, f"order {order.out_trade_no} has no refund {out_refund_no!r}")
+                raise DomainError("NOT_FOUND", f"order {order.out_trade_no} has no refund {out_refund_no!r}")
             if not refund.notify_url:
-                raise ControlError(409, f"refund {out_refund_no} has no notify_url to send to")
+                raise DomainError("CONFLICT", f"refund {out_refund_no} has no notify_url to send to")
             target, body = self._refund_target(refund), lambda: self.refund_body(refund, variant)
         elif order.is_paid():
             target, body = self._payment_target(order), lambda: self.payment_body(order, variant)
         else:
-            raise ControlError(
-                409, f"order {order.out_trade_no} is {order.trade_state}: only a paid order has a notification"
+            raise DomainError(
+                "CONFLICT", f"order {order.out_trade_no} is {order.trade_state}: only a paid order has a notification"
             )
         return [self.engine.send(**target, body=body(), label=variant, delays=[]) for _ in range(copies)]
 

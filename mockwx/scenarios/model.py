@@ -8,7 +8,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from ..domain.errors import ControlError
+from .. import catalogue
+from ..domain.errors import DomainError
 from ..faults import parse_fault
 
 # action -> the other keys a step with that action may carry
@@ -110,8 +111,8 @@ def parse_scenario(data: Any, path: Path) -> Scenario:
     for n, rule in enumerate(rules):
         try:
             parse_fault(0, rule)
-        except ControlError as exc:
-            raise ScenarioError(f"{where}: rules[{n}]: {exc.message}") from None
+        except DomainError as exc:
+            raise ScenarioError(f"{where}: rules[{n}]: {exc.hint}") from None
     scenario.rules = rules
     steps = data.get("steps")
     if not isinstance(steps, list) or not steps:
@@ -197,8 +198,8 @@ def _check_arg(action: str, arg: Any, options: dict[str, Any], at: str) -> None:
                 raise ScenarioError(f"{at} (advance): {exc}") from None
     elif action == "wechat":
         need(
-            arg in ("unifiedorder", "orderquery", "closeorder", "refund", "refundquery", "downloadbill", "getsignkey"),
-            "name a Pay v2 API: unifiedorder, orderquery, closeorder, refund, refundquery, downloadbill, getsignkey",
+            arg in catalogue.apis("v2"),
+            "name a Pay v2 API: " + ", ".join(catalogue.apis("v2")),
         )
     elif action == "pay":
         need(options.get("outcome", "ok") in ("ok", "cancel", "fail"), "outcome is ok, cancel or fail")

@@ -6,21 +6,13 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable
 from typing import Any
 
+from .. import catalogue
 from ..config import DEMO_SECRET
 from ..testing.client import MockRefused
 from .expect import StepFailure, check, resolve
 from .model import Step, parse_duration
 from .world import World
 
-WECHAT_PATHS = {
-    "unifiedorder": "/pay/unifiedorder",
-    "orderquery": "/pay/orderquery",
-    "closeorder": "/pay/closeorder",
-    "refund": "/secapi/pay/refund",
-    "refundquery": "/pay/refundquery",
-    "downloadbill": "/pay/downloadbill",
-    "getsignkey": "/sandboxnew/pay/getsignkey",
-}
 PAY_PARAMS = ("timeStamp", "nonceStr", "package", "signType", "paySign", "appId")
 DEFAULT_PAY_EXPECT = {"ok": {"errMsg": "requestPayment:ok"}, "cancel": {"errMsg": "requestPayment:fail cancel"}}
 
@@ -125,7 +117,7 @@ async def step_wechat(world: World, step: Step, api: str, o: dict[str, Any]) -> 
     elif key == "sandbox":
         key = (await step_wechat(world, step, "getsignkey", {}))["sandbox_signkey"]
     fields = dict(o.get("fields") or {})
-    path = o.get("path") or WECHAT_PATHS[api]
+    path = o.get("path") or catalogue.endpoint(api).path
     if api == "getsignkey":
         fields.setdefault("appid", "")  # getsignkey carries only mch_id, nonce_str and sign
     answer = await world.mock.v2(path, fields, sign_type=o.get("sign_type", "MD5"), key=key)

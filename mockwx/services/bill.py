@@ -1,4 +1,4 @@
-"""downloadbill: the day's bill built from the orders and refunds, in WeChat's text format
+"""The day's bill built from the orders and refunds, in WeChat's text format
 (protocol/v2.md 6.6): a UTF-8 BOM, a comma-separated Chinese header, one line per payment or
 refund with every cell prefixed by a backtick, a summary header and a totals line, CRLF line
 ends, amounts in yuan, fees to five decimals at the standard 0.6% rate.
@@ -9,12 +9,11 @@ from __future__ import annotations
 import gzip
 from dataclasses import dataclass
 
-from ..domain.errors import ReturnFail
+from ..domain.commands import BillRequest
+from ..domain.errors import DomainError
 from ..domain.models import Order, Refund, RefundStatus
 from ..state import State
-from ..wire import parse_date, to_dashed
-from .gateway import V2Call
-from .rules import DOWNLOADBILL, check_fields
+from ..wire import to_dashed
 
 _BASE = (
     "交易时间,公众账号ID,商户号,特约商户号,设备号,微信订单号,商户订单号,用户标识,"
@@ -56,21 +55,14 @@ class BillService:
     def __init__(self, state: State) -> None:
         self.state = state
 
-    def downloadbill(self, call: V2Call) -> Bill:
-        check_fields(call.fields, DOWNLOADBILL)
-        try:
-            start, end = parse_date(call.fields["bill_date"])
-        except ValueError:
-            raise ReturnFail(
-                "BILL_DATE", hint="bill_date is yyyyMMdd (Beijing time)", extra={"error_code": "20001"}
-            ) from None
-        bill_type = call.fields.get("bill_type") or "ALL"
-        mch_id = call.merchant.mch_id
+    def bill(self, request: BillRequest) -> Bill:
+        """The bill of one merchant's Beijing day; DomainError NO_BILL when nothing happened that day."""
+        bill_type, mch_id, start, end = request.bill_type, request.mch_id, request.start, request.end
         orders = sorted(
             (
                 o
                 for o in self.state.orders.values()
-                if o.mch_id == mch_id and o.env == call.env and o.time_end is not None and start <= o.time_end < end
+                if o.mch_id == mch_id and o.env == request.env and o.time_end is not None and start <= o.time_end < end
             ),
             key=lambda o: o.time_end or 0,
         )
@@ -78,7 +70,7 @@ class BillService:
             (
                 r
                 for r in self.state.refunds.values()
-                if r.mch_id == mch_id and r.env == call.env and start <= r.created_at < end
+                if r.mch_id == mch_id and r.env == request.env and start <= r.created_at < end
             ),
             key=lambda r: r.created_at,
         )
@@ -90,11 +82,7 @@ class BillService:
         if bill_type != "SUCCESS":
             rows += [self._refund_row(r, bill_type) for r in refunds]
         if not rows:
-            raise ReturnFail(
-                "NO_BILL",
-                hint=f"merchant {mch_id} has no {bill_type} activity on {call.fields['bill_date']}",
-                extra={"error_code": "20002"},
-            )
+            raise DomainError("NO_BILL", f"merchant {mch_id} has no {bill_type} activity on {request.date}")
         lines = [HEADERS[bill_type]]
         lines += [",".join("`" + c for c in row[0]) for row in rows]
         totals = [sum(row[i] for row in rows) for i in range(1, 6)]
@@ -111,8 +99,7 @@ class BillService:
         lines.append(",".join("`" + c for c in summary))
         text = "\ufeff" + "\r\n".join(lines) + "\r\n"
         body = text.encode("utf-8")
-        gzipped = call.fields.get("tar_type") == "GZIP"
-        return Bill(gzip.compress(body, mtime=0) if gzipped else body, gzipped)
+        return Bill(gzip.compress(body, mtime=0) if request.gzip else body, request.gzip)
 
     def _common(self, order: Order, state: str, settled: int) -> list[str]:
         return [

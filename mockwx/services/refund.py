@@ -1,4 +1,4 @@
-"""Refunds: secapi/pay/refund, refundquery and settlement on the clock (protocol/v2.md 6.3-6.5).
+"""Refunds: accepting one, settlement on the clock and finding them (protocol/v2.md 6.3-6.5).
 
 A refund is accepted as PROCESSING, settles to SUCCESS ``settle_delay`` seconds later on the
 mock's clock, and then its notification goes to the refund notify_url.
@@ -6,25 +6,19 @@ mock's clock, and then its notification goes to the refund notify_url.
 
 from __future__ import annotations
 
-from typing import Any
-
 from ..clock import SystemClock, VirtualClock
 from ..config import Settings
-from ..domain.errors import BizFail, ReturnFail
+from ..domain.commands import RefundRef, RequestRefund
+from ..domain.errors import DomainError
 from ..domain.models import Order, Refund, RefundStatus, TradeState, order_key
 from ..ids import Ids
 from ..notify.notices import Notices
-from ..notify.render import REFUND_RECV_ACCOUNT
 from ..persist import StorageError
 from ..state import RETRY_AFTER_STORAGE_ERROR, State
 from ..timers import Timers
-from ..wire import to_dashed
-from .gateway import V2Call
-from .pay import PayService
-from .rules import REFUND, REFUNDQUERY, check_fields
+from .orders import OrderService
 
 REFUND_WINDOW = 365 * 24 * 3600
-PAGE = 10  # refunds per refundquery answer; offset pages through the rest
 
 
 class RefundService:
@@ -35,7 +29,7 @@ class RefundService:
         ids: Ids,
         settings: Settings,
         timers: Timers,
-        pay: PayService,
+        orders: OrderService,
         notices: Notices,
     ) -> None:
         self.state = state
@@ -43,7 +37,7 @@ class RefundService:
         self.ids = ids
         self.settings = settings
         self.timers = timers
-        self.pay = pay
+        self.orders = orders
         self.notices = notices
 
     def start(self) -> None:
@@ -64,63 +58,53 @@ class RefundService:
 
     # -- refund ---------------------------------------------------------------------------------
 
-    def refund(self, call: V2Call) -> dict[str, Any]:
-        f = call.fields
-        check_fields(f, REFUND)
-        order = self.pay.find(call)
-        total_fee, refund_fee = int(f["total_fee"]), int(f["refund_fee"])
+    def refund(self, command: RequestRefund) -> tuple[Order, Refund]:
+        """The refund accepted (PROCESSING), or the same one again for a retry of the same out_refund_no."""
+        order = self.orders.find(command.order)
+        total_fee, refund_fee = command.total_fee, command.refund_fee
         if refund_fee > total_fee:
-            raise ReturnFail(
-                "INVALID", "refund_fee", hint=f"refund_fee {refund_fee} is more than total_fee {total_fee}"
-            )
-        existing = self.state.refunds.get(order_key(call.env, call.merchant.mch_id, f["out_refund_no"]))
+            raise DomainError("REFUND_MORE_THAN_TOTAL", f"refund_fee {refund_fee} is more than total_fee {total_fee}")
+        existing = self.state.refunds.get(order_key(order.env, order.mch_id, command.out_refund_no))
         if existing is not None:
             if (existing.out_trade_no, existing.total_fee, existing.refund_fee) != (
                 order.out_trade_no,
                 total_fee,
                 refund_fee,
             ):
-                raise BizFail(
-                    "REFUND_FEE_MISMATCH",
-                    hint=f"out_refund_no {existing.out_refund_no} was used for a refund of {existing.refund_fee} fen"
+                raise DomainError(
+                    "REFUND_CHANGED",
+                    f"out_refund_no {existing.out_refund_no} was used for a refund of {existing.refund_fee} fen"
                     f" of order {existing.out_trade_no}; a retry must repeat the same amounts, a new refund needs a"
                     " new out_refund_no",
                 )
-            return self._answer(order, existing)  # the same refund again: idempotent
+            return order, existing  # the same refund again: idempotent
         if not order.is_paid():
-            raise BizFail(
-                "ORDERNOTEXIST",
-                hint=f"order {order.out_trade_no} is {order.trade_state}; only paid orders can be refunded",
+            raise DomainError(
+                "ORDER_NOT_PAID", f"order {order.out_trade_no} is {order.trade_state}; only paid orders can be refunded"
             )
         if total_fee != order.total_fee:
-            raise BizFail(
-                "REFUND_FEE_MISMATCH",
-                hint=f"total_fee must be the order's total ({order.total_fee} fen), not {total_fee}",
+            raise DomainError(
+                "REFUND_TOTAL_MISMATCH", f"total_fee must be the order's total ({order.total_fee} fen), not {total_fee}"
             )
         now = self.clock.now()
         if order.time_end is not None and now - order.time_end > REFUND_WINDOW:
-            raise BizFail(
-                "TRADE_OVERDUE", "订单已经超过退款期限", hint="orders can be refunded within one year of payment"
-            )
+            raise DomainError("REFUND_OVERDUE", "orders can be refunded within one year of payment")
         if order.refunded_fee >= order.total_fee:
-            raise BizFail("ERROR", "订单已全额退款", hint=f"order {order.out_trade_no} is already fully refunded")
+            raise DomainError("FULLY_REFUNDED", f"order {order.out_trade_no} is already fully refunded")
         if len(order.refund_nos) >= self.settings.refund.max_refunds:
-            raise BizFail(
-                "ERROR",
-                "退款次数超过限制",
-                hint=f"an order takes at most {self.settings.refund.max_refunds} partial refunds",
+            raise DomainError(
+                "TOO_MANY_REFUNDS", f"an order takes at most {self.settings.refund.max_refunds} partial refunds"
             )
         if order.refunded_fee + refund_fee > order.total_fee:
-            raise BizFail(
-                "INVALID_REQUEST",
-                "refund_fee大于可退金额",
-                hint=f"{order.total_fee - order.refunded_fee} fen of {order.total_fee} remain refundable",
+            raise DomainError(
+                "REFUND_MORE_THAN_LEFT",
+                f"{order.total_fee - order.refunded_fee} fen of {order.total_fee} remain refundable",
             )
         refund = Refund(
-            env=call.env,
-            mch_id=call.merchant.mch_id,
+            env=order.env,
+            mch_id=order.mch_id,
             appid=order.appid,
-            out_refund_no=f["out_refund_no"],
+            out_refund_no=command.out_refund_no,
             out_trade_no=order.out_trade_no,
             transaction_id=order.transaction_id,
             refund_id=self.ids.fresh(lambda: self.ids.refund_id(now), self.state.by_refund_id),
@@ -128,9 +112,9 @@ class RefundService:
             refund_fee=refund_fee,
             created_at=now,
             settle_at=now + self.settings.refund.settle_delay,
-            notify_url=f.get("notify_url") or call.merchant.refund_notify_url,
-            refund_desc=f.get("refund_desc", ""),
-            refund_account=f.get("refund_account") or "REFUND_SOURCE_UNSETTLED_FUNDS",
+            notify_url=command.notify_url or self.state.merchants[order.mch_id].refund_notify_url,
+            refund_desc=command.refund_desc,
+            refund_account=command.refund_account or "REFUND_SOURCE_UNSETTLED_FUNDS",
         )
         order.refunded_fee += refund_fee
         order.refund_nos.append(refund.out_refund_no)
@@ -138,22 +122,7 @@ class RefundService:
         self.state.put_refund(refund)
         self.state.put_order(order)
         self._schedule(refund)
-        return self._answer(order, refund)
-
-    def _answer(self, order: Order, refund: Refund) -> dict[str, Any]:
-        return {
-            "transaction_id": order.transaction_id,
-            "out_trade_no": order.out_trade_no,
-            "out_refund_no": refund.out_refund_no,
-            "refund_id": refund.refund_id,
-            "refund_channel": None,
-            "refund_fee": refund.refund_fee,
-            "coupon_refund_fee": 0,
-            "total_fee": order.total_fee,
-            "cash_fee": order.cash_fee,
-            "coupon_refund_count": 0,
-            "cash_refund_fee": refund.refund_fee,
-        }
+        return order, refund
 
     # -- settlement -----------------------------------------------------------------------------
 
@@ -175,65 +144,32 @@ class RefundService:
         except StorageError:
             pass  # logged by the state, which put the refund back as PROCESSING; it settles again
 
-    # -- refundquery ----------------------------------------------------------------------------
+    # -- find -----------------------------------------------------------------------------------
 
-    def refundquery(self, call: V2Call) -> dict[str, Any]:
-        f = call.fields
-        check_fields(f, REFUNDQUERY)
-        mch_id = call.merchant.mch_id
-        refunds: list[Refund]
-        if f.get("refund_id") or f.get("out_refund_no"):
+    def find(self, ref: RefundRef) -> tuple[Order, list[Refund]]:
+        """The order and the refunds asked about: refund_id wins over out_refund_no over the order."""
+        if ref.refund_id or ref.out_refund_no:
             refund = (
-                self._refund_by_id(f["refund_id"], call)
-                if f.get("refund_id")
-                else self.state.refunds.get(order_key(call.env, mch_id, f["out_refund_no"]))
+                self._by_refund_id(ref)
+                if ref.refund_id
+                else self.state.refunds.get(order_key(ref.env, ref.mch_id, ref.out_refund_no))
             )
             if refund is None:
-                raise BizFail("REFUNDNOTEXIST", hint="no refund has that refund_id / out_refund_no")
-            order = self.state.orders[refund.order_key]
-            refunds = [refund]
-        elif f.get("transaction_id") or f.get("out_trade_no"):
-            try:
-                order = self.pay.find(call)
-            except BizFail:
-                raise BizFail("REFUNDNOTEXIST", hint="no such order under this merchant") from None
-            refunds = self.state.refunds_of(order)
-            if not refunds:
-                raise BizFail("REFUNDNOTEXIST", hint=f"order {order.out_trade_no} has no refunds")
-        else:
-            raise ReturnFail("LACK_PARAMS", hint="send one of refund_id, out_refund_no, transaction_id, out_trade_no")
-        offset = int(f.get("offset") or 0)
-        page = refunds[offset : offset + PAGE]
-        answer: dict[str, Any] = {
-            "transaction_id": order.transaction_id,
-            "out_trade_no": order.out_trade_no,
-            "total_fee": order.total_fee,
-            "cash_fee": order.cash_fee,
-            "fee_type": order.fee_type,
-            "refund_count": len(page),
-        }
-        if f.get("offset"):
-            answer["total_refund_count"] = len(refunds)
-        for n, refund in enumerate(page):
-            answer.update(
-                {
-                    f"out_refund_no_{n}": refund.out_refund_no,
-                    f"refund_id_{n}": refund.refund_id,
-                    f"refund_channel_{n}": "ORIGINAL",
-                    f"refund_fee_{n}": refund.refund_fee,
-                    f"settlement_refund_fee_{n}": refund.refund_fee,
-                    f"coupon_refund_fee_{n}": 0,
-                    f"refund_status_{n}": refund.refund_status,
-                    f"refund_account_{n}": refund.refund_account,
-                    f"refund_recv_accout_{n}": REFUND_RECV_ACCOUNT,
-                    f"refund_success_time_{n}": to_dashed(refund.success_time) if refund.success_time else None,
-                }
-            )
-        return answer
+                raise DomainError("REFUND_NOT_FOUND", "no refund has that refund_id / out_refund_no")
+            return self.state.orders[refund.order_key], [refund]
+        assert ref.order is not None, "a RefundRef names a refund or an order"
+        try:
+            order = self.orders.find(ref.order)
+        except DomainError:
+            raise DomainError("REFUND_NOT_FOUND", "no such order under this merchant") from None
+        refunds = self.state.refunds_of(order)
+        if not refunds:
+            raise DomainError("REFUND_NOT_FOUND", f"order {order.out_trade_no} has no refunds")
+        return order, refunds
 
-    def _refund_by_id(self, refund_id: str, call: V2Call) -> Refund | None:
-        key = self.state.by_refund_id.get(refund_id)
+    def _by_refund_id(self, ref: RefundRef) -> Refund | None:
+        key = self.state.by_refund_id.get(ref.refund_id)
         refund = self.state.refunds.get(key) if key else None
-        if refund is None or refund.mch_id != call.merchant.mch_id or refund.env != call.env:
+        if refund is None or refund.mch_id != ref.mch_id or refund.env != ref.env:
             return None
         return refund

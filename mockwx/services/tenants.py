@@ -6,8 +6,9 @@ from collections.abc import Mapping
 from typing import Any
 
 from ..config import ConfigError, app_problem, build, merchant_problem
-from ..domain.errors import ControlError
-from ..domain.models import Merchant, MiniApp
+from ..doctor import KeyCandidate
+from ..domain.errors import DomainError
+from ..domain.models import PROD, SANDBOX, Merchant, MiniApp
 from ..ids import Ids
 from ..state import State
 
@@ -20,14 +21,14 @@ class TenantService:
     def add_app(self, app: MiniApp) -> MiniApp:
         problem = app_problem(app)
         if problem:
-            raise ControlError(400, f"app {app.appid!r}: {problem}")
+            raise DomainError("INVALID", f"app {app.appid!r}: {problem}")
         self.state.put_app(app)
         return app
 
     def add_merchant(self, merchant: Merchant) -> Merchant:
         problem = merchant_problem(merchant)
         if problem:
-            raise ControlError(400, f"merchant {merchant.mch_id!r}: {problem}")
+            raise DomainError("INVALID", f"merchant {merchant.mch_id!r}: {problem}")
         old = self.state.merchants.get(merchant.mch_id)
         if old is not None and not merchant.sandbox_key:
             merchant.sandbox_key = old.sandbox_key
@@ -37,8 +38,8 @@ class TenantService:
     def add(self, body: Any) -> dict[str, list[str]]:
         """``{"apps": [...], "merchants": [...]}`` from the control API; all-or-nothing."""
         if not isinstance(body, Mapping) or not set(body) <= {"apps", "merchants"} or not body:
-            raise ControlError(
-                400,
+            raise DomainError(
+                "INVALID",
                 'expected {"apps": [{"appid", "secret", "name"?, "open_platform"?}],'
                 ' "merchants": [{"mch_id", "api_key", "appids", "name"?}]}',
             )
@@ -46,10 +47,10 @@ class TenantService:
             apps = [build(MiniApp, a, f"apps[{i}]") for i, a in enumerate(_list(body, "apps"))]
             merchants = [build(Merchant, m, f"merchants[{i}]") for i, m in enumerate(_list(body, "merchants"))]
         except ConfigError as exc:
-            raise ControlError(400, str(exc)) from None
+            raise DomainError("INVALID", str(exc)) from None
         for problem in [app_problem(a) for a in apps] + [merchant_problem(m) for m in merchants]:
             if problem:
-                raise ControlError(400, problem)
+                raise DomainError("INVALID", problem)
         for app in apps:
             self.add_app(app)
         for merchant in merchants:
@@ -63,6 +64,29 @@ class TenantService:
             self.state.put_merchant(merchant)
         return merchant.sandbox_key
 
+    def key_candidates(self, merchant: Merchant, env: str, appid: str = "") -> list[KeyCandidate]:
+        """The key a sign must be made with first, then the keys people sign with by mistake."""
+        key = merchant.key(env)
+        label = (
+            f"API key of merchant {merchant.mch_id}"
+            if env == PROD
+            else f"sandbox_signkey of merchant {merchant.mch_id}"
+        )
+        candidates = [KeyCandidate(key, label)]
+        appids = [appid] if appid in self.state.apps else []
+        appids += [a for a in merchant.appids if a != appid and a in self.state.apps]
+        for a in appids:
+            candidates.append(KeyCandidate(self.state.apps[a].secret, f"the AppSecret of {a}", "appsecret_as_key"))
+        if env == SANDBOX:
+            candidates.append(
+                KeyCandidate(merchant.api_key, f"production API key of {merchant.mch_id}", "production_key_on_sandbox")
+            )
+        elif merchant.sandbox_key:
+            candidates.append(
+                KeyCandidate(merchant.sandbox_key, f"sandbox_signkey of {merchant.mch_id}", "sandbox_key_on_production")
+            )
+        return candidates
+
     def describe(self) -> dict[str, Any]:
         return {
             "apps": [a.to_dict() for a in self.state.apps.values()],
@@ -73,5 +97,5 @@ class TenantService:
 def _list(body: Mapping[str, Any], name: str) -> list[Any]:
     value = body.get(name) or []
     if not isinstance(value, list):
-        raise ControlError(400, f"{name} must be a list")
+        raise DomainError("INVALID", f"{name} must be a list")
     return value

@@ -1,6 +1,9 @@
-"""The bodies WeChat POSTs to merchants: the payment notification (protocol/v2.md 5.1, only
-documented fields, because WxJava verifies the sign over the fields it models) and the refund
-notification (6.5: unsigned outer XML, the details AES-256-ECB encrypted in ``req_info``).
+"""Pay v2 notifications: what WeChat POSTs to merchants, and what counts as their acknowledgement.
+
+The payment notification (protocol/v2.md 5.1) carries only documented fields, because WxJava
+verifies the sign over the fields it models; the refund notification (6.5) is unsigned outer XML
+with the details AES-256-ECB encrypted in ``req_info``. A delivery is acknowledged only by HTTP
+200 with an XML body whose return_code is SUCCESS (5.2).
 """
 
 from __future__ import annotations
@@ -8,9 +11,10 @@ from __future__ import annotations
 from typing import Any
 
 from ..domain.models import Order, Refund
-from ..wire import HMAC_SHA256, encrypt_req_info, render_xml, sign, to_compact, to_dashed
+from ..wire import HMAC_SHA256, XmlError, encrypt_req_info, parse_xml, render_xml, sign, to_compact, to_dashed
 
 REFUND_RECV_ACCOUNT = "支付用户的零钱"
+HEADERS = {"Content-Type": "text/xml; charset=utf-8", "User-Agent": "Mozilla/4.0"}
 
 
 def payment_fields(order: Order, nonce: str) -> dict[str, Any]:
@@ -78,3 +82,25 @@ def refund_body(outer: dict[str, str], key: str, nonce: str, inner: dict[str, An
             "req_info": req_info,
         }
     )
+
+
+def judge_reply(status: int, raw: bytes, *, lenient: bool = False) -> tuple[str, str]:
+    """(verdict, reason) for a merchant's reply: acked only for 200 + XML return_code SUCCESS
+    (``lenient`` also takes a plain-text SUCCESS, which the real v2 notifier may or may not)."""
+    if status != 200:
+        return "http_error", f"HTTP {status}: WeChat needs 200"
+    if lenient and raw.strip().upper() == b"SUCCESS":
+        return "acked", ""
+    try:
+        reply = parse_xml(raw)
+    except XmlError as exc:
+        return (
+            "rejected",
+            f"the reply is not WeChat XML ({exc.detail}); answer <xml><return_code>SUCCESS</return_code></xml>",
+        )
+    code = reply.get("return_code", "")
+    if code != "SUCCESS":
+        return "rejected", f"return_code is {code or 'missing'!r}" + (
+            f" ({reply['return_msg']})" if reply.get("return_msg") else ""
+        )
+    return "acked", ""

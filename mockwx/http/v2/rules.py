@@ -12,8 +12,8 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
-from ..domain.errors import ReturnFail
-from ..wire import SIGN_TYPES, parse_compact
+from ...wire import SIGN_TYPES, parse_compact
+from .errors import ReturnFail
 
 _TRADE_NO = re.compile(r"[0-9A-Za-z_\-|*@]+")
 _DIGITS = re.compile(r"[0-9]+")

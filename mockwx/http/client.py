@@ -1,0 +1,240 @@
+"""The simulated WeChat client behind ``POST /__mock__/pay``: what wx.requestPayment (mini program),
+the APP SDK's PayReq, a QR scan (NATIVE) or an H5 page (MWEB) does before the user pays, with
+the client-side checks WeChat makes (protocol/v2.md 4: the five parameters, their paySign), and
+its answer as the client's callback (``errMsg``). The user's decision and the settlement are the
+checkout service's.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+from urllib.parse import parse_qs, urlsplit
+
+from aiohttp import web
+
+from ..backend import Backend
+from ..doctor import diagnose, pay_sign_variants
+from ..domain.errors import DomainError
+from ..domain.models import Order
+from ..faults import OUTCOMES
+from ..journal import Entry
+from ..services.checkout import Payment, client_message
+from ..wire import SIGN_TYPES, pay_sign_fields, verify
+from . import render
+from .errors import ControlError
+
+BAD_SIGN = "支付验证签名失败"
+BAD_PACKAGE = "调用支付JSAPI缺少参数: total_fee"
+
+
+class PaymentRefused(Exception):
+    """The client refuses to pay: the order cannot be paid, or the parameters are wrong."""
+
+    def __init__(self, desc: str, hint: str, *, err_code: int = 2, problem: str = "", diagnosis: Any = None) -> None:
+        super().__init__(desc)
+        self.desc = desc
+        self.hint = hint
+        self.err_code = err_code
+        self.problem = problem
+        self.diagnosis = diagnosis
+
+    @classmethod
+    def of(cls, error: DomainError) -> PaymentRefused:
+        return cls(error.rule.client or error.code, error.explanation)
+
+
+class Client:
+    """One simulated client call against the mock's state."""
+
+    def __init__(self, backend: Backend) -> None:
+        self.backend = backend
+        self.checkout = backend.checkout
+
+    # -- the three ways to pay ------------------------------------------------------------------
+
+    def request_payment(self, body: Mapping[str, Any], outcome: str, reason: str) -> Payment:
+        """wx.requestPayment: check the five signed parameters, then let the user decide."""
+        for name in ("timeStamp", "nonceStr", "package", "paySign"):
+            _require_string(body, name)
+        for name in ("signType", "appId"):
+            if name in body:
+                _require_string(body, name)
+        sign_type = body.get("signType", "MD5")
+        order = self._order_of_package(body["package"])
+        # WeChat checks paySign with the appid of the mini program that pays, i.e. the order's
+        fields = pay_sign_fields(order.appid, body["timeStamp"], body["nonceStr"], body["package"], sign_type)
+        claimed = body.get("appId") or order.appid
+        other = [("wrong_appid", {**fields, "appId": claimed})] if claimed != order.appid else []
+        self._check_pay_sign(order, fields, body["paySign"], sign_type, extra_variants=other)
+        if order.trade_type != "JSAPI":
+            raise PaymentRefused(
+                BAD_PACKAGE,
+                f"order {order.out_trade_no} is a {order.trade_type} order; wx.requestPayment pays JSAPI orders",
+            )
+        return self.checkout.pay(order, order.openid, outcome, reason, "requestPayment")
+
+    def app_payment(self, body: Mapping[str, Any], outcome: str, reason: str) -> Payment:
+        """The APP SDK's PayReq: appid, partnerid, prepayid, package=Sign=WXPay, noncestr, timestamp, sign."""
+        names = ("appid", "partnerid", "prepayid", "package", "noncestr", "timestamp", "sign")
+        for name in names:
+            _require_string(body, name)
+        order = self.checkout.order_of_prepay_id(body["prepayid"])
+        if (body["appid"], body["partnerid"], order.trade_type) != (order.appid, order.mch_id, "APP"):
+            raise PaymentRefused(
+                BAD_SIGN,
+                f"the PayReq must carry the order's appid {order.appid} and partnerid (mch_id) {order.mch_id}, for an"
+                f" APP order; got appid {body['appid']}, partnerid {body['partnerid']}, a {order.trade_type} order",
+                err_code=-1,
+                problem="PAYSIGN",
+            )
+        fields = {k: body[k] for k in names}
+        self._check_pay_sign(order, fields, body["sign"], order.sign_type, app=True)
+        return self.checkout.pay(order, order.openid or self._payer(order, body), outcome, reason, "app")
+
+    def direct_payment(self, body: Mapping[str, Any], outcome: str, reason: str) -> Payment:
+        """Pay an order named by out_trade_no, prepay_id, code_url (a QR scan) or mweb_url (an H5 page)."""
+        order = self._order_named(body)
+        channel = {"NATIVE": "scan", "MWEB": "h5", "APP": "app"}.get(order.trade_type, "direct")
+        return self.checkout.pay(order, order.openid or self._payer(order, body), outcome, reason, channel)
+
+    # -- finding the order ----------------------------------------------------------------------
+
+    def _order_of_package(self, package: str) -> Order:
+        if not package.startswith("prepay_id="):
+            raise PaymentRefused(
+                BAD_PACKAGE, f"package is {package!r}; it must be 'prepay_id=' followed by unifiedorder's prepay_id"
+            )
+        return self.checkout.order_of_prepay_id(package[len("prepay_id=") :])
+
+    def _order_named(self, body: Mapping[str, Any]) -> Order:
+        state = self.backend.state
+        for name, index in (("prepay_id", state.by_prepay_id), ("code_url", state.by_code_url)):
+            if body.get(name):
+                order = state.order_by(index, str(body[name]))
+                if order is None:
+                    raise DomainError("NOT_FOUND", f"no order has {name} {body[name]!r}")
+                return order
+        if body.get("mweb_url"):
+            prepay_id = _query_value(str(body["mweb_url"]), "prepay_id")
+            order = self.backend.state.order_by(self.backend.state.by_prepay_id, prepay_id)
+            if order is None:
+                raise DomainError("NOT_FOUND", f"no order has mweb_url {body['mweb_url']!r}")
+            return order
+        out_trade_no = body.get("out_trade_no")
+        if not isinstance(out_trade_no, str) or not out_trade_no:
+            raise DomainError(
+                "INVALID",
+                "say which order to pay",
+                fix="send the wx.requestPayment parameters (timeStamp, nonceStr, package, signType, paySign), the APP"
+                " PayReq fields, or one of out_trade_no, prepay_id, code_url, mweb_url",
+            )
+        return self.checkout.order_numbered(out_trade_no, body.get("mch_id"), body.get("env"))
+
+    def _payer(self, order: Order, body: Mapping[str, Any]) -> str:
+        user = body.get("user", "alice")
+        if not isinstance(user, str) or not user:
+            raise DomainError("INVALID", 'user must be a test user\'s name, like "alice"')
+        return self.backend.login.account(order.appid, user).openid
+
+    # -- the signature --------------------------------------------------------------------------
+
+    def _check_pay_sign(
+        self,
+        order: Order,
+        fields: dict[str, str],
+        received: str,
+        sign_type: str,
+        app: bool = False,
+        extra_variants: list[tuple[str, dict[str, str]]] | None = None,
+    ) -> None:
+        merchant = self.backend.state.merchants[order.mch_id]
+        key = merchant.key(order.env)
+        if sign_type in SIGN_TYPES and verify({**fields, "sign": received}, key, sign_type):
+            return
+        diagnosis = diagnose(
+            fields,
+            received,
+            sign_type=sign_type,
+            keys=self.backend.tenants.key_candidates(merchant, order.env, order.appid),
+            field_variants=(extra_variants or []) + ([] if app else pay_sign_variants(fields)),
+        )
+        hint = diagnosis.summary()
+        if sign_type not in SIGN_TYPES:
+            hint = f"signType {sign_type!r} is not a v2 sign type (MD5 or HMAC-SHA256); " + hint
+        raise PaymentRefused(BAD_SIGN, hint, err_code=-1, problem="PAYSIGN", diagnosis=diagnosis)
+
+
+def answer(backend: Backend, entry: Entry, data: dict[str, Any]) -> web.Response:
+    """The simulated client's callback for POST /__mock__/pay."""
+    outcome = data.get("outcome", "ok")
+    if outcome not in OUTCOMES:
+        raise ControlError(400, f"outcome must be one of {', '.join(OUTCOMES)}, not {outcome!r}")
+    reason = data.get("reason", "")
+    if not isinstance(reason, str):
+        raise ControlError(400, "reason must be a string")
+    client = Client(backend)
+    try:
+        try:
+            if "paySign" in data:
+                payment = client.request_payment(data, outcome, reason)
+            elif "prepayid" in data:
+                payment = client.app_payment(data, outcome, reason)
+            else:
+                payment = client.direct_payment(data, outcome, reason)
+        except DomainError as error:
+            if not error.rule.client:
+                raise ControlError.of(error) from None
+            raise PaymentRefused.of(error) from None
+    except PaymentRefused as refused:
+        return _refused(entry, refused)
+    order = payment.order
+    message = client_message(payment.outcome, payment.reason)
+    entry.outcome = message
+    return render.json_body(
+        {
+            "errMsg": message,
+            "outcome": payment.outcome,
+            "out_trade_no": order.out_trade_no,
+            "trade_state": order.trade_state,
+            "transaction_id": order.transaction_id or None,
+            "notification_id": payment.notification.id if payment.notification else None,
+        }
+    )
+
+
+def _refused(entry: Entry, refused: PaymentRefused) -> web.Response:
+    entry.outcome = f"fail {refused.desc}"
+    entry.error = {"kind": refused.problem or "REFUSED", "hint": refused.hint}
+    if refused.diagnosis is not None:
+        entry.error["diagnosis"] = refused.diagnosis.to_dict()
+    entry.problem = refused.problem
+    body: dict[str, Any] = {
+        "errMsg": f"requestPayment:fail {refused.desc}",
+        "err_code": refused.err_code,
+        "err_desc": refused.desc,
+        "mockwx": {"hint": refused.hint},
+    }
+    if refused.diagnosis is not None:
+        body["mockwx"]["diagnosis"] = refused.diagnosis.to_dict()
+    return render.json_body(body, hint=refused.hint)
+
+
+def _require_string(body: Mapping[str, Any], name: str) -> None:
+    if not isinstance(body.get(name), str):
+        raise _parameter_error(name, body.get(name))
+
+
+def _parameter_error(name: str, value: Any) -> PaymentRefused:
+    kind = {bool: "Boolean", int: "Number", float: "Number", type(None): "Undefined"}.get(type(value), "Object")
+    return PaymentRefused(
+        f"parameter error: parameter.{name} should be String instead of {kind};",
+        f"{name} must be a string" + (' of seconds, like "1490840662"' if name == "timeStamp" else ""),
+        err_code=-1,
+        problem="PAYSIGN",
+    )
+
+
+def _query_value(url: str, name: str) -> str:
+    values = parse_qs(urlsplit(url).query).get(name) or [""]
+    return values[0]

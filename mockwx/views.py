@@ -1,0 +1,62 @@
+"""Read models: what the control API and the dashboard show of the mock (orders with their refunds
+and notifications, the clock, the mock itself), built from the records' ``to_view()`` so nothing
+above this reaches into the state's dicts.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from . import __version__
+from .backend import Backend
+from .domain.models import Notification, NotifyStatus, Order
+from .wire import to_dashed
+
+NOTIFY_STATUSES = tuple(s.value for s in NotifyStatus)
+NOTIFY_FILTERS = ("out_trade_no", "out_refund_no", "kind", "mch_id", "env", "status", "label")
+
+
+def overview(backend: Backend, origin: str, endpoints: list[str]) -> dict[str, Any]:
+    return {
+        "mockwx": __version__,
+        "base_url": origin,
+        "clock": clock_view(backend),
+        "state": backend.state.counts(),
+        "persistence": backend.persistence.location,
+        "apps": sorted(backend.state.apps),
+        "merchants": sorted(backend.state.merchants),
+        "control": endpoints,
+    }
+
+
+def clock_view(backend: Backend) -> dict[str, Any]:
+    now = backend.clock.now()
+    return {"kind": backend.clock.kind, "now": now, "beijing": to_dashed(now), "pending_jobs": len(backend.timers)}
+
+
+def order_summary(backend: Backend, order: Order) -> dict[str, Any]:
+    return {
+        "env": order.env,
+        "mch_id": order.mch_id,
+        "appid": order.appid,
+        "out_trade_no": order.out_trade_no,
+        "total_fee": order.total_fee,
+        "trade_type": order.trade_type,
+        "trade_state": backend.orders.trade_state(order),
+        "created_at": order.created_at,
+    }
+
+
+def order_view(backend: Backend, order: Order) -> dict[str, Any]:
+    view = order.to_view(backend.orders.trade_state(order), order.is_expired(backend.clock.now()))
+    view["refunds"] = [r.to_view() for r in backend.state.refunds_of(order)]
+    view["notifications"] = [n.to_view() for n in backend.state.notifications_of(order)]
+    return view
+
+
+def matching_notifications(
+    backend: Backend, query: Mapping[str, str], ignore: tuple[str, ...] = ()
+) -> list[Notification]:
+    wanted = {k: query[k] for k in NOTIFY_FILTERS if k in query and k not in ignore}
+    return [n for n in backend.state.notifications.values() if all(str(getattr(n, k)) == v for k, v in wanted.items())]

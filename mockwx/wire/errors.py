@@ -1,0 +1,70 @@
+"""WeChat's error vocabulary, as tables: the texts WeChat answers with, exactly as it writes them.
+
+Pay v2 business failures (result_code=FAIL, err_code -> err_code_des) and transport-level
+failures (return_code=FAIL, return_msg) come from protocol/v2.md 3.2-3.3 and 6.1-6.6 and the
+captured answers it cites; login errors (errcode -> errmsg before the ", rid: ..." suffix) from
+v2.md 1.3 and 1.5. Where a captured answer exists its text wins over the documentation's.
+"""
+
+from __future__ import annotations
+
+# err_code -> err_code_des (return_code=SUCCESS, result_code=FAIL).
+V2_ERR_CODES: dict[str, str] = {
+    "ERROR": "业务错误",
+    "FREQUENCY_LIMITED": "1个月之前的订单请降低申请频率再重试",
+    "INVALID_REQUEST": "参数错误",
+    "NOAUTH": "商户号该产品权限未开通，请前往商户平台>产品中心检查后重试。",
+    "NOTENOUGH": "基本账户余额不足，请充值后重新发起",
+    "ORDERCLOSED": "订单已关闭",
+    "ORDERNOTEXIST": "订单不存在",
+    "ORDERPAID": "该订单已支付",
+    "OUT_TRADE_NO_USED": "商户订单号重复",
+    "PARAM_ERROR": "参数错误",
+    "REFUNDNOTEXIST": "not exist",
+    "REFUND_FEE_MISMATCH": "订单金额或退款金额与之前请求不一致，请核实后再试",
+    "SYSTEMERROR": "系统错误",
+    "TRADE_OVERDUE": "订单已经超过退款期限",
+    "TRADE_STATE_ERROR": "订单状态错误",
+    "USER_ACCOUNT_ABNORMAL": "退款请求失败",
+}
+
+# Transport- and format-level failures (return_code=FAIL, no sign, no other field):
+# kind -> return_msg, where {field} is the offending field's name.
+V2_RETURN_MSGS: dict[str, str] = {
+    "SIGNERROR": "签名错误",
+    "XML_FORMAT_ERROR": "XML格式错误",
+    "POST_DATA_EMPTY": "post数据为空",
+    "NOT_UTF8": "编码格式错误",
+    "REQUIRE_POST_METHOD": "请使用post方法",
+    "LACK_PARAMS": "缺少参数",
+    "LENGTH": "{field}参数长度有误",
+    "FORMAT": "{field}参数格式错误",
+    "INVALID": "invalid {field}",
+    "APPID_NOT_EXIST": "AppID不存在，请检查后再试",
+    "MCHID_NOT_EXIST": "商户号mch_id或sub_mch_id不存在",
+    "APPID_MCHID_NOT_MATCH": "商户号mch_id与appid不匹配",
+    "OPENID_MISMATCH": "appid and openid not match",
+    "JSAPI_NEEDS_OPENID": "JSAPI支付必须传openid",
+    "NO_BILL": "No Bill Exist",
+    "BILL_DATE": "invalid bill_date",
+    "INTERNAL": "系统繁忙,请稍后再试.",
+}
+
+# WeChat's text for a busy system, as captured in SYSTEMERROR answers.
+SYSTEM_BUSY = "系统繁忙,请稍后再试."
+
+# errcode -> errmsg (before the ", rid: ..." suffix) for api.weixin.qq.com.
+LOGIN_ERRCODES: dict[int, str] = {
+    -1: "system error",
+    40001: "invalid credential, access_token is invalid or not latest",
+    40002: "invalid grant_type",
+    40013: "invalid appid",
+    40029: "invalid code",
+    40125: "invalid appsecret",
+    40163: "code been used",
+    40226: "code blocked",
+    41002: "appid missing",
+    41004: "appsecret missing",
+    41008: "missing code",
+    45011: "api minute-quota reach limit mustslower retry next minute",
+}
