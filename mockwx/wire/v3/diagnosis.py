@@ -129,19 +129,28 @@ def _bytes(value: str | bytes) -> bytes:
     return value if isinstance(value, bytes) else value.encode("utf-8")
 
 
-def _decode_signature(signature: str) -> tuple[bytes | None, tuple[str, ...]]:
-    """The raw signature and the encoding mistake it shows, if any."""
+def _decode_signature(signature: str, size: int) -> tuple[bytes | None, tuple[str, ...]]:
+    """The raw signature of ``size`` bytes and the encoding mistake it shows, if any."""
+    decodings: list[tuple[bytes, tuple[str, ...]]] = []
     try:
-        return base64.b64decode(signature.encode("ascii"), validate=True), ()
+        decodings.append((base64.b64decode(signature.encode("ascii"), validate=True), ()))
     except (binascii.Error, ValueError, UnicodeEncodeError):
         pass
-    if _HEX.fullmatch(signature) and len(signature) % 2 == 0:
-        return bytes.fromhex(signature), ("v3_signature_hex",)
+    if _HEX.fullmatch(signature) and len(signature) % 2 == 0:  # hex digits are base64 letters too
+        decodings.append((bytes.fromhex(signature), ("v3_signature_hex",)))
     try:
         padded = signature + "=" * (-len(signature) % 4)
-        return base64.b64decode(padded.encode("ascii"), altchars=b"-_", validate=True), ("v3_signature_base64url",)
+        decodings.append(
+            (base64.b64decode(padded.encode("ascii"), altchars=b"-_", validate=True), ("v3_signature_base64url",))
+        )
     except (binascii.Error, ValueError, UnicodeEncodeError):
-        return None, ("v3_signature_not_base64",)
+        pass
+    for raw, codes in decodings:
+        if len(raw) == size:
+            return raw, codes
+    if decodings and not decodings[0][1]:
+        return decodings[0]  # plain base64 of the wrong length: no known key made it
+    return None, ("v3_signature_not_base64",)
 
 
 def _recover(raw: bytes, keys: Iterable[tuple[str | None, rsa.RSAPublicKey]]) -> tuple[str | None, str, bytes] | None:
@@ -166,7 +175,7 @@ def _search(
     candidates: Iterable[tuple[tuple[str, ...], str, bytes]],
 ) -> SignatureDiagnosis:
     """The first candidate message (codes, note, bytes) whose digest the signature holds."""
-    raw, encoding_codes = _decode_signature(signature)
+    raw, encoding_codes = _decode_signature(signature, (public_key.key_size + 7) // 8)
     expected_text = _text(expected)
     if raw is None:
         return SignatureDiagnosis(expected_text, encoding_codes)
@@ -293,10 +302,11 @@ def diagnose_request(
     if method.lower() != method:
         methods.append(_Variant(("v3_method_lowercase",), "lower-case method", method.lower()))
     hosts = [*DEFAULT_HOSTS, *([host] if host and host not in DEFAULT_HOSTS else [])]
-    dimensions = [methods, _target_variants(target, hosts), _body_variants(body), _terminators()]
+    # the terminator first: of two equally simple explanations, name the one about the method, URL or body
+    dimensions = [_terminators(), methods, _target_variants(target, hosts), _body_variants(body)]
 
     def candidates() -> Iterator[tuple[tuple[str, ...], str, bytes]]:
-        for m, t, b, end in _combine(dimensions):
+        for end, m, t, b in _combine(dimensions):
             lines = message(m.value, t.value, timestamp, nonce, b.value)[:-1] + _bytes(end.value)
             codes = (*m.codes, *t.codes, *b.codes, *end.codes)
             yield codes, "; ".join(v.note for v in (m, t, b, end) if v.codes), lines
@@ -336,10 +346,10 @@ def diagnose_pay_sign(
     app_ids = [_Variant((), "", app_id)] + [
         _Variant(("v3_paysign_wrong_appid",), f"appId {other}", other) for other in other_app_ids if other != app_id
     ]
-    dimensions = [app_ids, packages, _terminators()]
+    dimensions = [_terminators(), app_ids, packages]
 
     def candidates() -> Iterator[tuple[tuple[str, ...], str, bytes]]:
-        for a, p, end in _combine(dimensions):
+        for end, a, p in _combine(dimensions):
             lines = message(a.value, time_stamp, nonce_str, p.value)[:-1] + _bytes(end.value)
             yield (*a.codes, *p.codes, *end.codes), "; ".join(v.note for v in (a, p, end) if v.codes), lines
         fields = {"appId": app_id, "timeStamp": time_stamp, "nonceStr": nonce_str, "package": package}
