@@ -6,13 +6,11 @@ from __future__ import annotations
 import json
 
 import pytest
-from wechatpayv3.core import Core
 
 from mockwx.wire import v3
 
-from .v3_support import API_V3_KEY, MCHID
+from .v3_support import API_V3_KEY, MCHID, PUBLIC_KEY_ID
 
-PUBLIC_KEY_ID = "PUB_KEY_ID_0119000072912026010100000000000001"
 TRANSACTION = {
     "mchid": MCHID,
     "appid": "wx7b8f18a7b5a3f6c8",
@@ -51,21 +49,15 @@ def test_envelope_is_compact_in_real_key_order_with_chinese_unescaped():
     assert envelope["resource"]["associated_data"] == "transaction" and envelope["resource"]["nonce"] == "wH6I3SmUqHWX"
 
 
-def test_wechatpayv3_callback_parses_ours(merchant_key, platform_key):
-    core = Core(
-        MCHID,
-        "SERIAL",
-        v3.private_key_pem(merchant_key),
-        API_V3_KEY,
-        public_key=v3.public_key_pem(platform_key),
-        public_key_id=PUBLIC_KEY_ID,
-    )
+def test_wechatpayv3_callback_parses_ours(public_key_core, platform_key):
     raw = body()
     headers = v3.sign_response(raw, platform_key, PUBLIC_KEY_ID, timestamp=1758811276)
-    parsed = core.callback(headers, raw)
+    parsed = public_key_core.callback(headers, raw)
     assert parsed["resource"] == TRANSACTION
     assert parsed["event_type"] == "TRANSACTION.SUCCESS" and parsed["summary"] == "支付成功"
-    assert core.callback({**headers, "Wechatpay-Nonce": "0" * 32}, raw) is None  # signature no longer verifies
+    assert (
+        public_key_core.callback({**headers, "Wechatpay-Nonce": "0" * 32}, raw) is None
+    )  # signature no longer verifies
 
 
 def test_read_back():

@@ -3,11 +3,9 @@ wechatpayv3's WeChatPay.sign."""
 
 from __future__ import annotations
 
-from wechatpayv3.core import Core
-
 from mockwx.wire import v3
 
-from .v3_support import API_V3_KEY, MCHID
+from .v3_support import MCHID
 from .v3_vectors import DOC_NONCE, DOC_PAY_APPID, DOC_PAY_SIGN, DOC_PREPAY_ID, DOC_PRIVATE_KEY, DOC_TIMESTAMP
 
 
@@ -27,15 +25,8 @@ def test_official_pay_sign_vector():
     )
 
 
-def test_wechatpayv3_signs_the_same_four_lines(merchant_key):
-    core = Core(
-        MCHID,
-        "SERIAL",
-        v3.private_key_pem(merchant_key),
-        API_V3_KEY,
-        public_key=v3.public_key_pem(merchant_key),
-        public_key_id="PUB_KEY_ID_X",
-    )
+def test_wechatpayv3_signs_the_same_four_lines(public_key_core, merchant_key):
+    core = public_key_core  # signs with the merchant key it was built with
     jsapi = v3.request_payment_params("wxd678efh567hg6787", "wx2614", merchant_key, time_stamp=1414561699)
     assert core.sign(["wxd678efh567hg6787", "1414561699", jsapi["nonceStr"], "prepay_id=wx2614"]) == jsapi["paySign"]
     app = v3.app_pay_params("wxd678efh567hg6787", MCHID, "wx2614", merchant_key, timestamp=1414561699)

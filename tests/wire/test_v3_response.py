@@ -11,7 +11,7 @@ from wechatpayv3.core import Core
 
 from mockwx.wire import v3
 
-from .v3_support import API_V3_KEY, MCHID
+from .v3_support import API_V3_KEY, MCHID, PUBLIC_KEY_ID
 from .v3_vectors import (
     DOC_PLATFORM_PUBLIC_KEY,
     DOC_RESPONSE_BODY,
@@ -20,21 +20,7 @@ from .v3_vectors import (
     DOC_RESPONSE_TIMESTAMP,
 )
 
-PUBLIC_KEY_ID = "PUB_KEY_ID_0119000072912026010100000000000001"
 BODY = '{"prepay_id":"wx201410272009395522657a690389285100","说明":"中文"}'.encode()
-
-
-@pytest.fixture(scope="module")
-def public_key_core(merchant_key, platform_key):
-    """wechatpayv3 in public-key mode: no network at construction."""
-    return Core(
-        MCHID,
-        "SERIAL",
-        v3.private_key_pem(merchant_key),
-        API_V3_KEY,
-        public_key=v3.public_key_pem(platform_key),
-        public_key_id=PUBLIC_KEY_ID,
-    )
 
 
 @pytest.fixture(scope="module")

@@ -10,6 +10,7 @@ import pytest
 
 MCHID = "1900007291"
 API_V3_KEY = "a7cde1ZJB1kG2e7VfTs3jQzaWizur8Gb"
+PUBLIC_KEY_ID = "PUB_KEY_ID_0119000072912026010100000000000001"
 NODE = shutil.which("node")
 
 needs_node = pytest.mark.skipif(NODE is None, reason="node is not installed")
