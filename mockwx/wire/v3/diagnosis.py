@@ -225,7 +225,10 @@ def _json_forms(body: bytes) -> list[_Variant]:
                 ("v3_body_reserialized",), f"json indented by {indent}, ensure_ascii={ascii_}", text.encode("utf-8")
             )
         )
-    with_newline = [_Variant(f.codes, f.note + " + trailing newline", _bytes(f.value) + b"\n") for f in forms]
+    newline = ("v3_body_trailing_newline",)
+    with_newline = [
+        _Variant(f.codes + newline, f.note + " + a trailing newline", _bytes(f.value) + b"\n") for f in forms
+    ]
     return [*forms, *with_newline]
 
 

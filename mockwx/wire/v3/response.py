@@ -132,9 +132,9 @@ def verify_response(
     """
     signed = SignedHeaders.read(headers)
     if signed.signature_type != SIGNATURE_TYPE:
+        found = f"is {signed.signature_type!r}" if signed.signature_type else "is missing (wechatpayv3 raises then)"
         raise ResponseSignatureError(
-            SIGNATURE_TYPE_MISMATCH,
-            f"Wechatpay-Signature-Type is {signed.signature_type!r}; expected {SIGNATURE_TYPE!r}",
+            SIGNATURE_TYPE_MISMATCH, f"Wechatpay-Signature-Type {found}; expected {SIGNATURE_TYPE!r}"
         )
     key = public_keys.get(signed.serial)
     if key is None:
