@@ -45,7 +45,7 @@ def test_headers_look_like_wechats(platform_key):
     assert re.fullmatch(r"[0-9a-f]{32}", headers["Wechatpay-Nonce"])
     assert headers["Wechatpay-Signature-Type"] == "WECHATPAY2-SHA256-RSA2048"
     assert re.fullmatch(r"[0-9A-F]{44}-0", headers["Request-ID"])
-    assert v3.request_id(268892709, "08daf1a7b50610fb") == "08DAF1A7B50610FB-268892709"
+    assert v3.new_request_id(268892709, "08daf1a7b50610fb") == "08DAF1A7B50610FB-268892709"
 
 
 def test_public_key_mode_sdk_verifies_ours(public_key_core, platform_key):

@@ -54,7 +54,7 @@ def new_response_nonce() -> str:
     return secrets.token_hex(16)
 
 
-def request_id(code: int = 0, token: str | None = None) -> str:
+def new_request_id(code: int = 0, token: str | None = None) -> str:
     """A ``Request-ID``: upper-case hex, ``-``, WeChat's internal result number (0 for success)."""
     return f"{(token or secrets.token_hex(22)).upper()}-{code}"
 
@@ -71,7 +71,7 @@ def sign_response(
     *,
     timestamp: int,
     nonce: str | None = None,
-    request_id_value: str | None = None,
+    request_id: str | None = None,
     probe: bool = False,
 ) -> dict[str, str]:
     """The headers that sign ``body``: Wechatpay-Timestamp/-Nonce/-Signature/-Serial/-Signature-Type, Request-ID.
@@ -87,7 +87,7 @@ def sign_response(
         SIGNATURE_HEADER: signature,
         SERIAL_HEADER: serial,
         SIGNATURE_TYPE_HEADER: SIGNATURE_TYPE,
-        REQUEST_ID_HEADER: request_id_value if request_id_value is not None else request_id(),
+        REQUEST_ID_HEADER: request_id if request_id is not None else new_request_id(),
     }
 
 
