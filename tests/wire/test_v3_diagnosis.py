@@ -166,6 +166,25 @@ def test_rsa_work_is_bounded(merchant_key, stranger_key, platform_key):
     assert CountingKey.calls == 1 + v3.diagnosis.MAX_OTHER_KEYS
 
 
+@pytest.mark.parametrize(
+    ("sent", "code"),
+    [
+        ("0ade55ad98ed71d6edd4a4a16996de7b47773a8c", "v3_serial_format"),
+        ("0A:DE:55:AD:98:ED:71:D6:ED:D4:A4:A1:69:96:DE:7B:47:77:3A:8C", "v3_serial_format"),
+        ("ADE55AD98ED71D6EDD4A4A16996DE7B47773A8C", "v3_serial_format"),  # Java's BigInteger.toString(16)
+        (str(int("0ADE55AD98ED71D6EDD4A4A16996DE7B47773A8C", 16)), "v3_serial_decimal"),
+        ("5157F09EFDC096DE15EBE81A47057A7232F1B8E1", "v3_serial_platform"),
+        ("PUB_KEY_ID_0117134125362025092400111793000600", "v3_serial_platform"),
+        ("408B07E79B8269FEC3D5D3E6AB8ED163A6A380DB", None),
+    ],
+)
+def test_serial_mistakes(sent, code):
+    platform = ["5157F09EFDC096DE15EBE81A47057A7232F1B8E1", "PUB_KEY_ID_0117134125362025092400111793000600"]
+    merchant = "0ADE55AD98ED71D6EDD4A4A16996DE7B47773A8C"
+    assert v3.diagnose_serial(sent, merchant, platform_serials=platform) == code
+    assert code is None or code in v3.MISTAKES
+
+
 APPID, PREPAY = "wxd678efh567hg6787", "wx201410272009395522657a690389285100"
 
 

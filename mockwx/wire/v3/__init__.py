@@ -31,7 +31,7 @@ from .authorization import (
     verify_signature,
 )
 from .certificates import certificate_item, certificates_body, read_certificates
-from .diagnosis import MISTAKES, SignatureDiagnosis, diagnose_pay_sign, diagnose_request
+from .diagnosis import MISTAKES, SignatureDiagnosis, diagnose_pay_sign, diagnose_request, diagnose_serial
 from .jsonbody import compact_json, load_json_object
 from .keys import (
     Issuer,
@@ -97,6 +97,7 @@ __all__ = [
     "decrypt_fields",
     "diagnose_pay_sign",
     "diagnose_request",
+    "diagnose_serial",
     "encrypt_fields",
     "is_public_key_id",
     "issue_certificate",

@@ -33,6 +33,12 @@ Mistake codes (stable; the doctor owns their en/zh texts):
 * ``v3_paysign_wrong_appid``: the paySign was made with another known appid.
 * ``v3_paysign_field_order``: the four paySign lines were signed in another order.
 * ``v3_paysign_v2_string``: the v2 ``k=v&...`` string was RSA-signed instead of the four lines.
+
+Codes of :func:`diagnose_serial`, for an Authorization ``serial_no`` that names no merchant certificate:
+
+* ``v3_serial_format``: the right serial in another notation (lower case, colons, ``0x``, zeros dropped).
+* ``v3_serial_decimal``: the right serial number written in decimal (Go's ``SerialNumber.String()``).
+* ``v3_serial_platform``: the platform certificate's serial or the WeChat Pay public key id was sent.
 """
 
 from __future__ import annotations
@@ -77,8 +83,11 @@ MISTAKES: Mapping[str, str] = {
     "v3_paysign_wrong_appid": "the paySign was made with another known appid",
     "v3_paysign_field_order": "the four paySign lines were signed in another order",
     "v3_paysign_v2_string": "the v2 k=v&... string was RSA-signed instead of the four lines",
+    "v3_serial_format": "serial_no is the right serial in another notation (case, colons, 0x, leading zeros)",
+    "v3_serial_decimal": "serial_no is the certificate's serial number in decimal instead of hex",
+    "v3_serial_platform": "serial_no names the platform certificate or public key, not the merchant's certificate",
 }
-"""Every code :func:`diagnose_request` and :func:`diagnose_pay_sign` return, with its meaning."""
+"""Every code :func:`diagnose_request`, :func:`diagnose_pay_sign` and :func:`diagnose_serial` return."""
 
 MAX_OTHER_KEYS = 8
 """Other known keys tried beyond the expected one: the RSA budget of a diagnosis is 1 + this."""
@@ -365,3 +374,16 @@ def diagnose_pay_sign(
             yield ("v3_timestamp_milliseconds",), f"timeStamp {ms}", pay_sign_message(app_id, ms, nonce_str, package)
 
     return _search(pay_sign, expected, public_key, other_keys, candidates())
+
+
+def diagnose_serial(serial_no: str, merchant_serial: str, *, platform_serials: Iterable[str] = ()) -> str | None:
+    """The mistake behind a ``serial_no`` that is not ``merchant_serial``, when it is a common one."""
+    expected = int(merchant_serial, 16)
+    if serial_no.isascii() and serial_no.isdigit() and int(serial_no) == expected:
+        return "v3_serial_decimal"
+    compact = serial_no.replace(":", "").removeprefix("0x").removeprefix("0X")
+    if _HEX.fullmatch(compact) and int(compact, 16) == expected:
+        return "v3_serial_format"
+    if serial_no in set(platform_serials):
+        return "v3_serial_platform"
+    return None

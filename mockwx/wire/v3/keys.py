@@ -21,7 +21,7 @@ from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
 
 RSA_BITS = 2048
 CERTIFICATE_DAYS = 5 * 365
-"""Merchant API and platform certificates are issued for five years (protocol/v3.md 2.4)."""
+"""WeChat issues merchant API and platform certificates for five years (its certificate overview, doc 4024350132)."""
 BACKDATE = timedelta(days=1)
 """Certificates start a day before ``now``, so a client whose clock lags still accepts them."""
 PUBLIC_KEY_ID_PREFIX = "PUB_KEY_ID_"
@@ -195,7 +195,7 @@ def platform_certificate(
 ) -> x509.Certificate:
     """A WeChat Pay platform certificate: what /v3/certificates hands out and responses are verified with."""
     return issue_certificate(
-        _name("Tenpay.com sign", "mockwx platform", "mockwx WeChat Pay platform certificate"),
+        _name("mockwx WeChat Pay platform certificate", "mockwx"),
         key.public_key(),
         now=now,
         issuer=issuer,
