@@ -9,7 +9,7 @@ import copy
 import logging
 
 from . import magic
-from .clock import VirtualClock, make_clock
+from .clock import SystemClock, VirtualClock, make_clock
 from .config import Config, demo_app, demo_merchant, restore_settings
 from .faults import Faults
 from .ids import Ids
@@ -19,6 +19,7 @@ from .notify.notices import Notices
 from .persist import StorageError, open_persistence
 from .services.bill import BillService
 from .services.checkout import CheckoutService
+from .services.keys import KeyRing
 from .services.login import LoginService
 from .services.orders import OrderService
 from .services.refund import RefundService
@@ -39,6 +40,7 @@ class Backend:
         self.persistence = open_persistence(settings.db)
         saved = self.persistence.get_meta("virtual_clock")  # a virtual clock resumes where it stopped
         self.clock = make_clock(settings.clock, float(saved) if saved else settings.clock_start)
+        self.wall = SystemClock()  # API v3 signatures use the wall clock, whatever the mock's clock (clock.py)
         runs = int(self.persistence.get_meta("runs") or 0)
         self.persistence.set_meta("runs", str(runs + 1))
         self.ids = Ids(settings.seed, run=runs)
@@ -52,10 +54,20 @@ class Backend:
     def _build_services(self) -> None:
         state, clock, ids, settings = self.state, self.clock, self.ids, self.settings
         self.tenants = TenantService(state, ids)
+        self.keyring = KeyRing(state, clock)
         self.login = LoginService(state, clock, ids, settings)
         self.orders = OrderService(state, clock, ids, settings)
         self.engine = NotifyEngine(state, clock, self.timers, ids, settings.notify)
-        self.notices = Notices(state, ids, self.engine, settings.notify, self.faults)
+        self.notices = Notices(
+            state,
+            ids,
+            self.engine,
+            settings.notify,
+            self.faults,
+            keyring=self.keyring,
+            wall=self.wall,
+            v3_settings=settings.v3,
+        )
         self.checkout = CheckoutService(state, clock, ids, self.notices, self.faults)
         self.refunds = RefundService(state, clock, ids, settings, self.timers, self.orders, self.notices)
         self.bills = BillService(state)

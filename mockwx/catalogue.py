@@ -3,7 +3,8 @@
 Routing, the 501 "not mocked" answer, fault-rule validation, scenario steps and the journal's api
 names all read this table; adding an endpoint is one row here plus its handler in the dialect's
 module under ``mockwx/http/``. Sources: protocol/v2.md 1 (login), 2.3 (sandbox paths), 3 and 6
-(Pay v2).
+(Pay v2); protocol/v3.md 3-8 (Pay v3). ``operation`` names what a row does in the payment domain,
+so a scenario step can ask for "query" and get orderquery in v2 and the v3 query in v3.
 """
 
 from __future__ import annotations
@@ -27,6 +28,7 @@ class Endpoint:
     sandbox_aliases: tuple[str, ...] = ()  # further sandbox-only paths (after a prefix)
     aliases: tuple[str, ...] = ()  # further paths, as they are
     source: str = ""  # the protocol section it follows
+    operation: str = ""  # what it does in the payment domain (place, query...): the same across dialects
 
     def routes(self) -> list[tuple[str, str]]:
         """(path, env) for every path this endpoint answers."""
@@ -45,19 +47,27 @@ class Endpoint:
 DIALECTS: dict[str, str] = {
     "login": "api.weixin.qq.com: mini-program login (JSON)",
     "v2": "api.mch.weixin.qq.com: WeChat Pay API v2 (XML, MD5 / HMAC-SHA256)",
+    "v3": "api.mch.weixin.qq.com: WeChat Pay API v3 (JSON, SHA256-RSA2048, AES-256-GCM)",
 }
 
 ENDPOINTS: tuple[Endpoint, ...] = (
-    Endpoint("code2session", "login", "*", "/sns/jscode2session", source="v2.md 1.1-1.3"),
-    Endpoint("token", "login", "*", "/cgi-bin/token", source="v2.md 1.5"),
-    Endpoint("unifiedorder", "v2", "*", "/pay/unifiedorder", sandbox=True, source="v2.md 3"),
-    Endpoint("orderquery", "v2", "*", "/pay/orderquery", sandbox=True, source="v2.md 6.1"),
-    Endpoint("closeorder", "v2", "*", "/pay/closeorder", sandbox=True, source="v2.md 6.2"),
+    Endpoint("code2session", "login", "*", "/sns/jscode2session", source="v2.md 1.1-1.3", operation="login"),
+    Endpoint("token", "login", "*", "/cgi-bin/token", source="v2.md 1.5", operation="token"),
+    Endpoint("unifiedorder", "v2", "*", "/pay/unifiedorder", sandbox=True, source="v2.md 3", operation="place"),
+    Endpoint("orderquery", "v2", "*", "/pay/orderquery", sandbox=True, source="v2.md 6.1", operation="query"),
+    Endpoint("closeorder", "v2", "*", "/pay/closeorder", sandbox=True, source="v2.md 6.2", operation="close"),
     Endpoint(
-        "refund", "v2", "*", "/secapi/pay/refund", sandbox=True, sandbox_aliases=("/pay/refund",), source="v2.md 6.3"
+        "refund",
+        "v2",
+        "*",
+        "/secapi/pay/refund",
+        sandbox=True,
+        sandbox_aliases=("/pay/refund",),
+        source="v2.md 6.3",
+        operation="refund",
     ),
-    Endpoint("refundquery", "v2", "*", "/pay/refundquery", sandbox=True, source="v2.md 6.4"),
-    Endpoint("downloadbill", "v2", "*", "/pay/downloadbill", sandbox=True, source="v2.md 6.6"),
+    Endpoint("refundquery", "v2", "*", "/pay/refundquery", sandbox=True, source="v2.md 6.4", operation="refundquery"),
+    Endpoint("downloadbill", "v2", "*", "/pay/downloadbill", sandbox=True, source="v2.md 6.6", operation="bill"),
     Endpoint(
         "getsignkey",
         "v2",
@@ -65,12 +75,55 @@ ENDPOINTS: tuple[Endpoint, ...] = (
         "/sandboxnew/pay/getsignkey",
         aliases=("/xdc/apiv2getsignkey/sign/getsignkey",),
         source="v2.md 2.3",
+        operation="getsignkey",
     ),
+    Endpoint("v3/certificates", "v3", "GET", "/v3/certificates", source="v3.md 3", operation="certificates"),
+    Endpoint("v3/jsapi", "v3", "POST", "/v3/pay/transactions/jsapi", source="v3.md 4.1-4.3", operation="place"),
+    Endpoint("v3/app", "v3", "POST", "/v3/pay/transactions/app", source="v3.md 4.4", operation="place_app"),
+    Endpoint("v3/h5", "v3", "POST", "/v3/pay/transactions/h5", source="v3.md 4.4", operation="place_h5"),
+    Endpoint("v3/native", "v3", "POST", "/v3/pay/transactions/native", source="v3.md 4.4", operation="place_native"),
+    Endpoint(
+        "v3/query",
+        "v3",
+        "GET",
+        "/v3/pay/transactions/out-trade-no/{out_trade_no}",
+        source="v3.md 6.1",
+        operation="query",
+    ),
+    Endpoint(
+        "v3/query_by_id",
+        "v3",
+        "GET",
+        "/v3/pay/transactions/id/{transaction_id}",
+        source="v3.md 6.1",
+        operation="query_id",
+    ),
+    Endpoint(
+        "v3/close",
+        "v3",
+        "POST",
+        "/v3/pay/transactions/out-trade-no/{out_trade_no}/close",
+        source="v3.md 6.2",
+        operation="close",
+    ),
+    Endpoint("v3/refund", "v3", "POST", "/v3/refund/domestic/refunds", source="v3.md 8.1", operation="refund"),
+    Endpoint(
+        "v3/refund_query",
+        "v3",
+        "GET",
+        "/v3/refund/domestic/refunds/{out_refund_no}",
+        source="v3.md 8.2",
+        operation="refundquery",
+    ),
+    Endpoint("v3/tradebill", "v3", "GET", "/v3/bill/tradebill", source="v3 bill API", operation="bill"),
+    Endpoint("v3/fundflowbill", "v3", "GET", "/v3/bill/fundflowbill", source="v3 bill API", operation="fundflowbill"),
+    Endpoint("v3/billdownload", "v3", "GET", "/v3/billdownload/file", source="v3 bill API", operation="billdownload"),
 )
 _BY_API = {e.api: e for e in ENDPOINTS}
 
 # Path prefixes that belong to a dialect although no endpoint answers them (the 501 answer's dialect).
 DIALECT_PREFIXES: dict[str, tuple[str, ...]] = {
+    "v3": ("/v3/",),
     "v2": ("/pay/", "/secapi/", "/sandboxnew/", "/xdc/", "/mmpaymkttransfers/", "/risk/", "/papay/", "/mmpaysptrans/"),
 }
 
@@ -88,6 +141,14 @@ def apis(dialect: str | None = None) -> tuple[str, ...]:
 def mocked_paths(dialect: str) -> list[str]:
     """Every path answered in ``dialect`` (for the 501 answer and the README)."""
     return [path for e in ENDPOINTS if e.dialect == dialect for path, _ in e.routes()]
+
+
+def for_operation(operation: str, dialect: str) -> Endpoint:
+    """The endpoint doing ``operation`` in ``dialect`` (KeyError if that dialect has none)."""
+    for e in ENDPOINTS:
+        if e.operation == operation and e.dialect == dialect:
+            return e
+    raise KeyError(f"{dialect} has no {operation} endpoint")
 
 
 def dialect_of_path(path: str) -> str:

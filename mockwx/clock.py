@@ -1,7 +1,10 @@
 """The one source of time: a SystemClock for real runs, a VirtualClock that only moves when told.
 
 Nothing else in mockwx reads the wall clock. Code lifetimes, prepay_id lifetimes, time_expire,
-time_end, the notification retry schedule and refund settlement all ask the app's clock.
+time_end, the notification retry schedule and refund settlement all ask the app's clock. API v3
+signatures ask the wall clock (a SystemClock) even when the app's clock is virtual: SDKs compare
+Authorization and Wechatpay-Timestamp with their own clock (protocol/v3.md 1.1, 2.3), and a test
+that moved the virtual clock a day ahead must still be able to talk to the mock.
 """
 
 from __future__ import annotations

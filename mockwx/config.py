@@ -76,6 +76,16 @@ class RefundSettings:
 
 
 @dataclass(slots=True)
+class V3Settings:
+    """API v3 corners the protocol reference marks UNVERIFIED (README fidelity notes)."""
+
+    max_skew: int = 300  # seconds an Authorization timestamp may differ from the wall clock (v3.md 1.1)
+    reentry_code: str = "INVALID_REQUEST"  # changed parameters on re-order: INVALID_REQUEST or OUT_TRADE_NO_USED
+    sign_errors: bool = True  # sign 4xx/5xx business errors too (a real 403 carried them); 401s are never signed
+    signtest: float = 0.0  # share of answers and notifications carrying a WECHATPAY/SIGNTEST/ probe (v3.md 2.5)
+
+
+@dataclass(slots=True)
 class Settings:
     clock: str = "real"
     clock_start: float | None = None
@@ -89,6 +99,7 @@ class Settings:
     pay: PaySettings = field(default_factory=PaySettings)
     notify: NotifySettings = field(default_factory=NotifySettings)
     refund: RefundSettings = field(default_factory=RefundSettings)
+    v3: V3Settings = field(default_factory=V3Settings)
 
 
 @dataclass(slots=True)
@@ -246,6 +257,8 @@ RANGES: dict[str, tuple[float, float]] = {
     "notify.concurrency": (1, 10_000),
     "refund.settle_delay": (0, 30 * DAY),
     "refund.max_refunds": (1, 10_000),
+    "v3.max_skew": (1, 365 * DAY),
+    "v3.signtest": (0.0, 1.0),
 }
 MAX_RETRY_DELAY = 30 * DAY
 MAX_RETRIES = 100
@@ -264,6 +277,8 @@ def validate(config: Config, source: str) -> None:
         raise ConfigError(f"{source}: clock must be 'real' or 'virtual', not {s.clock!r}")
     if s.clock_start is not None and not 0 <= s.clock_start <= LATEST:
         raise ConfigError(f"{source}: clock_start must be seconds since 1970, before {LATEST:.0f}")
+    if s.v3.reentry_code not in ("INVALID_REQUEST", "OUT_TRADE_NO_USED"):
+        raise ConfigError(f"{source}: v3.reentry_code must be INVALID_REQUEST or OUT_TRADE_NO_USED")
     if s.pay.expired_trade_state not in ("NOTPAY", "CLOSED"):
         raise ConfigError(f"{source}: pay.expired_trade_state must be NOTPAY or CLOSED")
     for path, (low, high) in RANGES.items():
@@ -305,6 +320,10 @@ def merchant_problem(merchant: Merchant) -> str:
         return "mch_id must be digits (real ones have 10)"
     if len(merchant.api_key) != 32 or not merchant.api_key.isascii() or not merchant.api_key.isalnum():
         return f"api_key must be 32 letters or digits (got {len(merchant.api_key)} characters)"
+    if merchant.api_v3_key and (len(merchant.api_v3_key) != 32 or not merchant.api_v3_key.isascii()):
+        return f"api_v3_key must be 32 ASCII characters (got {len(merchant.api_v3_key)})"
+    if merchant.v3_profile not in ("certificate", "public_key"):
+        return "v3_profile must be certificate (platform certificates) or public_key (a WeChat Pay public key only)"
     return ""
 
 

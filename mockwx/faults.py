@@ -23,12 +23,13 @@ from typing import Any
 from . import catalogue
 from .config import MAX_RETRY_DELAY
 from .domain.errors import DomainError, number_in
-from .wire.errors import LOGIN_ERRCODES, V2_ERR_CODES
+from .wire.errors import LOGIN_ERRCODES, V2_ERR_CODES, V3_ERROR_CODES
 
 LOGIN_APIS = catalogue.apis("login")
 PAY_APIS = catalogue.apis("v2")
+V3_APIS = catalogue.apis("v3")
 NOTIFY_APIS = ("notify", "refund_notify")
-APIS = (*LOGIN_APIS, *PAY_APIS, "pay", *NOTIFY_APIS)
+APIS = (*LOGIN_APIS, *PAY_APIS, *V3_APIS, "pay", *NOTIFY_APIS)
 VARIANTS = ("forged", "tampered_amount", "wrong_appid", "wrong_mch_id", "unknown_order")
 OUTCOMES = ("ok", "cancel", "fail")
 ACK_MODES = ("strict", "lenient", "never")
@@ -37,6 +38,7 @@ _COMMON_KEYS = {"api", "match", "times", "per", "label"}
 _KEYS = {
     **{api: {"errcode", "delay", "drop"} for api in LOGIN_APIS},
     **{api: {"err_code", "err_code_des", "return_msg", "delay", "drop"} for api in PAY_APIS},
+    **{api: {"code", "status", "message", "delay", "drop"} for api in V3_APIS},
     "pay": {"outcome", "reason"},
     **{api: {"deliver", "delay", "duplicates", "concurrent", "variants", "retry_delays", "ack"} for api in NOTIFY_APIS},
 }
@@ -59,6 +61,9 @@ class Fault:
     err_code_des: str = ""
     return_msg: str = ""  # Pay v2: return_code FAIL with this return_msg
     errcode: int | None = None  # login: {"errcode": N}
+    code: str = ""  # API v3: answer this code (with status and message, from WeChat's table unless given)
+    status: int | None = None
+    message: str = ""
     delay: float = 0.0  # API answers: wall seconds before answering; notifications: clock seconds
     drop: bool = False  # close the connection without answering
     # the user at wx.requestPayment
@@ -143,9 +148,26 @@ def parse_fault(fault_id: int, spec: Any) -> Fault:
         _notify_plan(fault, spec)
     elif api == "pay":
         _pay_outcome(fault, spec)
+    elif api in V3_APIS:
+        _v3_answer(fault, spec)
     else:
         _api_answer(fault, spec)
     return fault
+
+
+def _v3_answer(fault: Fault, spec: Mapping[str, Any]) -> None:
+    code, message = _typed(spec, "code", str, ""), _typed(spec, "message", str, "")
+    status = _typed(spec, "status", int, None)
+    if code and code not in V3_ERROR_CODES and (status is None or not message):
+        raise _bad(f"unknown v3 code {code!r}: give status and message too, or use one of {', '.join(V3_ERROR_CODES)}")
+    if status is not None and not 400 <= status <= 599:
+        raise _bad("status must be an HTTP error status, 400 to 599")
+    fault.code, fault.message = code, message
+    fault.status = status if status is not None or not code else V3_ERROR_CODES[code][0]
+    fault.delay = number_in(spec, "delay", 0, 600, 0)
+    fault.drop = _typed(spec, "drop", bool, False)
+    if not (fault.code or fault.delay or fault.drop):
+        raise _bad("a v3 fault must do something: code, delay or drop")
 
 
 def _api_answer(fault: Fault, spec: Mapping[str, Any]) -> None:

@@ -84,6 +84,19 @@ class Ids:
     def notification_id(self) -> str:
         return "ntf_" + self._hex(16)
 
+    def event_id(self) -> str:
+        """A v3 notification's ``id``: UUID-shaped, as real ones are (protocol/v3.md 7.1)."""
+        h = self._hex(32)
+        return f"{h[:8]}-{h[8:12]}-5{h[13:16]}-{h[16:20]}-{h[20:]}"
+
+    def aead_nonce(self) -> str:
+        """The 12-character nonce of an AES-256-GCM resource (protocol/v3.md 3.2, 7.1)."""
+        return self._pick(_ALNUM, 12)
+
+    def chance(self, probability: float) -> bool:
+        """True with ``probability`` (0 never draws)."""
+        return probability > 0 and self._rng.random() < probability
+
     @staticmethod
     def openid(appid: str, user: str) -> str:
         """Stable per (appid, user) and different across appids."""

@@ -32,6 +32,8 @@ PROBLEM_KINDS = frozenset(
         "JSAPI_NEEDS_OPENID",
         "PAYSIGN",
         "INTERNAL",
+        "SIGN_ERROR",  # API v3
+        "PARAM_ERROR",
     }
 )
 PROBLEM_ERRCODES = frozenset({40002, 40013, 40029, 40125, 40163, 41002, 41004, 41008})
@@ -87,7 +89,7 @@ def problem_kind(error: dict[str, Any]) -> str:
     kind = error.get("kind", "")
     if kind in PROBLEM_KINDS:
         return kind
-    if error.get("err_code") == "INVALID_REQUEST":
+    if error.get("err_code") == "INVALID_REQUEST" or error.get("code") == "INVALID_REQUEST":
         return "INVALID_REQUEST"
     if error.get("errcode") in PROBLEM_ERRCODES:
         return f"errcode {error['errcode']}"

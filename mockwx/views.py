@@ -10,7 +10,8 @@ from typing import Any
 
 from . import __version__
 from .backend import Backend
-from .domain.models import Notification, NotifyStatus, Order
+from .domain.models import Merchant, Notification, NotifyStatus, Order
+from .services import keys
 from .wire import to_dashed
 
 NOTIFY_STATUSES = tuple(s.value for s in NotifyStatus)
@@ -60,3 +61,20 @@ def matching_notifications(
 ) -> list[Notification]:
     wanted = {k: query[k] for k in NOTIFY_FILTERS if k in query and k not in ignore}
     return [n for n in backend.state.notifications.values() if all(str(getattr(n, k)) == v for k, v in wanted.items())]
+
+
+def merchant_view(backend: Backend, merchant: Merchant) -> dict[str, Any]:
+    """A merchant as its integrators see it: v2 keys, and the v3 material its SDK needs (made if missing)."""
+    v2 = {
+        k: v
+        for k, v in merchant.to_dict().items()
+        if not k.endswith("_pem") and k not in ("api_v3_key", "public_key_id")
+    }
+    return {**v2, "v3": keys.view(merchant, backend.keyring.of(merchant))}
+
+
+def tenants_view(backend: Backend) -> dict[str, Any]:
+    return {
+        "apps": [a.to_view() for a in backend.state.apps.values()],
+        "merchants": [merchant_view(backend, m) for m in backend.state.merchants.values()],
+    }

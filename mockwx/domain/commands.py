@@ -41,6 +41,8 @@ class PlaceOrder:
     device_info: str = ""
     fee_type: str = "CNY"
     product_id: str = ""
+    dialect: str = "v2"  # the API placing it: re-entry compares params only within one dialect
+    min_expiry: int | None = None  # how far ahead time_expire must be; None: pay.min_expiry (v3 clamps instead: 0)
 
 
 @dataclass(frozen=True, slots=True)
@@ -54,6 +56,8 @@ class RequestRefund:
     notify_url: str = ""  # empty: the merchant's refund notify setting
     refund_desc: str = ""
     refund_account: str = "REFUND_SOURCE_UNSETTLED_FUNDS"
+    dialect: str = "v2"
+    funds_account: str = ""
 
 
 @dataclass(frozen=True, slots=True)

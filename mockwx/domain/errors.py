@@ -44,36 +44,76 @@ class Rule:
     v2: V2Answer | None = None
     login: int | None = None  # errcode
     client: str = ""  # wx.requestPayment's errMsg reason
-    v3: tuple[int, str, str] | None = None  # HTTP status, code, message (API v3, protocol/v3.md 9)
+    v3: tuple[int, str, str] | None = None  # HTTP status, code, message (API v3, protocol/v3.md 4.3, 6, 8, 9)
 
+
+_REFUND_MISMATCH = "订单金额或退款金额与之前请求不一致，请核实后再试"
 
 _RULES = (
     # -- orders (protocol/v2.md 3.4, 6.1, 6.2; v3.md 4.2, 6) -------------------------------------
-    Rule("ORDER_NOT_FOUND", "not_found", biz("ORDERNOTEXIST", orderquery="order not exist"), client="订单不存在"),
-    Rule("ORDER_PAID", "conflict", biz("ORDERPAID", closeorder="订单已支付"), client="该订单已支付"),
-    Rule("ORDER_CLOSED", "conflict", biz("ORDERCLOSED"), client="该订单已关闭"),
-    Rule("ORDER_EXPIRED", "conflict", biz("ORDERCLOSED"), client="该订单已过期，请重新下单"),
-    Rule("REENTRY_CHANGED", "conflict", biz("INVALID_REQUEST", "201 商户订单号重复")),
-    Rule("CLOSE_TOO_EARLY", "conflict", biz("TRADE_STATE_ERROR")),
-    Rule("OPENID_UNKNOWN", "invalid", biz("PARAM_ERROR", "无效的openid")),
+    Rule(
+        "ORDER_NOT_FOUND",
+        "not_found",
+        biz("ORDERNOTEXIST", orderquery="order not exist"),
+        client="订单不存在",
+        v3=(404, "ORDER_NOT_EXIST", "订单不存在"),
+    ),
+    Rule(
+        "ORDER_PAID",
+        "conflict",
+        biz("ORDERPAID", closeorder="订单已支付"),
+        client="该订单已支付",
+        v3=(400, "ORDERPAID", "该订单已支付"),
+    ),
+    Rule("ORDER_CLOSED", "conflict", biz("ORDERCLOSED"), client="该订单已关闭", v3=(400, "ORDER_CLOSED", "订单已关闭")),
+    Rule(
+        "ORDER_EXPIRED",
+        "conflict",
+        biz("ORDERCLOSED"),
+        client="该订单已过期，请重新下单",
+        v3=(400, "ORDER_CLOSED", "订单已关闭"),
+    ),
+    Rule(
+        "REENTRY_CHANGED",
+        "conflict",
+        biz("INVALID_REQUEST", "201 商户订单号重复"),
+        v3=(400, "INVALID_REQUEST", "请求重入时，参数与首次请求时不一致"),
+    ),
+    Rule("CLOSE_TOO_EARLY", "conflict", biz("TRADE_STATE_ERROR"), v3=(400, "INVALID_REQUEST", "订单状态错误")),
+    Rule("OPENID_UNKNOWN", "invalid", biz("PARAM_ERROR", "无效的openid"), v3=(400, "PARAM_ERROR", "无效的openid")),
     Rule("EXPIRE_TOO_SHORT", "invalid", biz("PARAM_ERROR", "time_expire时间过短，刷卡至少1分钟，其他5分钟")),
-    Rule("OPENID_MISMATCH", "invalid", fail("OPENID_MISMATCH")),
+    Rule("OPENID_MISMATCH", "invalid", fail("OPENID_MISMATCH"), v3=(400, "PARAM_ERROR", "appid和openid不匹配")),
     # -- the user pays (protocol/v2.md 4) -----------------------------------------------------
     Rule("PREPAY_UNKNOWN", "not_found", client="调用支付JSAPI缺少参数: total_fee"),
     Rule("PREPAY_EXPIRED", "conflict", client="该订单已过期，请重新下单"),
     Rule("NOT_A_JSAPI_ORDER", "invalid", client="调用支付JSAPI缺少参数: total_fee"),
     # -- refunds (protocol/v2.md 6.3, 6.4) --------------------------------------------------------
-    Rule("REFUND_MORE_THAN_TOTAL", "invalid", fail("INVALID", "refund_fee")),
-    Rule("REFUND_CHANGED", "conflict", biz("REFUND_FEE_MISMATCH")),
-    Rule("REFUND_TOTAL_MISMATCH", "invalid", biz("REFUND_FEE_MISMATCH")),
-    Rule("ORDER_NOT_PAID", "conflict", biz("ORDERNOTEXIST")),
-    Rule("REFUND_OVERDUE", "conflict", biz("TRADE_OVERDUE")),
-    Rule("FULLY_REFUNDED", "conflict", biz("ERROR", "订单已全额退款")),
-    Rule("TOO_MANY_REFUNDS", "conflict", biz("ERROR", "退款次数超过限制")),
-    Rule("REFUND_MORE_THAN_LEFT", "conflict", biz("INVALID_REQUEST", "refund_fee大于可退金额")),
-    Rule("REFUND_NOT_FOUND", "not_found", biz("REFUNDNOTEXIST")),
-    # -- bills (protocol/v2.md 6.6) -----------------------------------------------------------
-    Rule("NO_BILL", "not_found", fail("NO_BILL")),
+    Rule(
+        "REFUND_MORE_THAN_TOTAL",
+        "invalid",
+        fail("INVALID", "refund_fee"),
+        v3=(400, "PARAM_ERROR", "退款金额不能大于订单金额"),
+    ),
+    Rule("REFUND_CHANGED", "conflict", biz("REFUND_FEE_MISMATCH"), v3=(400, "INVALID_REQUEST", _REFUND_MISMATCH)),
+    Rule("REFUND_TOTAL_MISMATCH", "invalid", biz("REFUND_FEE_MISMATCH"), v3=(400, "INVALID_REQUEST", _REFUND_MISMATCH)),
+    Rule("ORDER_NOT_PAID", "conflict", biz("ORDERNOTEXIST"), v3=(404, "RESOURCE_NOT_EXISTS", "订单不存在")),
+    Rule("REFUND_OVERDUE", "conflict", biz("TRADE_OVERDUE"), v3=(400, "INVALID_REQUEST", "订单已经超过退款期限")),
+    Rule("FULLY_REFUNDED", "conflict", biz("ERROR", "订单已全额退款"), v3=(400, "INVALID_REQUEST", "订单已全额退款")),
+    Rule(
+        "TOO_MANY_REFUNDS",
+        "conflict",
+        biz("ERROR", "退款次数超过限制"),
+        v3=(400, "INVALID_REQUEST", "退款次数超过限制"),
+    ),
+    Rule(
+        "REFUND_MORE_THAN_LEFT",
+        "conflict",
+        biz("INVALID_REQUEST", "refund_fee大于可退金额"),
+        v3=(400, "INVALID_REQUEST", "申请退款金额超过订单可退金额"),
+    ),
+    Rule("REFUND_NOT_FOUND", "not_found", biz("REFUNDNOTEXIST"), v3=(404, "RESOURCE_NOT_EXISTS", "退款单不存在")),
+    # -- bills (protocol/v2.md 6.6; v3 bill API) ----------------------------------------------
+    Rule("NO_BILL", "not_found", fail("NO_BILL"), v3=(400, "NO_STATEMENT_EXIST", "账单文件不存在")),
     # -- login (protocol/v2.md 1.3, 1.5) ------------------------------------------------------
     Rule("APP_NOT_FOUND", "not_found", login=40013),
     Rule("SECRET_WRONG", "invalid", login=40125),
@@ -85,7 +125,14 @@ _RULES = (
     Rule("CONFLICT", "conflict"),
     Rule("INVALID", "invalid"),
     # -- the mock itself ----------------------------------------------------------------------
-    Rule("SYSTEM_BUSY", "busy", biz("SYSTEMERROR", SYSTEM_BUSY), login=-1, client="系统繁忙"),
+    Rule(
+        "SYSTEM_BUSY",
+        "busy",
+        biz("SYSTEMERROR", SYSTEM_BUSY),
+        login=-1,
+        client="系统繁忙",
+        v3=(500, "SYSTEM_ERROR", "系统繁忙，请稍后重试"),
+    ),
 )
 ERRORS: dict[str, Rule] = {rule.code: rule for rule in _RULES}
 

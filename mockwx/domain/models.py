@@ -85,6 +85,15 @@ class Merchant(_Record):
     name: str = ""
     sandbox_key: str = ""  # minted by the first sandboxnew/pay/getsignkey
     refund_notify_url: str = ""  # the merchant platform's refund notify setting (a refund's notify_url wins)
+    # API v3 (protocol/v3.md 1-3): made when first needed (the demo merchant's are fixed), then kept
+    api_v3_key: str = ""  # 32 characters: the AES-256-GCM key of notifications and /v3/certificates
+    v3_profile: str = "certificate"  # certificate: platform certificates; public_key: a WeChat Pay public key only
+    merchant_key_pem: str = ""  # the merchant API certificate's private key (apiclient_key.pem, PKCS#8)
+    merchant_cert_pem: str = ""  # the merchant API certificate (apiclient_cert.pem): its serial is serial_no
+    platform_key_pem: str = ""  # WeChat's side: signs answers and notifications in certificate mode
+    platform_cert_pem: str = ""
+    public_key_pem: str = ""  # WeChat's side: the private half of the WeChat Pay public key (pub_key.pem)
+    public_key_id: str = ""  # PUB_KEY_ID_...
 
     def key(self, env: str) -> str:
         """The key this merchant signs with in ``env``: the API key, or the sandbox_signkey."""
@@ -169,6 +178,7 @@ class Order(_Record):
     refunded_fee: int = 0
     refund_nos: list[str] = field(default_factory=list)
     payments: list[PaymentAttempt] = field(default_factory=list)
+    dialect: str = "v2"  # the API that placed it (v2, v3): its notifications speak it
 
     @property
     def key(self) -> str:
@@ -221,6 +231,8 @@ class Refund(_Record):
     refund_account: str = "REFUND_SOURCE_UNSETTLED_FUNDS"
     refund_status: str = RefundStatus.PROCESSING
     success_time: float | None = None
+    dialect: str = "v2"  # the API that asked for it (v2, v3): its notification speaks it
+    funds_account: str = ""  # v3: where the money comes from (AVAILABLE, UNAVAILABLE...)
 
     @property
     def key(self) -> str:

@@ -21,11 +21,13 @@ from .endpoint import Dialect, Handler, route
 from .faults import Dropped
 from .keys import BACKEND, ENTRY
 from .v2 import handlers as v2
+from .v3 import handlers as v3
 
 # dialect -> (its handlers by api name, how it answers errors)
 DIALECTS: dict[str, tuple[dict[str, Handler], Dialect]] = {
     "login": (login.HANDLERS, login.DIALECT),
     "v2": (v2.HANDLERS, v2.DIALECT),
+    "v3": (v3.HANDLERS, v3.DIALECT),
 }
 
 log = logging.getLogger("mockwx.http")

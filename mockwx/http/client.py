@@ -21,8 +21,11 @@ from ..faults import OUTCOMES
 from ..journal import Entry
 from ..services.checkout import Payment, client_message
 from ..wire import SIGN_TYPES, pay_sign_fields, verify
+from ..wire.v3 import diagnose_pay_sign, verify_pay_sign
+from ..wire.v3.paysign import SIGN_TYPE as V3_SIGN_TYPE
 from . import render
 from .errors import ControlError
+from .v3.auth import explain
 
 BAD_SIGN = "支付验证签名失败"
 BAD_PACKAGE = "调用支付JSAPI缺少参数: total_fee"
@@ -62,11 +65,14 @@ class Client:
                 _require_string(body, name)
         sign_type = body.get("signType", "MD5")
         order = self._order_of_package(body["package"])
-        # WeChat checks paySign with the appid of the mini program that pays, i.e. the order's
-        fields = pay_sign_fields(order.appid, body["timeStamp"], body["nonceStr"], body["package"], sign_type)
-        claimed = body.get("appId") or order.appid
-        other = [("wrong_appid", {**fields, "appId": claimed})] if claimed != order.appid else []
-        self._check_pay_sign(order, fields, body["paySign"], sign_type, extra_variants=other)
+        if sign_type == V3_SIGN_TYPE:
+            self._check_v3_pay_sign(order, body)
+        else:
+            # WeChat checks paySign with the appid of the mini program that pays, i.e. the order's
+            fields = pay_sign_fields(order.appid, body["timeStamp"], body["nonceStr"], body["package"], sign_type)
+            claimed = body.get("appId") or order.appid
+            other = [("wrong_appid", {**fields, "appId": claimed})] if claimed != order.appid else []
+            self._check_pay_sign(order, fields, body["paySign"], sign_type, extra_variants=other)
         if order.trade_type != "JSAPI":
             raise PaymentRefused(
                 BAD_PACKAGE,
@@ -139,6 +145,23 @@ class Client:
 
     # -- the signature --------------------------------------------------------------------------
 
+    def _check_v3_pay_sign(self, order: Order, body: Mapping[str, Any]) -> None:
+        """An API v3 paySign (signType RSA, protocol/v3.md 5): the merchant's RSA signature of four lines."""
+        keys = self.backend.keyring.of(self.backend.state.merchants[order.mch_id])
+        args = (order.appid, body["timeStamp"], body["nonceStr"], body["package"])
+        if verify_pay_sign(*args, body["paySign"], keys.merchant_public):
+            return
+        claimed = body.get("appId")
+        found = diagnose_pay_sign(
+            *args,
+            body["paySign"],
+            keys.merchant_public,
+            other_keys={f"the platform certificate's key ({keys.platform_serial})": keys.platform_key.public_key()},
+            other_app_ids=[claimed] if claimed and claimed != order.appid else [],
+        )
+        hint = explain(found.mistakes, found.expected_message, "paySign does not verify with the merchant certificate")
+        raise PaymentRefused(BAD_SIGN, hint, err_code=-1, problem="PAYSIGN", diagnosis=_V3Diagnosis(found.to_dict()))
+
     def _check_pay_sign(
         self,
         order: Order,
@@ -163,6 +186,16 @@ class Client:
         if sign_type not in SIGN_TYPES:
             hint = f"signType {sign_type!r} is not a v2 sign type (MD5 or HMAC-SHA256); " + hint
         raise PaymentRefused(BAD_SIGN, hint, err_code=-1, problem="PAYSIGN", diagnosis=diagnosis)
+
+
+class _V3Diagnosis:
+    """A v3 paySign diagnosis, shaped like the v2 doctor's for the journal and the answer."""
+
+    def __init__(self, data: dict[str, Any]) -> None:
+        self.data = data
+
+    def to_dict(self) -> dict[str, Any]:
+        return self.data
 
 
 def answer(backend: Backend, entry: Entry, data: dict[str, Any]) -> web.Response:

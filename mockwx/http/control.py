@@ -16,6 +16,7 @@ from ..config import LATEST, ConfigError, updated_settings
 from ..domain.errors import DomainError, number_in
 from ..faults import VARIANTS
 from ..persist import StorageError
+from ..services import keys
 from ..wire import SIGN_TYPES, canonical_string, sign
 from . import client, render
 from .errors import ControlError
@@ -85,7 +86,35 @@ async def health(request: web.Request) -> web.StreamResponse:
 
 
 async def get_tenants(request: web.Request) -> web.StreamResponse:
-    return render.json_body(request.app[BACKEND].tenants.describe())
+    return render.json_body(views.tenants_view(request.app[BACKEND]))
+
+
+def _merchant(backend: Any, mch_id: str) -> Any:
+    merchant = backend.state.merchants.get(mch_id)
+    if merchant is None:
+        raise ControlError(404, f"no merchant {mch_id!r}", hint="GET /__mock__/tenants lists them")
+    return merchant
+
+
+async def get_merchant_keys(request: web.Request) -> web.StreamResponse:
+    """A merchant's API v3 material: APIv3 key, private key and certificate, and WeChat's public parts."""
+    backend = request.app[BACKEND]
+    merchant = _merchant(backend, request.match_info["mch_id"])
+    return render.json_body(views.merchant_view(backend, merchant)["v3"])
+
+
+async def export_merchant_keys(request: web.Request) -> web.StreamResponse:
+    """Write a merchant's API v3 material as PEM files into ``folder`` (made 0700; the private key 0600)."""
+    backend = request.app[BACKEND]
+    merchant = _merchant(backend, request.match_info["mch_id"])
+    folder = (await read_json(request)).get("folder")
+    if not isinstance(folder, str) or not folder or "\x00" in folder:
+        raise ControlError(400, 'expected {"folder": "path/to/keys"}: where to write the PEM files')
+    try:
+        written = keys.export(views.merchant_view(backend, merchant)["v3"], folder)
+    except OSError as exc:
+        raise ControlError(400, f"cannot write into {folder}: {exc.strerror}") from None
+    return render.json_body({"files": written}, status=201)
 
 
 async def post_tenants(request: web.Request) -> web.StreamResponse:
@@ -324,6 +353,8 @@ ROUTES = [
     ("GET", "/__mock__/health", health),
     ("GET", "/__mock__/tenants", get_tenants),
     ("POST", "/__mock__/tenants", post_tenants),
+    ("GET", "/__mock__/tenants/{mch_id}/keys", get_merchant_keys),
+    ("POST", "/__mock__/tenants/{mch_id}/keys", export_merchant_keys),
     ("POST", "/__mock__/reset", reset),
     ("GET", "/__mock__/settings", get_settings),
     ("PATCH", "/__mock__/settings", patch_settings),

@@ -33,16 +33,12 @@ async def not_mocked(request: web.Request) -> web.StreamResponse:
     if dialect == "v2":
         hint = "Pay v2 paths mocked: " + ", ".join(catalogue.mocked_paths("v2"))
         return xml({"return_code": "FAIL", "return_msg": f"NOT MOCKED: {path}"}, hint=hint, status=501)
-    return render.json_body(
-        {
-            "errcode": 501,
-            "errmsg": f"mockwx does not mock {request.method} {path}",
-            "mocked": {**mocked(), "control": "/__mock__"},
-            "dialects": catalogue.DIALECTS,
-            "hint": "API v3 (/v3/...) is not mocked yet; see the README's table of what is mocked",
-        },
-        status=501,
-    )
+    message = f"mockwx does not mock {request.method} {path}"
+    listing = {"mocked": {**mocked(), "control": "/__mock__"}, "dialects": catalogue.DIALECTS}
+    hint = "see the README's table of what is mocked"
+    if dialect == "v3":
+        return render.json_body({"code": "NOT_MOCKED", "message": message, **listing, "hint": hint}, status=501)
+    return render.json_body({"errcode": 501, "errmsg": message, **listing, "hint": hint}, status=501)
 
 
 def add_routes(app: web.Application) -> None:

@@ -15,7 +15,7 @@ class Dropped(Exception):
 
 
 class Injected(Exception):
-    """The fault said to answer with an error (err_code / return_msg on Pay v2, errcode on login)."""
+    """The fault said to answer with an error (err_code / return_msg on Pay v2, code on v3, errcode on login)."""
 
     def __init__(self, fault: Fault, why: str) -> None:
         super().__init__(why)
@@ -34,5 +34,5 @@ async def apply_fault(request: web.Request, fault: Fault | None) -> None:
         if request.transport is not None:
             request.transport.abort()
         raise Dropped(why)
-    if fault.errcode is not None or fault.return_msg or fault.err_code:
+    if fault.errcode is not None or fault.return_msg or fault.err_code or fault.code:
         raise Injected(fault, why)

@@ -25,13 +25,14 @@ from ..ids import Ids
 from ..persist import StorageError
 from ..state import RETRY_AFTER_STORAGE_ERROR, State
 from ..timers import Timers
-from . import v2
+from . import v2, v3
 from .allowlist import Allowlist
 
 log = logging.getLogger("mockwx.notify")
 
 # dialect -> judge(status, raw reply, lenient) -> (verdict, reason)
-JUDGES: dict[str, Callable[..., tuple[str, str]]] = {"v2": v2.judge_reply}
+JUDGES: dict[str, Callable[..., tuple[str, str]]] = {"v2": v2.judge_reply, "v3": v3.judge_reply}
+Signer = Callable[[Notification], dict[str, str]]
 
 MAX_REPLY_BYTES = 64 * 1024
 EXCERPT_CHARS = 300
@@ -50,6 +51,7 @@ class NotifyEngine:
         self._semaphore = asyncio.Semaphore(settings.concurrency)
         self._session: aiohttp.ClientSession | None = None
         self._changed = asyncio.Condition()
+        self.signers: dict[str, Signer] = {}  # dialect -> headers signed afresh for each delivery (v3)
 
     @property
     def allowlist(self) -> Allowlist:
@@ -235,7 +237,7 @@ class NotifyEngine:
         async with self._session.post(
             notification.url,
             data=notification.body.encode("utf-8"),
-            headers=notification.headers,
+            headers=self._headers(notification),
             timeout=timeout,
             allow_redirects=False,
         ) as response:
@@ -248,6 +250,10 @@ class NotifyEngine:
         if notification.ack == "never":  # a fault rule says the merchant is always too late
             attempt.verdict = "timeout"
             attempt.error = "a fault rule (ack: never) treats every answer as arriving after the timeout"
+
+    def _headers(self, notification: Notification) -> dict[str, str]:
+        signer = self.signers.get(notification.dialect)
+        return {**notification.headers, **signer(notification)} if signer else notification.headers
 
     # -- waiting ------------------------------------------------------------------------------
 

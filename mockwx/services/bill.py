@@ -27,6 +27,11 @@ HEADERS = {
     "REFUND": f"{_BASE},退款申请时间,退款成功时间,{_REFUND},{_TAIL},申请退款金额,费率备注",
 }
 HEADERS["RECHARGE_REFUND"] = HEADERS["REFUND"]
+FUND_FLOW_HEADER = (
+    "记账时间,微信支付业务单号,资金流水单号,业务名称,业务类型,收支类型,收支金额（元）,账户结余（元）,"
+    "资金变更提交申请人,备注,业务凭证号"
+)
+FUND_FLOW_SUMMARY = "资金流水总笔数,收入笔数,收入金额,支出笔数,支出金额"
 SUMMARY_HEADER = "总交易单数,应结订单总金额,退款总金额,充值券退款总金额,手续费总金额,订单总金额,申请退款总金额"
 RATE = "0.60%"
 
@@ -35,6 +40,17 @@ RATE = "0.60%"
 class Bill:
     body: bytes
     gzipped: bool
+
+
+def _cells(cells: list[str]) -> str:
+    """One bill line: every cell prefixed with a backtick, joined by commas."""
+    return ",".join("`" + c for c in cells)
+
+
+def _bill(lines: list[str], gzipped: bool) -> Bill:
+    """The bill file: a UTF-8 BOM, CRLF line ends, gzipped if asked."""
+    body = ("\ufeff" + "\r\n".join(lines) + "\r\n").encode("utf-8")
+    return Bill(gzip.compress(body, mtime=0) if gzipped else body, gzipped)
 
 
 def yuan(fen: int) -> str:
@@ -55,9 +71,9 @@ class BillService:
     def __init__(self, state: State) -> None:
         self.state = state
 
-    def bill(self, request: BillRequest) -> Bill:
-        """The bill of one merchant's Beijing day; DomainError NO_BILL when nothing happened that day."""
-        bill_type, mch_id, start, end = request.bill_type, request.mch_id, request.start, request.end
+    def _activity(self, request: BillRequest) -> tuple[list[Order], list[Refund]]:
+        """The day's payments and refunds of one merchant, each in time order."""
+        mch_id, start, end = request.mch_id, request.start, request.end
         orders = sorted(
             (
                 o
@@ -74,6 +90,12 @@ class BillService:
             ),
             key=lambda r: r.created_at,
         )
+        return orders, refunds
+
+    def bill(self, request: BillRequest) -> Bill:
+        """The trade bill of one merchant's Beijing day; DomainError NO_BILL when nothing happened that day."""
+        bill_type, mch_id = request.bill_type, request.mch_id
+        orders, refunds = self._activity(request)
         if bill_type == "RECHARGE_REFUND":
             refunds = [r for r in refunds if r.refund_account == "REFUND_SOURCE_RECHARGE_FUNDS"]
         rows: list[tuple[list[str], int, int, int, int, int]] = []  # cells, settled, refunded, fee, ordered, asked
@@ -84,7 +106,7 @@ class BillService:
         if not rows:
             raise DomainError("NO_BILL", f"merchant {mch_id} has no {bill_type} activity on {request.date}")
         lines = [HEADERS[bill_type]]
-        lines += [",".join("`" + c for c in row[0]) for row in rows]
+        lines += [_cells(row[0]) for row in rows]
         totals = [sum(row[i] for row in rows) for i in range(1, 6)]
         lines.append(SUMMARY_HEADER)
         summary = [
@@ -96,10 +118,42 @@ class BillService:
             yuan(totals[3]),
             yuan(totals[4]),
         ]
-        lines.append(",".join("`" + c for c in summary))
-        text = "\ufeff" + "\r\n".join(lines) + "\r\n"
-        body = text.encode("utf-8")
-        return Bill(gzip.compress(body, mtime=0) if request.gzip else body, request.gzip)
+        lines.append(_cells(summary))
+        return _bill(lines, request.gzip)
+
+    def fund_flow(self, request: BillRequest) -> Bill:
+        """The fund flow bill of one merchant's Beijing day (API v3 fundflowbill): every payment in,
+        every refund out, with the running balance of the basic account."""
+        orders, refunds = self._activity(request)
+        moves = [(o.time_end or 0.0, o.transaction_id, "交易", "收入", o.total_fee, o.out_trade_no) for o in orders]
+        moves += [(r.created_at, r.refund_id, "退款", "支出", r.refund_fee, r.out_refund_no) for r in refunds]
+        if not moves:
+            raise DomainError("NO_BILL", f"merchant {request.mch_id} has no fund movement on {request.date}")
+        moves.sort()
+        lines, balance = [FUND_FLOW_HEADER], 0
+        for n, (at, business_id, kind, direction, fen, voucher) in enumerate(moves, 1):
+            balance += fen if direction == "收入" else -fen
+            flow_id = f"{request.date}{n:010d}"
+            cells = [
+                to_dashed(at),
+                business_id,
+                flow_id,
+                kind,
+                kind,
+                direction,
+                yuan(fen),
+                yuan(balance),
+                "系统",
+                "",
+                voucher,
+            ]
+            lines.append(_cells(cells))
+        income = [m for m in moves if m[3] == "收入"]
+        spent = [m for m in moves if m[3] == "支出"]
+        lines.append(FUND_FLOW_SUMMARY)
+        totals = [len(moves), len(income), yuan(sum(m[4] for m in income)), len(spent), yuan(sum(m[4] for m in spent))]
+        lines.append(_cells([str(t) for t in totals]))
+        return _bill(lines, request.gzip)
 
     def _common(self, order: Order, state: str, settled: int) -> list[str]:
         return [

@@ -39,7 +39,7 @@ class OrderService:
         if command.openid:
             self._check_openid(command.openid, command.appid)
         now = self.clock.now()
-        time_expire = self._time_expire(command.time_expire, now)
+        time_expire = self._time_expire(command.time_expire, now, command.min_expiry)
         order = self.state.orders.get(order_key(command.env, command.mch_id, command.out_trade_no))
         if order is None:
             order = Order(
@@ -60,9 +60,10 @@ class OrderService:
                 fee_type=command.fee_type,
                 product_id=command.product_id,
                 time_expire=time_expire,
+                dialect=command.dialect,
             )
         else:
-            self._check_reentry(order, command.params, now)
+            self._check_reentry(order, command, now)
             if command.time_expire is not None:
                 order.time_expire = time_expire  # a later time_expire wins (README fidelity notes)
         if now >= order.prepay_expires_at:
@@ -100,10 +101,10 @@ class OrderService:
                 " use the openid your own mini program's code2session returned",
             )
 
-    def _time_expire(self, when: float | None, now: float) -> float:
+    def _time_expire(self, when: float | None, now: float, minimum: int | None) -> float:
         if when is None:
             return now + self.settings.pay.default_expiry
-        minimum = self.settings.pay.min_expiry
+        minimum = self.settings.pay.min_expiry if minimum is None else minimum
         if minimum and when - now < minimum:
             gap = when - now
             hint = (
@@ -115,7 +116,7 @@ class OrderService:
             raise DomainError("EXPIRE_TOO_SHORT", hint)
         return when
 
-    def _check_reentry(self, order: Order, params: dict[str, str], now: float) -> None:
+    def _check_reentry(self, order: Order, command: PlaceOrder, now: float) -> None:
         if order.is_paid():
             raise DomainError("ORDER_PAID", f"out_trade_no {order.out_trade_no} is already paid; nothing more to do")
         if order.trade_state == TradeState.CLOSED or order.is_expired(now):
@@ -123,8 +124,12 @@ class OrderService:
             raise DomainError(
                 "ORDER_CLOSED", f"out_trade_no {order.out_trade_no} is {reason}: place a new order with a new number"
             )
-        if params != order.params:
-            changed = sorted(k for k in params.keys() | order.params.keys() if params.get(k) != order.params.get(k))
+        if command.dialect == order.dialect:
+            params, placed = command.params, order.params
+        else:  # placed by the other API version: compare what both versions say
+            params, placed = _core(command), _core(order)
+        if params != placed:
+            changed = sorted(k for k in params.keys() | placed.keys() if params.get(k) != placed.get(k))
             raise DomainError(
                 "REENTRY_CHANGED",
                 f"out_trade_no {order.out_trade_no} exists with different parameters ({', '.join(changed)});"
@@ -171,3 +176,16 @@ class OrderService:
         order.closed_at = now
         self.state.put_order(order)
         return order
+
+
+def _core(order: PlaceOrder | Order) -> dict[str, str]:
+    """What v2 and v3 both say about an order, for a re-entry across API versions."""
+    return {
+        "appid": order.appid,
+        "total_fee": str(order.total_fee),
+        "body": order.body,
+        "trade_type": order.trade_type,
+        "openid": order.openid,
+        "notify_url": order.notify_url,
+        "attach": order.attach,
+    }

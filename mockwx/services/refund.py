@@ -115,6 +115,8 @@ class RefundService:
             notify_url=command.notify_url or self.state.merchants[order.mch_id].refund_notify_url,
             refund_desc=command.refund_desc,
             refund_account=command.refund_account or "REFUND_SOURCE_UNSETTLED_FUNDS",
+            dialect=command.dialect,
+            funds_account=command.funds_account,
         )
         order.refunded_fee += refund_fee
         order.refund_nos.append(refund.out_refund_no)

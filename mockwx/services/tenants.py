@@ -87,12 +87,6 @@ class TenantService:
             )
         return candidates
 
-    def describe(self) -> dict[str, Any]:
-        return {
-            "apps": [a.to_dict() for a in self.state.apps.values()],
-            "merchants": [m.to_dict() for m in self.state.merchants.values()],
-        }
-
 
 def _list(body: Mapping[str, Any], name: str) -> list[Any]:
     value = body.get(name) or []

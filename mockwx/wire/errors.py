@@ -68,3 +68,19 @@ LOGIN_ERRCODES: dict[int, str] = {
     41008: "missing code",
     45011: "api minute-quota reach limit mustslower retry next minute",
 }
+
+# API v3 error codes a fault rule can ask for -> (HTTP status, message) (protocol/v3.md 4.3, 8.1, 9.2).
+V3_ERROR_CODES: dict[str, tuple[int, str]] = {
+    "SYSTEM_ERROR": (500, "系统繁忙，请稍后重试"),
+    "FREQUENCY_LIMITED": (429, "请求频率超过限制"),
+    "NOT_ENOUGH": (403, "基本账户余额不足，请充值后重新发起"),
+    "NO_AUTH": (403, "商户无权限"),
+    "BANK_ERROR": (500, "银行系统异常"),
+    "SERVICE_UNAVAILABLE": (503, "服务暂时不可用"),
+    "USER_ACCOUNT_ABNORMAL": (403, "退款请求失败"),
+    "RULE_LIMIT": (403, "业务规则限制"),
+    "TRADE_ERROR": (403, "交易错误"),
+    "INVALID_REQUEST": (400, "无效请求"),
+    "PARAM_ERROR": (400, "参数错误"),
+    "SIGN_ERROR": (401, "签名错误"),
+}

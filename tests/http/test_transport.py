@@ -85,9 +85,11 @@ async def test_unmocked_paths_get_501_naming_what_is(client):
     status, raw, headers = await post(client, b"<xml/>", "/mmpaymkttransfers/promotion/transfers")
     assert status == 501 and parse_xml(raw)["return_msg"].startswith("NOT MOCKED")
     assert "/pay/unifiedorder" in headers["X-Mockwx-Hint"]
-    async with client.session.get(f"{client.url}/v3/pay/transactions/id/1") as response:
+    async with client.session.get(f"{client.url}/v3/marketing/favor/stocks") as response:
         body = await response.json()
-        assert response.status == 501 and "/pay/unifiedorder" in body["mocked"]["pay_v2"]
+        assert response.status == 501 and body["code"] == "NOT_MOCKED"
+        assert "/pay/unifiedorder" in body["mocked"]["pay_v2"]
+        assert "/v3/pay/transactions/jsapi" in body["mocked"]["pay_v3"]
     async with client.session.get(f"{client.url}/cgi-bin/message/custom/send") as response:
         assert response.status == 501 and (await response.json())["errcode"] == 501
 
