@@ -12,9 +12,12 @@ from typing import Any
 from aiohttp import web
 
 from ..config import LATEST, ConfigError, updated_settings
+from ..doctor import LANGS, Finding, KeyCandidate, view_of
+from ..doctor.teach import Reading, read_pasted, teach
 from ..domain.errors import ControlError, number_in
+from ..domain.models import PROD
 from ..faults import VARIANTS
-from ..wire import SIGN_TYPES, canonical_string, sign
+from ..wire import SIGN_TYPES, mask_key
 from . import render, views
 from .keys import BACKEND, ENTRY
 
@@ -132,9 +135,25 @@ async def requests(request: web.Request) -> web.StreamResponse:
         since = limit = -1
     if since < 0 or limit < 0:
         raise ControlError(400, "since and limit must be integers >= 0 (limit 0: all)")
+    lang = _lang(q.get("lang"), backend.settings.lang)
     problems = q.get("problems", "") in ("1", "true", "yes") or request.path.endswith("/problems")
     entries = backend.journal.query(api=q.get("api", ""), problems_only=problems, since=since, limit=limit)
-    return render.json_body({"requests": [e.to_dict() for e in entries]})
+    return render.json_body({"requests": [_entry_view(e.to_dict(), lang) for e in entries]})
+
+
+def _entry_view(entry: dict[str, Any], lang: str) -> dict[str, Any]:
+    """A journal entry with its stored diagnosis rendered in ``lang`` (and every language)."""
+    if "diagnosis" in entry["error"]:
+        entry["error"]["diagnosis"] = view_of(entry["error"]["diagnosis"], lang)
+    return entry
+
+
+def _lang(value: Any, default: str) -> str:
+    if value is None:
+        return default
+    if value not in LANGS:
+        raise ControlError(400, f"lang must be one of {', '.join(LANGS)}, not {value!r}")
+    return value
 
 
 # -- faults ---------------------------------------------------------------------------------------
@@ -164,14 +183,72 @@ async def delete_fault(request: web.Request) -> web.StreamResponse:
 
 
 async def sign_fields(request: web.Request) -> web.StreamResponse:
+    """The ``sign`` command over HTTP: the string to sign, the sign, and the diagnosis of ``check``."""
+    backend = request.app[BACKEND]
     data = await read_json(request)
-    fields, key, sign_type = data.get("fields"), data.get("key"), data.get("sign_type", "MD5")
-    if not isinstance(fields, dict) or not isinstance(key, str) or sign_type not in SIGN_TYPES:
-        raise ControlError(400, 'expected {"fields": {...}, "key": "<API key>", "sign_type": "MD5" | "HMAC-SHA256"}')
-    fields = {str(k): "" if v is None else str(v) for k, v in fields.items()}
-    return render.json_body(
-        {"string": canonical_string(fields, key), "sign": sign(fields, key, sign_type), "sign_type": sign_type}
-    )
+    lang = _lang(data.get("lang"), backend.settings.lang)
+    fields, pasted, check = data.get("fields"), data.get("string"), data.get("check", "")
+    sign_type = data.get("sign_type", "")
+    if not isinstance(check, str) or sign_type not in ("", *SIGN_TYPES):
+        raise ControlError(400, f"check must be a sign (a string) and sign_type one of {', '.join(SIGN_TYPES)}")
+    try:
+        if isinstance(pasted, str):
+            reading = read_pasted(pasted)
+        elif isinstance(fields, dict) and fields:
+            reading = Reading(fields={str(k): "" if v is None else str(v) for k, v in fields.items()})
+        else:
+            raise ValueError("no fields")
+        if "paySign" in reading.fields:
+            reading.received = reading.received or reading.fields.pop("paySign")
+        keys, known = _sign_keys(backend, reading, data)
+        lesson = teach(
+            reading,
+            keys=keys,
+            sign_type=sign_type,
+            received=check or reading.fields.get("sign", ""),
+            show_key=not known,
+        )
+    except ValueError as exc:
+        raise ControlError(
+            400,
+            f"cannot sign: {exc}",
+            hint='send {"fields": {...}} or {"string": "appid=...&body=...&key=..."}, with "key" (or fields naming a'
+            ' merchant the mock knows), and optionally "check": "<sign>", "sign_type", "appsecret", "lang"',
+        ) from None
+    return render.json_body(lesson.to_json(lang))
+
+
+def _sign_keys(backend: Any, reading: Reading, data: dict[str, Any]) -> tuple[list[KeyCandidate], bool]:
+    """The key to sign with and the keys to suspect; True when the key is a tenant's (shown masked)."""
+    key, secrets = data.get("key"), data.get("appsecret", [])
+    secrets = [secrets] if isinstance(secrets, str) else secrets
+    if (
+        not isinstance(key, (str, type(None)))
+        or not isinstance(secrets, list)
+        or not all(isinstance(x, str) for x in secrets)
+    ):
+        raise ValueError("key must be a string and appsecret a string or a list of strings")
+    fields = reading.fields
+    appid = str(data.get("appid") or fields.get("appid") or fields.get("appId") or "")
+    app = backend.state.apps.get(appid)
+    secrets = [*secrets, *([app.secret] if app else [])]
+    merchant = backend.state.merchants.get(fields.get("mch_id", ""))
+    if key or reading.key:
+        keys = [KeyCandidate(key or reading.key, "given_key")]
+        if key and reading.key and reading.key != key:
+            keys.append(KeyCandidate(reading.key, "pasted_key", mask_key(reading.key), "other_key"))
+        known = False
+    elif merchant is not None:
+        keys = backend.gateway.key_candidates(merchant, PROD, appid)
+        reading.notes.append(Finding("tenant_key", {"owner": merchant.mch_id}))
+        known = True
+    else:
+        raise ValueError('give "key", or fields whose mch_id names a merchant the mock knows')
+    taken = {k.key for k in keys}
+    keys += [
+        KeyCandidate(x, "appsecret", appid or "?", "appsecret_as_key") for x in dict.fromkeys(secrets) if x not in taken
+    ]
+    return keys, known
 
 
 # -- the user pays, orders, the clock, notifications -------------------------------------------

@@ -117,7 +117,7 @@ def payment_answer(backend: Backend, entry: Entry, data: dict[str, Any]) -> web.
             "mockwx": {"hint": refused.hint},
         }
         if refused.diagnosis is not None:
-            body["mockwx"]["diagnosis"] = refused.diagnosis.to_dict()
+            body["mockwx"]["diagnosis"] = refused.diagnosis.view(backend.settings.lang)
         return render.json_body(body, hint=refused.hint)
     entry.outcome = answer["errMsg"]
     return render.json_body(answer)

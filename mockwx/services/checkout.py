@@ -5,19 +5,20 @@ H5 page (MWEB) would do, with the client-side checks WeChat makes before taking 
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+import heapq
+from collections.abc import Mapping, Sequence
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
 from ..clock import SystemClock, VirtualClock
-from ..doctor import diagnose, pay_sign_variants
+from ..doctor import Finding, diagnose, diagnose_pay_sign, meant_sign_type, rule_findings
 from ..domain.errors import ControlError
 from ..domain.models import Notification, Order, PaymentAttempt, TradeState
 from ..faults import Faults
 from ..ids import Ids
 from ..notify.notices import Notices
 from ..state import State
-from ..wire import SIGN_TYPES, pay_sign_fields, verify
+from ..wire import pay_sign_fields, verify
 from .gateway import Gateway
 from .login import LoginService
 
@@ -27,6 +28,7 @@ BAD_SIGN = "支付验证签名失败"
 EXPIRED = "该订单已过期，请重新下单"
 CLOSED = "该订单已关闭"
 PAID = "该订单已支付"
+SUSPECT_ORDERS = 20  # the merchant's recent orders whose prepay_id a wrong package may carry
 
 
 class PaymentRefused(Exception):
@@ -73,9 +75,11 @@ class CheckoutService:
         order = self._order_of_package(body["package"])
         # WeChat checks paySign with the appid of the mini program that pays, i.e. the order's
         fields = pay_sign_fields(order.appid, body["timeStamp"], body["nonceStr"], body["package"], sign_type)
-        claimed = body.get("appId") or order.appid
-        other = [("wrong_appid", {**fields, "appId": claimed})] if claimed != order.appid else []
-        self._check_pay_sign(order, fields, body["paySign"], sign_type, extra_variants=other)
+        facts = rule_findings(body["timeStamp"], sign_type, order.sign_type)
+        algorithm = meant_sign_type(sign_type) or order.sign_type
+        self._check_pay_sign(
+            order, fields, body["paySign"], algorithm, facts=facts, claimed_appid=body.get("appId", "")
+        )
         if order.trade_type != "JSAPI":
             raise PaymentRefused(
                 BAD_PACKAGE,
@@ -170,23 +174,37 @@ class CheckoutService:
         received: str,
         sign_type: str,
         app: bool = False,
-        extra_variants: list[tuple[str, dict[str, str]]] | None = None,
+        facts: Sequence[Finding] = (),
+        claimed_appid: str = "",
     ) -> None:
+        """Refuse a paySign that does not verify, or any that breaks a client-side rule (``facts``)."""
         merchant = self.state.merchants[order.mch_id]
         key = merchant.key(order.env)
-        if sign_type in SIGN_TYPES and verify({**fields, "sign": received}, key, sign_type):
+        if not facts and verify({**fields, "sign": received}, key, sign_type):
             return
-        diagnosis = diagnose(
-            fields,
-            received,
-            sign_type=sign_type,
-            keys=self.gateway.key_candidates(merchant, order.env, order.appid),
-            field_variants=(extra_variants or []) + ([] if app else pay_sign_variants(fields)),
-        )
-        hint = diagnosis.summary()
-        if sign_type not in SIGN_TYPES:
-            hint = f"signType {sign_type!r} is not a v2 sign type (MD5 or HMAC-SHA256); " + hint
-        raise PaymentRefused(BAD_SIGN, hint, err_code=-1, problem="PAYSIGN", diagnosis=diagnosis)
+        keys = self.gateway.key_candidates(merchant, order.env, order.appid)
+        if app:  # the APP PayReq: lower-case names, the order's sign_type
+            diagnosis = diagnose(
+                fields, received, sign_type=sign_type, keys=keys, type_field="sign_type (unifiedorder)", type_sent=True
+            )
+        else:
+            others = heapq.nlargest(
+                SUSPECT_ORDERS,
+                (o for o in self.state.orders.values() if o.mch_id == order.mch_id and o.prepay_id and o is not order),
+                key=lambda o: o.created_at,
+            )
+            diagnosis = diagnose_pay_sign(
+                fields,
+                received,
+                sign_type=sign_type,
+                keys=keys,
+                claimed_appid=claimed_appid,
+                other_appids=[a for a in merchant.appids if a != order.appid],
+                other_packages=[(o.prepay_id, o.out_trade_no) for o in others]
+                + [(p, order.out_trade_no) for p in order.old_prepay_ids],
+                facts=facts,
+            )
+        raise PaymentRefused(BAD_SIGN, diagnosis.hint(), err_code=-1, problem="PAYSIGN", diagnosis=diagnosis)
 
     def refusal(self, order: Order) -> PaymentRefused | None:
         """Why this order cannot be paid now, or None."""

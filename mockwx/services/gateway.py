@@ -70,7 +70,7 @@ class Gateway:
             )
         if not self._verified(fields, key, sign_type):
             diagnosis = self.diagnose(fields, merchant, env, sign_type)
-            raise ReturnFail("SIGNERROR", hint=diagnosis.summary(), diagnosis=diagnosis)
+            raise ReturnFail("SIGNERROR", hint=diagnosis.hint(), diagnosis=diagnosis)
         if needs_appid:
             self.check_appid(fields.get("appid", ""), merchant)
         return V2Call(api=api, env=env, fields=fields, merchant=merchant, key=key, sign_type=sign_type)
@@ -107,24 +107,17 @@ class Gateway:
 
     def key_candidates(self, merchant: Merchant, env: str, appid: str = "") -> list[KeyCandidate]:
         """The right key first, then the keys people sign with by mistake."""
-        key = merchant.key(env)
-        label = (
-            f"API key of merchant {merchant.mch_id}"
-            if env == PROD
-            else f"sandbox_signkey of merchant {merchant.mch_id}"
-        )
-        candidates = [KeyCandidate(key, label)]
+        mch_id = merchant.mch_id
+        candidates = [KeyCandidate(merchant.key(env), "api_key" if env == PROD else "sandbox_signkey", mch_id)]
         appids = [appid] if appid in self.state.apps else []
         appids += [a for a in merchant.appids if a != appid and a in self.state.apps]
         for a in appids:
-            candidates.append(KeyCandidate(self.state.apps[a].secret, f"the AppSecret of {a}", "appsecret_as_key"))
+            candidates.append(KeyCandidate(self.state.apps[a].secret, "appsecret", a, "appsecret_as_key"))
         if env == SANDBOX:
-            candidates.append(
-                KeyCandidate(merchant.api_key, f"production API key of {merchant.mch_id}", "production_key_on_sandbox")
-            )
+            candidates.append(KeyCandidate(merchant.api_key, "api_key", mch_id, "production_key_on_sandbox"))
         elif merchant.sandbox_key:
             candidates.append(
-                KeyCandidate(merchant.sandbox_key, f"sandbox_signkey of {merchant.mch_id}", "sandbox_key_on_production")
+                KeyCandidate(merchant.sandbox_key, "sandbox_signkey", mch_id, "sandbox_key_on_production")
             )
         return candidates
 
