@@ -82,12 +82,19 @@ class Diagnosis:
 
     def hint(self) -> str:
         """A short ASCII line for the X-Mockwx-Hint header: the mistakes, the fields, the signs."""
+        sign_field = self.context.get("sign_field", "sign")
         named = [f"{code} ({MISTAKES[code].short})" for code in self.mistakes if code in MISTAKES]
-        parts = ["sign mistakes: " + "; ".join(named) if named else "no common mistake reproduces the sign"]
+        parts = [
+            f"{sign_field} mistakes: " + "; ".join(named) if named else f"no common mistake reproduces the {sign_field}"
+        ]
         fields = sorted({name for f in self.findings for name in _field_names(f)})
         if fields:
             parts.append("fields: " + ", ".join(fields))
-        parts.append(f"expected {self.sign_type} {self.expected_sign}, got {self.received_sign.strip() or 'none'}")
+        got = self.received_sign.strip()
+        if got == self.expected_sign:
+            parts.append(f"the {sign_field} itself is the right {self.sign_type} sign of these fields")
+        else:
+            parts.append(f"expected {self.sign_type} {self.expected_sign}, got {got or 'none'}")
         return _ascii(" | ".join(parts))
 
     # -- redaction --------------------------------------------------------------------------------

@@ -117,7 +117,21 @@ def _named(match: Match, received: str) -> list[Finding]:
         found.append(Finding("sign_truncated", {**length, "sign_type": match.algorithm}))
     if match.lowercase:
         found.append(Finding("lowercase_hex"))
-    return found
+    return _merged(found)
+
+
+def _merged(found: list[Finding]) -> list[Finding]:
+    """One finding per mistake: two fields left unsigned are one mistake naming both."""
+    out: list[Finding] = []
+    by_code: dict[str, Finding] = {}
+    for finding in found:
+        first = by_code.get(finding.code)
+        if first is not None and "fields" in first.params and "fields" in finding.params:
+            first.params["fields"] += ", " + finding.params["fields"]
+            continue
+        by_code.setdefault(finding.code, finding)
+        out.append(finding)
+    return out
 
 
 def diagnose_pay_sign(

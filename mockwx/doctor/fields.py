@@ -38,7 +38,7 @@ def field_options(
         if name not in own_names and name != "sign_type":  # leaving sign_type out has its own name
             options.append(Option("edit", ("field_not_signed",), dropped(name), {"fields": name}, group, reach=2))
         options += _name_options(name, names | set(own_spellings), group)
-        options += _value_options(name, value, meter, group | {"values"})
+        options += _value_options(name, value, meter, group)
     if sign_type_sendable and "sign_type" not in names:
         for sign_type in SIGN_TYPES:
             options.append(

@@ -6,10 +6,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-# Measured on the 2-core CI machine (bench/bench_doctor.py): 1,500 candidates of a typical request
-# take about 5 ms; 2,000,000 units (bytes hashed, plus transformed bytes weighted by their cost)
-# take about 3 ms whatever the body's size.
-MAX_CANDIDATES = 1500
+# Measured with bench/bench_doctor.py on the shared 2-core machine: a typical unifiedorder whose
+# sign no mistake explains spends all 1,000 candidates in about 6 ms (the most any mistake of the
+# tutorial list needs is under 700); 2,000,000 units (bytes joined and hashed, transformed bytes
+# weighted by their cost) keep a 230 KB body to a few candidates and about 3.5 ms.
+MAX_CANDIDATES = 1000
 MAX_WORK = 2_000_000
 
 
@@ -46,6 +47,13 @@ class Meter:
             self.short = True
             return False
         self.candidates += 1
+        return True
+
+    def affords(self, units: int) -> bool:
+        """Whether ``units`` more would fit (nothing is spent); ``short`` becomes True if not."""
+        if self.work + units > self.budget.work:
+            self.short = True
+            return False
         return True
 
     @property

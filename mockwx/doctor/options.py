@@ -62,7 +62,7 @@ class Option:
     params: Params = field(default_factory=dict)
     groups: frozenset[str] = frozenset()  # what an edit touches: edits in one combination touch different things
     stage: int = 1  # edits apply in stage order: 0 which fields, 1 names and single values, 2 every value
-    reach: int = 3  # the largest combination it joins: 3 string-level, 2 single fields, 1 unlikely guesses
+    reach: int = 3  # the largest combination it joins: 3 string-level, 2 single fields, 1 guesses (or a key)
     declares: str = ""  # an edit that also says which algorithm the sign uses (sign_type signed, not sent)
     prior: float = field(init=False)
 

@@ -41,18 +41,17 @@ def pay_sign_options(
     options.append(Option("edit", ("lowercase_names",), _lower_names, groups=everything))
     for name in fields:
         for alt in SPELLINGS.get(name, ()):
-            if alt != name.lower() or name == "package":
-                params = {"field": name, "signed": alt}
-                options.append(
-                    Option(
-                        "edit",
-                        ("paysign_field_name",),
-                        renamed(name, alt),
-                        params,
-                        frozenset({f"f:{name}", "names"}),
-                        reach=2,
-                    )
+            params = {"field": name, "signed": alt}
+            options.append(
+                Option(
+                    "edit",
+                    ("paysign_field_name",),
+                    renamed(name, alt),
+                    params,
+                    frozenset({f"f:{name}", "names"}),
+                    reach=2,
                 )
+            )
     if "signType" in fields:
         options.append(
             Option("edit", ("paysign_sign_type_omitted",), dropped("signType"), groups=frozenset({"f:signType"}))

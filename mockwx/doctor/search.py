@@ -17,6 +17,7 @@ from .options import KeyCandidate, Option, Pairs
 MAX_MISTAKES = 3  # a combination names at most three mistakes
 SIGN_LENGTH = {MD5: 32, HMAC_SHA256: 64}
 MIN_TRUNCATED = 8  # a shorter sign is not recognised as a cut-off one
+_LARGE = 65536  # fields this big are measured before they are joined
 _CACHED_BODY = 4096  # joined fields up to this size are kept for the combinations that share them
 
 
@@ -43,6 +44,8 @@ class Search:
         self.options = [o for o in options if o.cost <= MAX_MISTAKES]
         self.wanted = received.lower()
         self.lowercase = any(c in "abcdef" for c in received)
+        self.typical = sum(len(k) + len(v) + 2 for k, v in sent)  # what one more candidate costs, about
+        self.large = self.typical > _LARGE  # estimate a body's size before joining it
         self.meter = meter
         self._seen: set[tuple[object, ...]] = set()
         self._bodies: dict[tuple[object, ...], str] = {}
@@ -60,6 +63,9 @@ class Search:
         for (a, ma), (b, mb) in combinations(pairs, 2):
             if not ma & mb and a.cost + b.cost <= MAX_MISTAKES:
                 ranked.append((a.prior * b.prior, 2, (a, b)))
+        guesses = [o for o in self.options if o.reach == 1]
+        for key in (o for o in self.options if o.axis == "key"):  # an unlikely guess, made with a wrong key
+            ranked += [(key.prior * o.prior, 2, (key, o)) for o in guesses]
         strings = [(o, masks[i]) for i, o in enumerate(self.options) if o.reach >= 3 and o.cost == 1]
         for (a, ma), (b, mb), (c, mc) in combinations(strings, 3):
             if not (ma & mb or ma & mc or mb & mc):
@@ -69,11 +75,11 @@ class Search:
 
     def run(self) -> Match | None:
         for combo in self.combinations():
-            if self.meter.exhausted:
+            if self.meter.exhausted or not self.meter.affords(2 * self.typical):
                 return None
             match = self.attempt(combo, charge=True)
             if match is not None:
-                return self._minimal(match)
+                return self._minimal(match) if len(combo) > 1 else match
         return None
 
     def _minimal(self, match: Match) -> Match:
@@ -140,8 +146,10 @@ class Search:
                 pairs = edit.payload(pairs, key)
                 if pairs is None:
                     return None
+            if charge and self.large and not self.meter.spend(sum(len(k) + len(v) + 2 for k, v in pairs)):
+                return None  # too big for what is left of the budget: not even joined
             body = join(pairs, layout, key.key)
-            if charge and not self.meter.spend(len(body)):
+            if charge and not self.large and not self.meter.spend(len(body)):
                 return None
             if len(body) <= _CACHED_BODY:
                 self._bodies[body_key] = body
