@@ -61,6 +61,7 @@ def pay_sign_options(
     options += _package_options(fields.get("package", ""), other_packages)
     options += _appid_options(fields.get("appId", ""), claimed_appid, other_appids)
     options += _timestamp_options(fields.get("timeStamp", ""))
+    options += _sign_type_options(fields.get("signType", ""))
     return options
 
 
@@ -128,6 +129,23 @@ def _timestamp_options(value: str) -> list[Option]:
             reach=2,
         )
         for alt in alts
+    ]
+
+
+def _sign_type_options(value: str) -> list[Option]:
+    """Signed with signType spelled right, sent misspelled ('HMACSHA256')."""
+    meant = meant_sign_type(value)
+    if not meant or meant == value:
+        return []
+    return [
+        Option(
+            "edit",
+            ("field_value_differs",),
+            revalued("signType", lambda: meant),
+            {"field": "signType", "signed": meant, "sent": value},
+            frozenset({"f:signType"}),
+            reach=2,
+        )
     ]
 
 

@@ -76,6 +76,7 @@ class Search:
     def run(self) -> Match | None:
         for combo in self.combinations():
             if self.meter.exhausted or not self.meter.affords(2 * self.typical):
+                self.meter.short = True  # combinations were left untried
                 return None
             match = self.attempt(combo, charge=True)
             if match is not None:
