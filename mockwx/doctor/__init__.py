@@ -6,7 +6,7 @@ sign received, in English and Chinese. Only the wire layer is used; callers pass
 trying and, for a paySign, the appids and orders worth suspecting.
 """
 
-from .catalogue import LANGS, MISTAKES, Mistake, readme_table, render
+from .catalogue import ALIASES, LANGS, MISTAKES, Mistake, lookup, readme_table, render
 from .diagnosis import WITHHELD, Diagnosis, Finding, view_of
 from .engine import diagnose, diagnose_pay_sign
 from .meter import MAX_CANDIDATES, MAX_WORK, Budget
@@ -14,6 +14,7 @@ from .options import KeyCandidate, Option
 from .paysign import meant_sign_type, rule_findings
 
 __all__ = [
+    "ALIASES",
     "LANGS",
     "MAX_CANDIDATES",
     "MAX_WORK",
@@ -27,6 +28,7 @@ __all__ = [
     "Option",
     "diagnose",
     "diagnose_pay_sign",
+    "lookup",
     "meant_sign_type",
     "readme_table",
     "render",

@@ -62,6 +62,24 @@ def _table() -> dict[str, Mistake]:
 
 MISTAKES: Mapping[str, Mistake] = _table()
 
+
+def _aliases() -> dict[str, str]:
+    from .mistakes_v3 import ALIASES
+
+    unknown = [code for code in ALIASES.values() if code not in MISTAKES]
+    if unknown:
+        raise ValueError(f"aliases of unknown mistake codes: {unknown}")
+    return dict(ALIASES)
+
+
+ALIASES: Mapping[str, str] = _aliases()  # other names of some codes (the v3 names first planned)
+
+
+def lookup(code: str) -> Mistake | None:
+    """The mistake named ``code`` (or one of its aliases)."""
+    return MISTAKES.get(ALIASES.get(code, code))
+
+
 FAMILIES = {
     "key": ("The key", "密钥"),
     "string": ("The signed string", "待签名字符串"),
@@ -81,7 +99,7 @@ class _Lenient(dict):
 
 def render(code: str, params: Mapping[str, str], lang: str, *, fix: bool = False) -> str:
     """The explanation (or the fix) of one finding in ``lang``."""
-    mistake = MISTAKES.get(code)
+    mistake = lookup(code)
     if mistake is None:
         return code
     template = mistake.fix(lang) if fix else mistake.text(lang)

@@ -8,7 +8,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field, replace
 from typing import Any
 
-from .catalogue import LANGS, MISTAKES, render
+from .catalogue import LANGS, lookup, render
 
 WITHHELD = "(withheld)"
 VERDICTS = ("unknown",)  # findings that are not mistakes
@@ -83,7 +83,7 @@ class Diagnosis:
     def hint(self) -> str:
         """A short ASCII line for the X-Mockwx-Hint header: the mistakes, the fields, the signs."""
         sign_field = self.context.get("sign_field", "sign")
-        named = [f"{code} ({MISTAKES[code].short})" for code in self.mistakes if code in MISTAKES]
+        named = [f"{code} ({m.short})" if (m := lookup(code)) else code for code in self.mistakes]
         parts = [
             f"{sign_field} mistakes: " + "; ".join(named) if named else f"no common mistake reproduces the {sign_field}"
         ]
@@ -199,7 +199,8 @@ def _field_names(finding: Finding) -> list[str]:
 
 
 def _withhold(finding: Finding) -> dict[str, str]:
-    secret = MISTAKES[finding.code].secret if finding.code in MISTAKES else ()
+    mistake = lookup(finding.code)
+    secret = mistake.secret if mistake else ()
     return {k: (WITHHELD if k in secret else v) for k, v in finding.params.items()}
 
 

@@ -12,10 +12,10 @@ MISTAKES = (
         "note",
         0.0,
         "no common mistake reproduces the sign",
-        "常见错误都无法重现这个签名",
+        "常见错误都算不出这个签名",
         "None of the common mistakes reproduces the {sign_field} received. Compare your signed string with"
         " expected_string, field by field.",
-        "常见错误都无法重现收到的{sign_field}。请把你的待签名字符串和expected_string逐个参数对比。",
+        "按常见的错误方式都算不出收到的{sign_field}。请把你的待签名字符串和expected_string逐个参数对比。",
         "Check the key (the merchant's 32-character API key), sign every non-empty field you send except the"
         " sign, sorted by name, as UTF-8, then append '&key=<API key>'.",
         "检查密钥（商户的32位API密钥）；除签名外，发送的每个非空参数都要参与签名，按参数名ASCII码从小到大排序，"

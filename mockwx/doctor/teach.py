@@ -24,10 +24,10 @@ WORDS = {
     "string": ("string to sign:", "待签名字符串："),
     "sign": ("{sign_type} sign:", "{sign_type}签名："),
     "right": ("the {sign_field} {received} is right.", "{sign_field} {received} 是对的。"),
-    "wrong": ("the {sign_field} {received} is NOT right.", "{sign_field} {received} 不对。"),
+    "wrong": ("the {sign_field} {received} is NOT right.", "{sign_field} {received} 不正确。"),
     "pasted_right": ("the pasted string is exactly the one WeChat signs.", "粘贴的字符串正是微信要签名的字符串。"),
     "why": ("  why:  ", "  原因："),
-    "fix": ("  fix:  ", "  改法："),
+    "fix": ("  fix:  ", "  解决："),
     "note": ("  note: ", "  注意："),
 }
 

@@ -23,13 +23,13 @@ def test_texts_in_english_and_chinese():
         "The sign was made with the AppSecret of wxd930ea5d5a258f4f instead of the merchant API key."
         " The digest is right but written in lower-case hex."
     )
-    assert (
-        d.explanation("zh")
-        == "sign是用小程序wxd930ea5d5a258f4f的AppSecret签的，不是商户的API密钥。摘要算对了，但签名是小写的十六进制。"
+    assert d.explanation("zh") == (
+        "计算sign时用的是小程序wxd930ea5d5a258f4f的AppSecret，而不是商户的API密钥。"
+        "摘要算对了，但签名是小写的；微信要求大写的十六进制。"
     )
     assert "API安全" in d.fix("zh") and "Upper-case" in d.fix("en")
     assert d.key_label == "the API key of merchant 10000100" and d.key_label_zh == "商户10000100的API密钥"
-    assert d.summary("zh").startswith("sign是用小程序") and "期望的MD5签名是" in d.summary("zh")
+    assert d.summary("zh").startswith("计算sign时用的是小程序") and "期望的MD5签名是" in d.summary("zh")
     assert "key=1920************************6a2d" in d.summary("en")
 
 

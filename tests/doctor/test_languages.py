@@ -19,7 +19,7 @@ async def test_the_journal_speaks_the_language_asked_for(client):
     await bad_call(client)
     zh = (await client.control("GET", "/problems", params={"lang": "zh"}))["requests"][-1]["error"]["diagnosis"]
     en = (await client.control("GET", "/requests", params={"lang": "en"}))["requests"][-1]["error"]["diagnosis"]
-    assert zh["explanation"].startswith("sign是用小程序") and en["explanation"].startswith("The sign was made")
+    assert zh["explanation"].startswith("计算sign时用的是小程序") and en["explanation"].startswith("The sign was made")
     assert zh["texts"] == en["texts"] and zh["mistakes"] == en["mistakes"] == ["appsecret_as_key"]
     async with client.session.get(f"{client.url}/__mock__/problems?lang=fr") as response:
         assert response.status == 400 and "lang must be one of en, zh" in (await response.json())["error"]
@@ -32,7 +32,7 @@ async def test_the_lang_setting_is_the_default():
         async with MockClient(server.url) as client:
             await bad_call(client)
             diagnosis = (await client.problems())[-1]["error"]["diagnosis"]
-            assert diagnosis["lang"] == "zh" and "AppSecret签的" in diagnosis["explanation"]
+            assert diagnosis["lang"] == "zh" and "的AppSecret，而不是商户的API密钥" in diagnosis["explanation"]
             await client.control("PATCH", "/settings", {"lang": "en"})
             assert (await client.problems())[-1]["error"]["diagnosis"]["lang"] == "en"
 

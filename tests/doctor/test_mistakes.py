@@ -14,7 +14,10 @@ from .tutorial import ORDER, PAY_CASES, V2_CASES
 
 # What each mistake's explanation says, typed by hand: (English, Chinese). Not read from the catalogue.
 SAYS = {
-    "appsecret_as_key": ("AppSecret of wxd930ea5d5a258f4f instead of the merchant API key", "AppSecret签的"),
+    "appsecret_as_key": (
+        "AppSecret of wxd930ea5d5a258f4f instead of the merchant API key",
+        "的AppSecret，而不是商户的API密钥",
+    ),
     "production_key_on_sandbox": ("production API key of merchant 10000100 on a sandbox path", "正式API密钥"),
     "key_missing": ("'&key=<API key>' was not appended", "没有拼接“&key=API密钥”"),
     "unsorted": ("instead of sorted by name", "没有按参数名ASCII码从小到大排序"),
@@ -34,7 +37,7 @@ SAYS = {
     "hmac_swapped": ("key and the message swapped", "密钥和消息用反了"),
     "field_not_signed": ("sent but not signed", "没有参与签名"),
     "sign_type_not_sent": ("does not carry sign_type", "没有发送sign_type"),
-    "field_name_differs": ("was signed under the name", "签名时的参数名却是"),
+    "field_name_differs": ("was signed under the name", "在签名时写成了"),
     "amount_in_yuan": ("total_fee was signed in yuan (0.01) but sent in fen (1)", "total_fee签名时用的是元（0.01）"),
     "xml_escaped": ("XML-escaped", "XML转义"),
     "field_value_differs": ("was signed with the value", "签名时的值是"),
@@ -53,7 +56,7 @@ SAYS = {
     "timestamp_milliseconds": ("in milliseconds", "这是毫秒"),
     "sign_type_misspelled": ("signType is 'HMACSHA256', which WeChat does not know", "微信不认识"),
 }
-NOTHING = ("None of the common mistakes reproduces", "常见错误都无法重现")
+NOTHING = ("None of the common mistakes reproduces", "按常见的错误方式都算不出")
 
 
 def assert_names(diagnosis: dict, expected: list[str], lang: str, beyond: bool = False) -> None:

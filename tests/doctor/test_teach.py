@@ -51,7 +51,7 @@ def test_a_right_pasted_string_is_said_right(capsys):
 def test_the_demo_apps_secret_is_suspected_without_being_given(capsys):
     wrong = right(EXAMPLE, SECRET)
     assert main(["sign", *(f"{k}={v}" for k, v in EXAMPLE.items()), "--check", wrong, "--lang", "zh"]) == 1
-    assert "原因：sign是用小程序wxd930ea5d5a258f4f的AppSecret签的" in capsys.readouterr().out
+    assert "原因：计算sign时用的是小程序wxd930ea5d5a258f4f的AppSecret" in capsys.readouterr().out
 
 
 def test_a_key_given_and_another_in_the_pasted_string(capsys):
