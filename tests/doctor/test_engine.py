@@ -1,10 +1,8 @@
-"""The signature doctor names the mistake that produced a wrong sign. Each wrong sign here is
-built by hand, the way the mistaken merchant code builds it, not with the doctor's own helpers."""
+"""The signature doctor names the mistake that produced a wrong sign, on a small request with
+characters that URL-encode. Each wrong sign is built by hand, not with the doctor's own helpers."""
 
 from __future__ import annotations
 
-import hashlib
-import hmac
 from urllib.parse import quote
 
 import pytest
@@ -12,8 +10,9 @@ import pytest
 from mockwx.doctor import KeyCandidate, diagnose, diagnose_pay_sign
 from mockwx.wire import pay_sign_fields
 
-KEY = "192006250b4c09247ec02edce69f6a2d"
-SECRET = "a1b2c3d4e5f60718293a4b5c6d7e8f90"
+from .tutorial import KEY, SECRET, hmac256, md5
+from .tutorial import joined as pairs_joined
+
 SANDBOX = "0123456789abcdef0123456789abcdef"
 KEYS = [
     KeyCandidate(KEY, "api_key", "10000100"),
@@ -32,17 +31,8 @@ FIELDS = {
 }
 
 
-def md5(s: str, encoding: str = "utf-8") -> str:
-    return hashlib.md5(s.encode(encoding)).hexdigest().upper()
-
-
-def hmac256(s: str, key: str) -> str:
-    return hmac.new(key.encode(), s.encode(), hashlib.sha256).hexdigest().upper()
-
-
 def joined(items, key=None) -> str:
-    parts = [f"{k}={v}" for k, v in items]
-    return "&".join(parts + ([f"key={key}"] if key is not None else []))
+    return pairs_joined(items) + (f"&key={key}" if key is not None else "")
 
 
 GOOD = sorted((k, v) for k, v in FIELDS.items() if v)
