@@ -14,12 +14,12 @@ from pathlib import Path
 from aiohttp import web
 
 from . import __version__
-from .config import DEFAULT_PORT, DEMO_API_KEY, DEMO_APPID, DEMO_SECRET, Config, ConfigError, load_config
+from .config import DEFAULT_PORT, DEMO_API_KEY, DEMO_APPID, DEMO_MCH_ID, DEMO_SECRET, Config, ConfigError, load_config
 from .doctor import LANGS, Finding, KeyCandidate
-from .doctor.teach import Reading, looks_pasted, read_pasted, teach
+from .doctor.teach import Reading, lesson_keys, looks_pasted, read_pasted, teach
 from .http.app import create_app
 from .http.keys import BACKEND
-from .wire import HMAC_SHA256, MD5, mask_key, parse_xml
+from .wire import HMAC_SHA256, MD5, parse_xml
 
 DEFAULT_DB = ".mockwx/state.sqlite3"
 COMMANDS = ("serve", "sign", "run", "demo")
@@ -263,25 +263,20 @@ def sign_fields(args: argparse.Namespace) -> Reading:
         if not sep or not name:
             raise ValueError(f"{item!r} is not name=value")
         reading.fields[name] = value
-    if "paySign" in reading.fields:
-        reading.received = reading.received or reading.fields.pop("paySign")
     return reading
 
 
 def sign_keys(args: argparse.Namespace, reading: Reading) -> list[KeyCandidate]:
     """The key to sign with (--key, a pasted key=, else the demo key), then the keys to suspect."""
-    right = args.key or reading.key or DEMO_API_KEY
-    keys = [KeyCandidate(right, "given_key")]
-    if args.key and reading.key and reading.key != args.key:
-        keys.append(KeyCandidate(reading.key, "pasted_key", mask_key(reading.key), "other_key"))
-    if not args.key and not reading.key:
-        reading.notes.append(Finding("demo_key"))
     appid = args.appid or reading.fields.get("appid") or reading.fields.get("appId") or ""
-    secrets = [*args.appsecret, *([DEMO_SECRET] if appid == DEMO_APPID else [])]
-    for secret in dict.fromkeys(secrets):
-        if secret != right:
-            keys.append(KeyCandidate(secret, "appsecret", appid or "?", "appsecret_as_key"))
-    return keys
+    return lesson_keys(
+        reading,
+        key=args.key,
+        default=[KeyCandidate(DEMO_API_KEY, "api_key", DEMO_MCH_ID)],
+        default_note=Finding("demo_key"),
+        secrets=[*args.appsecret, *([DEMO_SECRET] if appid == DEMO_APPID else [])],
+        appid=appid,
+    )
 
 
 def sign_command(args: argparse.Namespace) -> int:

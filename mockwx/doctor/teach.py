@@ -7,7 +7,7 @@ doctor's diagnosis of a sign to check (or of the pasted string itself when it is
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -133,11 +133,38 @@ class Lesson:
         return out
 
 
+def lesson_keys(
+    reading: Reading,
+    *,
+    key: str | None,
+    default: list[KeyCandidate],
+    default_note: Finding,
+    secrets: Sequence[str] = (),
+    appid: str = "",
+) -> list[KeyCandidate]:
+    """The key to sign with (the one given, else a pasted string's key=, else ``default``, noted),
+    then the keys worth suspecting: a pasted key that is not the one given, and AppSecrets."""
+    if key or reading.key:
+        keys = [KeyCandidate(key or reading.key, "given_key")]
+        if key and reading.key and reading.key != key:
+            keys.append(KeyCandidate(reading.key, "pasted_key", mask_key(reading.key), "other_key"))
+    else:
+        keys = list(default)
+        reading.notes.append(default_note)
+    taken = {k.key for k in keys}
+    keys += [
+        KeyCandidate(x, "appsecret", appid or "?", "appsecret_as_key") for x in dict.fromkeys(secrets) if x not in taken
+    ]
+    return keys
+
+
 def teach(
     reading: Reading, *, keys: list[KeyCandidate], sign_type: str = "", received: str = "", show_key: bool = True
 ) -> Lesson:
     """The lesson for these fields under ``keys[0]`` (the others are the keys worth suspecting)."""
     fields = reading.fields
+    if "paySign" in fields:
+        reading.received = reading.received or fields.pop("paySign")
     pay = set(PAY_SIGN_NAMES) - {"signType"} <= set(fields)
     sign_type = sign_type or fields.get("signType" if pay else "sign_type") or "MD5"
     if sign_type not in SIGN_TYPES:

@@ -11,13 +11,14 @@ from typing import Any
 
 from aiohttp import web
 
+from ..backend import Backend
 from ..config import LATEST, ConfigError, updated_settings
 from ..doctor import LANGS, Finding, KeyCandidate, view_of
-from ..doctor.teach import Reading, read_pasted, teach
+from ..doctor.teach import Reading, lesson_keys, read_pasted, teach
 from ..domain.errors import ControlError, number_in
 from ..domain.models import PROD
 from ..faults import VARIANTS
-from ..wire import SIGN_TYPES, mask_key
+from ..wire import SIGN_TYPES
 from . import render, views
 from .keys import BACKEND, ENTRY
 
@@ -198,8 +199,6 @@ async def sign_fields(request: web.Request) -> web.StreamResponse:
             reading = Reading(fields={str(k): "" if v is None else str(v) for k, v in fields.items()})
         else:
             raise ValueError("no fields")
-        if "paySign" in reading.fields:
-            reading.received = reading.received or reading.fields.pop("paySign")
         keys, known = _sign_keys(backend, reading, data)
         lesson = teach(
             reading,
@@ -218,7 +217,7 @@ async def sign_fields(request: web.Request) -> web.StreamResponse:
     return render.json_body(lesson.to_json(lang))
 
 
-def _sign_keys(backend: Any, reading: Reading, data: dict[str, Any]) -> tuple[list[KeyCandidate], bool]:
+def _sign_keys(backend: Backend, reading: Reading, data: dict[str, Any]) -> tuple[list[KeyCandidate], bool]:
     """The key to sign with and the keys to suspect; True when the key is a tenant's (shown masked)."""
     key, secrets = data.get("key"), data.get("appsecret", [])
     secrets = [secrets] if isinstance(secrets, str) else secrets
@@ -228,27 +227,20 @@ def _sign_keys(backend: Any, reading: Reading, data: dict[str, Any]) -> tuple[li
         or not all(isinstance(x, str) for x in secrets)
     ):
         raise ValueError("key must be a string and appsecret a string or a list of strings")
-    fields = reading.fields
-    appid = str(data.get("appid") or fields.get("appid") or fields.get("appId") or "")
+    appid = str(data.get("appid") or reading.fields.get("appid") or reading.fields.get("appId") or "")
     app = backend.state.apps.get(appid)
-    secrets = [*secrets, *([app.secret] if app else [])]
-    merchant = backend.state.merchants.get(fields.get("mch_id", ""))
-    if key or reading.key:
-        keys = [KeyCandidate(key or reading.key, "given_key")]
-        if key and reading.key and reading.key != key:
-            keys.append(KeyCandidate(reading.key, "pasted_key", mask_key(reading.key), "other_key"))
-        known = False
-    elif merchant is not None:
-        keys = backend.gateway.key_candidates(merchant, PROD, appid)
-        reading.notes.append(Finding("tenant_key", {"owner": merchant.mch_id}))
-        known = True
-    else:
+    merchant = backend.state.merchants.get(reading.fields.get("mch_id", ""))
+    if not key and not reading.key and merchant is None:
         raise ValueError('give "key", or fields whose mch_id names a merchant the mock knows')
-    taken = {k.key for k in keys}
-    keys += [
-        KeyCandidate(x, "appsecret", appid or "?", "appsecret_as_key") for x in dict.fromkeys(secrets) if x not in taken
-    ]
-    return keys, known
+    keys = lesson_keys(
+        reading,
+        key=key,
+        default=backend.gateway.key_candidates(merchant, PROD, appid) if merchant else [],
+        default_note=Finding("tenant_key", {"owner": merchant.mch_id if merchant else ""}),
+        secrets=[*secrets, *([app.secret] if app else [])],
+        appid=appid,
+    )
+    return keys, not key and not reading.key
 
 
 # -- the user pays, orders, the clock, notifications -------------------------------------------
