@@ -20,7 +20,6 @@ Pairs = list[tuple[str, str]]
 EditFn = Callable[[Pairs, "KeyCandidate"], Pairs | None]
 Params = Mapping[str, str] | Callable[["KeyCandidate"], Mapping[str, str]]
 
-AXES = ("key", "order", "suffix", "encoding", "algorithm", "edit")
 SHOWN = 40  # characters of a value a finding shows
 
 # The cost of transforming one character, in the meter's units (one unit ~ one byte hashed).
@@ -33,7 +32,7 @@ class KeyCandidate:
     """A key worth trying: whose it is (``role`` of ``owner``) and the mistake it stands for."""
 
     key: str
-    role: str  # api_key, sandbox_signkey, appsecret, given_key, given_appsecret
+    role: str  # one of KEY_ROLES
     owner: str = ""
     mistake: str = ""
 
@@ -47,7 +46,6 @@ KEY_ROLES = {
     "sandbox_signkey": ("the sandbox_signkey of merchant {owner}", "商户{owner}的沙箱密钥sandbox_signkey"),
     "appsecret": ("the AppSecret of {owner}", "小程序{owner}的AppSecret"),
     "given_key": ("the key given", "给定的密钥"),
-    "given_appsecret": ("the AppSecret given", "给定的AppSecret"),
     "pasted_key": ("the key at the end of the pasted string", "粘贴的字符串末尾的密钥"),
 }
 
@@ -56,7 +54,7 @@ KEY_ROLES = {
 class Option:
     """One deviation from the right algorithm and the mistakes it stands for (its cost)."""
 
-    axis: str
+    axis: str  # key, order, suffix, encoding, algorithm (one option each in a combination), or edit
     codes: tuple[str, ...]
     payload: Any = None  # key: KeyCandidate; order: "sent"; suffix: its code; encoding; algorithm; edit: EditFn
     params: Params = field(default_factory=dict)

@@ -12,7 +12,7 @@ from itertools import combinations
 
 from ..wire import HMAC_SHA256, MD5
 from .meter import Meter
-from .options import KeyCandidate, Option, Pairs
+from .options import GBK_COST, KeyCandidate, Option, Pairs
 
 MAX_MISTAKES = 3  # a combination names at most three mistakes
 SIGN_LENGTH = {MD5: 32, HMAC_SHA256: 64}
@@ -118,7 +118,7 @@ class Search:
             return None
         if charge:
             seen = (hash(message), len(message), encoding, algorithm, swapped, key.key if algorithm != MD5 else "")
-            if seen in self._seen or not self.meter.digest(len(message)):
+            if seen in self._seen or not self.meter.digest(len(message) * (GBK_COST if encoding == "gbk" else 1)):
                 return None
             self._seen.add(seen)
         hexdigest = _digest(message, key.key, encoding, algorithm, swapped)
