@@ -8,14 +8,17 @@ from __future__ import annotations
 
 import html
 import json
+import re
 from collections.abc import Callable, Collection
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from urllib.parse import quote, quote_plus
 
 from ..wire import SIGN_TYPES
 from .meter import Meter
 from .options import QUOTE_COST, EditFn, Option, Pairs, dropped, renamed, revalued, shown
 
+_FEN = re.compile(r"[0-9]{1,15}")  # amounts as sent: bounded, so no huge integer is ever built
+_YUAN = re.compile(r"[0-9]{1,13}\.[0-9]{1,2}")
 AMOUNT_FIELDS = frozenset({"total_fee", "refund_fee", "cash_fee", "settlement_total_fee", "coupon_fee", "fee"})
 JSON_COST = 8  # parsing and dumping JSON, per character, in the meter's units
 MAX_NAME_TYPOS = 40  # misspelled names tried per field
@@ -111,7 +114,7 @@ def _value_options(name: str, value: str, meter: Meter, group: frozenset[str]) -
     def add(code: str, alt: Callable[[], str | None], params: dict[str, str] | Callable[..., dict[str, str]]) -> None:
         options.append(Option("edit", (code,), revalued(name, alt), params, group, reach=2))
 
-    if (name in AMOUNT_FIELDS or name.endswith("_fee")) and value.isascii() and value.isdigit():
+    if (name in AMOUNT_FIELDS or name.endswith("_fee")) and _FEN.fullmatch(value):
         for yuan in _yuan(int(value)):
             add("amount_in_yuan", lambda y=yuan: y, {"field": name, "signed": yuan, "sent": value})
     fen = _fen(value)
@@ -160,16 +163,10 @@ def _yuan(fen: int) -> list[str]:
 
 def _fen(value: str) -> str | None:
     """A yuan amount sent ('0.01') as the fen a program signed ('1'), or None."""
-    if "." not in value or len(value) > 20:
+    if not _YUAN.fullmatch(value):
         return None
-    try:
-        amount = Decimal(value)
-    except InvalidOperation:
-        return None
-    if not amount.is_finite():
-        return None
-    fen = amount * 100
-    return str(int(fen)) if fen == fen.to_integral_value() else None
+    whole, _, cents = value.partition(".")
+    return str(int(whole) * 100 + int(cents.ljust(2, "0")))
 
 
 def _json(text: str, variant: int) -> str | None:

@@ -42,3 +42,23 @@ def test_a_costly_transform_is_not_even_started_beyond_the_budget():
     received = md5(joined(tidy(spaced)) + "&key=" + KEY + "x")
     d = diagnose({**spaced, "sign": received}, received, sign_type="MD5", keys=KEYS, budget=Budget(work=1_000_000))
     assert d.mistakes == [] and d.tried <= 3
+
+
+NASTY = [
+    {"total_fee": "9" * 5000},  # past Python's int() digit limit
+    {"total_fee": "1.5e999999999"},
+    {"refund_fee": "NaN", "cash_fee": "sNaN"},
+    {"detail": "[" * 50_000 + "]" * 50_000},  # JSON nested past the recursion limit
+    {"detail": '{"a": "\\ud800"}'},
+    {"body": "\x00\x7f\u200b\U0001f600", "attach": " " * 1000},
+    {"名字": "值", "key": "x", "sign_type": "HMACSHA256"},
+    {"": "empty name", "a" * 500: "long name"},
+]
+
+
+def test_nasty_fields_get_a_diagnosis_not_an_exception():
+    for extra in NASTY:
+        fields = {**ORDER, **extra}
+        for received in ("0" * 32, "", " \n", "é" * 64):
+            d = diagnose({**fields, "sign": received}, received, sign_type="MD5", keys=KEYS)
+            assert d.explanation("zh") and d.hint().isascii()
