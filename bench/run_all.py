@@ -17,7 +17,7 @@ def main() -> None:
         "python": platform.python_version(),
         "machine": platform.machine(),
     }
-    for name in ("bench_unifiedorder", "bench_notify", "bench_fixture", "bench_v3_crypto"):
+    for name in ("bench_unifiedorder", "bench_notify", "bench_fixture", "bench_v3_crypto", "bench_doctor"):
         module = __import__(name)
         sys.argv = [name]
         results[name] = module.main()

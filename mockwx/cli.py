@@ -14,12 +14,13 @@ from pathlib import Path
 from aiohttp import web
 
 from . import __version__
-from .config import DEFAULT_PORT, DEMO_API_KEY, Config, ConfigError, load_config
-from .doctor import KeyCandidate, diagnose
+from .config import DEFAULT_PORT, DEMO_API_KEY, DEMO_APPID, DEMO_MCH_ID, DEMO_SECRET, Config, ConfigError, load_config
+from .doctor import LANGS, Finding, KeyCandidate
+from .doctor.teach import Reading, lesson_keys, looks_pasted, read_pasted, teach
 from .http.app import create_app
 from .http.keys import BACKEND
 from .persist import StateFileError, StorageError
-from .wire import HMAC_SHA256, MD5, canonical_string, parse_xml, sign
+from .wire import HMAC_SHA256, MD5, parse_xml
 
 DEFAULT_DB = ".mockwx/state.sqlite3"
 COMMANDS = ("serve", "sign", "run", "demo")
@@ -43,21 +44,30 @@ def _serve_parser(sub: argparse._SubParsersAction) -> None:
         help="also deliver notifications to this host, network or *.domain (default: loopback only; * for any)",
     )
     p.add_argument("--log-level", default="INFO", choices=("DEBUG", "INFO", "WARNING", "ERROR"))
+    p.add_argument("--lang", choices=LANGS, help="language of the signature doctor's explanations (default en)")
 
 
 def _sign_parser(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser(
         "sign",
         help="print the canonical string and the sign of some fields (a teaching tool)",
-        description="Print the string WeChat Pay v2 signs and the sign, for fields given as name=value or as an"
-        " XML file. With --check, say why a sign you have is not the right one.",
+        description="Print the string WeChat Pay v2 signs and the sign, for fields given as name=value, as a"
+        " signed string pasted from a log ('appid=...&body=...&key=...') or as an XML file. With --check,"
+        " say why a sign you have is not the right one.",
     )
-    p.add_argument("fields", nargs="*", metavar="name=value", help="the fields (sign is ignored)")
+    p.add_argument("fields", nargs="*", metavar="name=value", help="the fields, or one whole signed string (quote it)")
     p.add_argument("--xml", metavar="FILE", help="read the fields from a WeChat XML message ('-' for stdin)")
-    p.add_argument("--key", default=DEMO_API_KEY, help="the merchant API key (default: the demo key)")
+    p.add_argument("--key", help="the merchant API key (default: a pasted string's key=, else the demo key)")
     p.add_argument("--sign-type", choices=(MD5, HMAC_SHA256), help="default: the fields' sign_type, else MD5")
     p.add_argument("--check", metavar="SIGN", help="a sign to diagnose (default: the fields' own sign, if any)")
-    p.add_argument("--appsecret", action="append", default=[], help="an AppSecret the sign may have been made with")
+    p.add_argument("--appid", help="the mini program whose AppSecret to suspect (default: the fields' appid)")
+    p.add_argument(
+        "--appsecret",
+        action="append",
+        default=[],
+        help="an AppSecret the sign may have been made with (the demo mini program's is known)",
+    )
+    p.add_argument("--lang", choices=LANGS, default="en", help="language of the explanations (default en)")
 
 
 def _run_parser(sub: argparse._SubParsersAction) -> None:
@@ -153,6 +163,8 @@ def serve_config(args: argparse.Namespace) -> Config:
     elif not config.db_given:
         s.db = DEFAULT_DB
     s.notify.allow = [*s.notify.allow, *args.allow_notify]
+    if args.lang:
+        s.lang = args.lang
     return config
 
 
@@ -235,51 +247,60 @@ def banner(backend, host: str, port: int) -> str:
 # -- sign ----------------------------------------------------------------------------------------
 
 
-def sign_fields(args: argparse.Namespace) -> dict[str, str]:
-    fields: dict[str, str] = {}
+def sign_fields(args: argparse.Namespace) -> Reading:
+    """The fields of ``sign``: from --xml, name=value arguments, or one pasted signed string."""
+    reading = Reading(fields={})
     if args.xml:
         raw = sys.stdin.buffer.read() if args.xml == "-" else Path(args.xml).read_bytes()
-        fields.update(parse_xml(raw))
+        reading.fields.update(parse_xml(raw))
     for item in args.fields:
+        if looks_pasted(item):
+            pasted = read_pasted(item)
+            reading.fields.update(pasted.fields)
+            reading.key = pasted.key or reading.key
+            reading.received = pasted.received or reading.received
+            reading.notes += pasted.notes
+            if len(args.fields) == 1 and not args.xml:
+                reading.pasted = pasted.pasted
+            continue
         name, sep, value = item.partition("=")
         if not sep or not name:
             raise ValueError(f"{item!r} is not name=value")
-        fields[name] = value
-    return fields
+        reading.fields[name] = value
+    return reading
+
+
+def sign_keys(args: argparse.Namespace, reading: Reading) -> list[KeyCandidate]:
+    """The key to sign with (--key, a pasted key=, else the demo key), then the keys to suspect."""
+    appid = args.appid or reading.fields.get("appid") or reading.fields.get("appId") or ""
+    return lesson_keys(
+        reading,
+        key=args.key,
+        default=[KeyCandidate(DEMO_API_KEY, "api_key", DEMO_MCH_ID)],
+        default_note=Finding("demo_key"),
+        secrets=[*args.appsecret, *([DEMO_SECRET] if appid == DEMO_APPID else [])],
+        appid=appid,
+    )
 
 
 def sign_command(args: argparse.Namespace) -> int:
     try:
-        fields = sign_fields(args)
+        reading = sign_fields(args)
     except (OSError, ValueError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
-    if not fields:
-        print("error: give fields as name=value, or --xml FILE", file=sys.stderr)
+    if not reading.fields:
+        print("error: give fields as name=value, a signed string 'a=1&b=2&key=...', or --xml FILE", file=sys.stderr)
         return 2
-    sign_type = args.sign_type or fields.get("sign_type") or MD5
-    if sign_type not in (MD5, HMAC_SHA256):
-        print(f"error: sign_type {sign_type!r} is neither MD5 nor HMAC-SHA256", file=sys.stderr)
+    keys = sign_keys(args, reading)
+    received = args.check or reading.fields.get("sign", "")
+    try:
+        lesson = teach(reading, keys=keys, sign_type=args.sign_type or "", received=received)
+    except ValueError as exc:
+        print(f"error: {exc}", file=sys.stderr)
         return 2
-    string = canonical_string(fields, args.key)
-    expected = sign(fields, args.key, sign_type)
-    print(f"string to sign:\n  {string}")
-    print(f"{sign_type} sign:\n  {expected}")
-    received = args.check or fields.get("sign")
-    if not received:
-        return 0
-    if received == expected:
-        print(f"the sign {received} is right.")
-        return 0
-    keys = [KeyCandidate(args.key, "the key given with --key")]
-    keys += [KeyCandidate(s, "the AppSecret given with --appsecret", "appsecret_as_key") for s in args.appsecret]
-    d = diagnose(fields, received, sign_type=sign_type, keys=keys)
-    print(f"the sign {received} is NOT right.")
-    print(f"  why:  {d.explanation}")
-    print(f"  fix:  {d.fix}")
-    for note in d.notes:
-        print(f"  note: {note}")
-    return 1
+    print("\n".join(lesson.lines(args.lang)))
+    return 1 if lesson.diagnosis is not None else 0
 
 
 # -- run -----------------------------------------------------------------------------------------

@@ -17,6 +17,7 @@ from typing import Any
 
 import yaml
 
+from .doctor.catalogue import LANGS
 from .domain.models import Merchant, MiniApp
 from .notify.schedule import RETRY_DELAYS
 
@@ -95,6 +96,7 @@ class Settings:
     magic_amounts: bool = True  # the total_fee values that force an outcome (README "magic amounts")
     journal_size: int = 1000
     max_body_bytes: int = 256 * 1024
+    lang: str = "en"  # the language of the doctor's explanations: en or zh
     login: LoginSettings = field(default_factory=LoginSettings)
     pay: PaySettings = field(default_factory=PaySettings)
     notify: NotifySettings = field(default_factory=NotifySettings)
@@ -279,6 +281,8 @@ def validate(config: Config, source: str) -> None:
         raise ConfigError(f"{source}: clock_start must be seconds since 1970, before {LATEST:.0f}")
     if s.v3.reentry_code not in ("INVALID_REQUEST", "OUT_TRADE_NO_USED"):
         raise ConfigError(f"{source}: v3.reentry_code must be INVALID_REQUEST or OUT_TRADE_NO_USED")
+    if s.lang not in LANGS:
+        raise ConfigError(f"{source}: lang must be one of {', '.join(LANGS)}, not {s.lang!r}")
     if s.pay.expired_trade_state not in ("NOTPAY", "CLOSED"):
         raise ConfigError(f"{source}: pay.expired_trade_state must be NOTPAY or CLOSED")
     for path, (low, high) in RANGES.items():

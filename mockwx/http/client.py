@@ -7,21 +7,23 @@ checkout service's.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+import heapq
+from collections.abc import Mapping, Sequence
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
 from aiohttp import web
 
 from ..backend import Backend
-from ..doctor import diagnose, pay_sign_variants
+from ..doctor import Finding, diagnose, diagnose_pay_sign, meant_sign_type, rule_findings, v3_record, view_of
 from ..domain.errors import DomainError
 from ..domain.models import Order
 from ..faults import OUTCOMES
 from ..journal import Entry
 from ..services.checkout import Payment, client_message
-from ..wire import SIGN_TYPES, pay_sign_fields, verify
-from ..wire.v3 import diagnose_pay_sign, verify_pay_sign
+from ..wire import pay_sign_fields, verify
+from ..wire.v3 import diagnose_pay_sign as diagnose_v3_pay_sign
+from ..wire.v3 import verify_pay_sign
 from ..wire.v3.paysign import SIGN_TYPE as V3_SIGN_TYPE
 from . import render
 from .errors import ControlError
@@ -29,6 +31,7 @@ from .v3.auth import explain
 
 BAD_SIGN = "支付验证签名失败"
 BAD_PACKAGE = "调用支付JSAPI缺少参数: total_fee"
+SUSPECT_ORDERS = 20  # the merchant's recent orders whose prepay_id a wrong package may carry
 
 
 class PaymentRefused(Exception):
@@ -70,9 +73,11 @@ class Client:
         else:
             # WeChat checks paySign with the appid of the mini program that pays, i.e. the order's
             fields = pay_sign_fields(order.appid, body["timeStamp"], body["nonceStr"], body["package"], sign_type)
-            claimed = body.get("appId") or order.appid
-            other = [("wrong_appid", {**fields, "appId": claimed})] if claimed != order.appid else []
-            self._check_pay_sign(order, fields, body["paySign"], sign_type, extra_variants=other)
+            facts = rule_findings(body["timeStamp"], sign_type, order.sign_type)
+            algorithm = meant_sign_type(sign_type) or order.sign_type
+            self._check_pay_sign(
+                order, fields, body["paySign"], algorithm, facts=facts, claimed_appid=body.get("appId", "")
+            )
         if order.trade_type != "JSAPI":
             raise PaymentRefused(
                 BAD_PACKAGE,
@@ -152,7 +157,7 @@ class Client:
         if verify_pay_sign(*args, body["paySign"], keys.merchant_public):
             return
         claimed = body.get("appId")
-        found = diagnose_pay_sign(
+        found = diagnose_v3_pay_sign(
             *args,
             body["paySign"],
             keys.merchant_public,
@@ -160,7 +165,10 @@ class Client:
             other_app_ids=[claimed] if claimed and claimed != order.appid else [],
         )
         hint = explain(found.mistakes, found.expected_message, "paySign does not verify with the merchant certificate")
-        raise PaymentRefused(BAD_SIGN, hint, err_code=-1, problem="PAYSIGN", diagnosis=_V3Diagnosis(found.to_dict()))
+        record = v3_record(
+            found.mistakes, what="paySign", expected=found.expected_message, signed_message=found.signed_message
+        )
+        raise PaymentRefused(BAD_SIGN, hint, err_code=-1, problem="PAYSIGN", diagnosis=_Record(record))
 
     def _check_pay_sign(
         self,
@@ -169,33 +177,50 @@ class Client:
         received: str,
         sign_type: str,
         app: bool = False,
-        extra_variants: list[tuple[str, dict[str, str]]] | None = None,
+        facts: Sequence[Finding] = (),
+        claimed_appid: str = "",
     ) -> None:
-        merchant = self.backend.state.merchants[order.mch_id]
-        key = merchant.key(order.env)
-        if sign_type in SIGN_TYPES and verify({**fields, "sign": received}, key, sign_type):
+        """Refuse a paySign that does not verify, or any that breaks a client-side rule (``facts``)."""
+        state = self.backend.state
+        merchant = state.merchants[order.mch_id]
+        if not facts and verify({**fields, "sign": received}, merchant.key(order.env), sign_type):
             return
-        diagnosis = diagnose(
-            fields,
-            received,
-            sign_type=sign_type,
-            keys=self.backend.tenants.key_candidates(merchant, order.env, order.appid),
-            field_variants=(extra_variants or []) + ([] if app else pay_sign_variants(fields)),
-        )
-        hint = diagnosis.summary()
-        if sign_type not in SIGN_TYPES:
-            hint = f"signType {sign_type!r} is not a v2 sign type (MD5 or HMAC-SHA256); " + hint
-        raise PaymentRefused(BAD_SIGN, hint, err_code=-1, problem="PAYSIGN", diagnosis=diagnosis)
+        keys = self.backend.tenants.key_candidates(merchant, order.env, order.appid)
+        if app:  # the APP PayReq: lower-case names, the order's sign_type
+            diagnosis = diagnose(
+                fields, received, sign_type=sign_type, keys=keys, type_field="sign_type (unifiedorder)", type_sent=True
+            )
+        else:
+            others = heapq.nlargest(
+                SUSPECT_ORDERS,
+                (o for o in state.orders.values() if o.mch_id == order.mch_id and o.prepay_id and o is not order),
+                key=lambda o: o.created_at,
+            )
+            diagnosis = diagnose_pay_sign(
+                fields,
+                received,
+                sign_type=sign_type,
+                keys=keys,
+                claimed_appid=claimed_appid,
+                other_appids=[a for a in merchant.appids if a != order.appid],
+                other_packages=[(o.prepay_id, o.out_trade_no) for o in others]
+                + [(p, order.out_trade_no) for p in order.old_prepay_ids],
+                facts=facts,
+            )
+        raise PaymentRefused(BAD_SIGN, diagnosis.hint(), err_code=-1, problem="PAYSIGN", diagnosis=diagnosis)
 
 
-class _V3Diagnosis:
-    """A v3 paySign diagnosis, shaped like the v2 doctor's for the journal and the answer."""
+class _Record:
+    """A stored diagnosis record (a v3 one), with the v2 Diagnosis's to_dict / view."""
 
     def __init__(self, data: dict[str, Any]) -> None:
         self.data = data
 
     def to_dict(self) -> dict[str, Any]:
         return self.data
+
+    def view(self, lang: str) -> dict[str, Any]:
+        return view_of(self.data, lang)
 
 
 def answer(backend: Backend, entry: Entry, data: dict[str, Any]) -> web.Response:
@@ -220,7 +245,7 @@ def answer(backend: Backend, entry: Entry, data: dict[str, Any]) -> web.Response
                 raise ControlError.of(error) from None
             raise PaymentRefused.of(error) from None
     except PaymentRefused as refused:
-        return _refused(entry, refused)
+        return _refused(entry, refused, backend.settings.lang)
     order = payment.order
     message = client_message(payment.outcome, payment.reason)
     entry.outcome = message
@@ -236,7 +261,7 @@ def answer(backend: Backend, entry: Entry, data: dict[str, Any]) -> web.Response
     )
 
 
-def _refused(entry: Entry, refused: PaymentRefused) -> web.Response:
+def _refused(entry: Entry, refused: PaymentRefused, lang: str) -> web.Response:
     entry.outcome = f"fail {refused.desc}"
     entry.error = {"kind": refused.problem or "REFUSED", "hint": refused.hint}
     if refused.diagnosis is not None:
@@ -249,7 +274,7 @@ def _refused(entry: Entry, refused: PaymentRefused) -> web.Response:
         "mockwx": {"hint": refused.hint},
     }
     if refused.diagnosis is not None:
-        body["mockwx"]["diagnosis"] = refused.diagnosis.to_dict()
+        body["mockwx"]["diagnosis"] = refused.diagnosis.view(lang)
     return render.json_body(body, hint=refused.hint)
 
 

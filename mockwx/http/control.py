@@ -12,12 +12,16 @@ from typing import Any
 from aiohttp import web
 
 from .. import views
+from ..backend import Backend
 from ..config import LATEST, ConfigError, updated_settings
+from ..doctor import LANGS, Finding, KeyCandidate, view_of
+from ..doctor.teach import Reading, lesson_keys, read_pasted, teach
 from ..domain.errors import DomainError, number_in
+from ..domain.models import PROD
 from ..faults import VARIANTS
 from ..persist import StorageError
 from ..services import keys
-from ..wire import SIGN_TYPES, canonical_string, sign
+from ..wire import SIGN_TYPES
 from . import client, render
 from .errors import ControlError
 from .keys import BACKEND, ENTRY
@@ -178,9 +182,25 @@ async def requests(request: web.Request) -> web.StreamResponse:
         since = limit = -1
     if since < 0 or limit < 0:
         raise ControlError(400, "since and limit must be integers >= 0 (limit 0: all)")
+    lang = _lang(q.get("lang"), backend.settings.lang)
     problems = q.get("problems", "") in ("1", "true", "yes") or request.path.endswith("/problems")
     entries = backend.journal.query(api=q.get("api", ""), problems_only=problems, since=since, limit=limit)
-    return render.json_body({"requests": [e.to_dict() for e in entries]})
+    return render.json_body({"requests": [_entry_view(e.to_dict(), lang) for e in entries]})
+
+
+def _entry_view(entry: dict[str, Any], lang: str) -> dict[str, Any]:
+    """A journal entry with its stored diagnosis rendered in ``lang`` (and every language)."""
+    if "diagnosis" in entry["error"]:
+        entry["error"]["diagnosis"] = view_of(entry["error"]["diagnosis"], lang)
+    return entry
+
+
+def _lang(value: Any, default: str) -> str:
+    if value is None:
+        return default
+    if value not in LANGS:
+        raise ControlError(400, f"lang must be one of {', '.join(LANGS)}, not {value!r}")
+    return value
 
 
 # -- faults ---------------------------------------------------------------------------------------
@@ -210,14 +230,63 @@ async def delete_fault(request: web.Request) -> web.StreamResponse:
 
 
 async def sign_fields(request: web.Request) -> web.StreamResponse:
+    """The ``sign`` command over HTTP: the string to sign, the sign, and the diagnosis of ``check``."""
+    backend = request.app[BACKEND]
     data = await read_json(request)
-    fields, key, sign_type = data.get("fields"), data.get("key"), data.get("sign_type", "MD5")
-    if not isinstance(fields, dict) or not isinstance(key, str) or sign_type not in SIGN_TYPES:
-        raise ControlError(400, 'expected {"fields": {...}, "key": "<API key>", "sign_type": "MD5" | "HMAC-SHA256"}')
-    fields = {str(k): "" if v is None else str(v) for k, v in fields.items()}
-    return render.json_body(
-        {"string": canonical_string(fields, key), "sign": sign(fields, key, sign_type), "sign_type": sign_type}
+    lang = _lang(data.get("lang"), backend.settings.lang)
+    fields, pasted, check = data.get("fields"), data.get("string"), data.get("check", "")
+    sign_type = data.get("sign_type", "")
+    if not isinstance(check, str) or sign_type not in ("", *SIGN_TYPES):
+        raise ControlError(400, f"check must be a sign (a string) and sign_type one of {', '.join(SIGN_TYPES)}")
+    try:
+        if isinstance(pasted, str):
+            reading = read_pasted(pasted)
+        elif isinstance(fields, dict) and fields:
+            reading = Reading(fields={str(k): "" if v is None else str(v) for k, v in fields.items()})
+        else:
+            raise ValueError("no fields")
+        keys, known = _sign_keys(backend, reading, data)
+        lesson = teach(
+            reading,
+            keys=keys,
+            sign_type=sign_type,
+            received=check or reading.fields.get("sign", ""),
+            show_key=not known,
+        )
+    except ValueError as exc:
+        raise ControlError(
+            400,
+            f"cannot sign: {exc}",
+            hint='send {"fields": {...}} or {"string": "appid=...&body=...&key=..."}, with "key" (or fields naming a'
+            ' merchant the mock knows), and optionally "check": "<sign>", "sign_type", "appsecret", "lang"',
+        ) from None
+    return render.json_body(lesson.to_json(lang))
+
+
+def _sign_keys(backend: Backend, reading: Reading, data: dict[str, Any]) -> tuple[list[KeyCandidate], bool]:
+    """The key to sign with and the keys to suspect; True when the key is a tenant's (shown masked)."""
+    key, secrets = data.get("key"), data.get("appsecret", [])
+    secrets = [secrets] if isinstance(secrets, str) else secrets
+    if (
+        not isinstance(key, (str, type(None)))
+        or not isinstance(secrets, list)
+        or not all(isinstance(x, str) for x in secrets)
+    ):
+        raise ValueError("key must be a string and appsecret a string or a list of strings")
+    appid = str(data.get("appid") or reading.fields.get("appid") or reading.fields.get("appId") or "")
+    app = backend.state.apps.get(appid)
+    merchant = backend.state.merchants.get(reading.fields.get("mch_id", ""))
+    if not key and not reading.key and merchant is None:
+        raise ValueError('give "key", or fields whose mch_id names a merchant the mock knows')
+    keys = lesson_keys(
+        reading,
+        key=key,
+        default=backend.tenants.key_candidates(merchant, PROD, appid) if merchant else [],
+        default_note=Finding("tenant_key", {"owner": merchant.mch_id if merchant else ""}),
+        secrets=[*secrets, *([app.secret] if app else [])],
+        appid=appid,
     )
+    return keys, not key and not reading.key
 
 
 # -- the user pays, orders, the clock, notifications -------------------------------------------

@@ -66,24 +66,17 @@ class TenantService:
 
     def key_candidates(self, merchant: Merchant, env: str, appid: str = "") -> list[KeyCandidate]:
         """The key a sign must be made with first, then the keys people sign with by mistake."""
-        key = merchant.key(env)
-        label = (
-            f"API key of merchant {merchant.mch_id}"
-            if env == PROD
-            else f"sandbox_signkey of merchant {merchant.mch_id}"
-        )
-        candidates = [KeyCandidate(key, label)]
+        mch_id = merchant.mch_id
+        candidates = [KeyCandidate(merchant.key(env), "api_key" if env == PROD else "sandbox_signkey", mch_id)]
         appids = [appid] if appid in self.state.apps else []
         appids += [a for a in merchant.appids if a != appid and a in self.state.apps]
         for a in appids:
-            candidates.append(KeyCandidate(self.state.apps[a].secret, f"the AppSecret of {a}", "appsecret_as_key"))
+            candidates.append(KeyCandidate(self.state.apps[a].secret, "appsecret", a, "appsecret_as_key"))
         if env == SANDBOX:
-            candidates.append(
-                KeyCandidate(merchant.api_key, f"production API key of {merchant.mch_id}", "production_key_on_sandbox")
-            )
+            candidates.append(KeyCandidate(merchant.api_key, "api_key", mch_id, "production_key_on_sandbox"))
         elif merchant.sandbox_key:
             candidates.append(
-                KeyCandidate(merchant.sandbox_key, f"sandbox_signkey of {merchant.mch_id}", "sandbox_key_on_production")
+                KeyCandidate(merchant.sandbox_key, "sandbox_signkey", mch_id, "sandbox_key_on_production")
             )
         return candidates
 

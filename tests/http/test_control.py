@@ -48,7 +48,7 @@ async def test_index_lists_the_api(client):
         ("POST", "/notifications/nope/resend", None, None, 404, "no notification"),
         ("GET", "/notifications/wait?timeout=x", None, None, 400, "timeout"),
         ("GET", "/notifications/wait?status=done", None, None, 400, "status"),
-        ("POST", "/sign", {"fields": "x"}, None, 400, "expected"),
+        ("POST", "/sign", {"fields": "x"}, None, 400, "cannot sign"),
         ("GET", "/requests?limit=x", None, None, 400, "integers"),
         ("GET", "/nothing-here", None, None, 404, "no control endpoint"),
         ("GET", "/pay", None, None, 404, "no control endpoint"),

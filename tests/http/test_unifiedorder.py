@@ -129,7 +129,9 @@ async def test_bad_signature_hint_header(client):
         f"{client.url}/pay/orderquery",
         data=b"<xml><mch_id>10000100</mch_id><appid>wxd930ea5d5a258f4f</appid><sign>X</sign></xml>",
     ) as response:
-        assert "Expected MD5" in response.headers["X-Mockwx-Hint"]
+        hint = response.headers["X-Mockwx-Hint"]
+    assert hint.startswith("sign mistakes: sign_wrong_length (the sign has the wrong length) | expected MD5 ")
+    assert hint.endswith(", got X")
 
 
 # -- re-entry (protocol/v2.md 3.4) ----------------------------------------------------------------

@@ -76,14 +76,15 @@ def test_unifiedorder_orderquery_closeorder(server, control):
     assert caught.value.errcode == "ORDERCLOSED"
 
 
-def test_hmac_unifiedorder_and_jsapi_params(server, control):
+def test_hmac_order_refuses_wechatpys_md5_pay_sign(server, control):
     openid = control(lambda c: c.login("bob"))["openid"]
     pay = wechat_pay(server)
     created = create_order(pay, openid, "W20261127000002", 2, sign_type="HMAC-SHA256")
     params = pay.jsapi.get_jsapi_params(created["prepay_id"])  # MD5 paySign, computed by wechatpy
-    paid = control(lambda c: c.pay(params))
-    assert paid["errMsg"] == "requestPayment:ok"
-    assert pay.order.query(out_trade_no="W20261127000002")["trade_state"] == "SUCCESS"
+    refused = control(lambda c: c.pay(params))  # the client wants the order's algorithm (protocol/v2.md 4)
+    assert refused["errMsg"] == "requestPayment:fail 支付验证签名失败"
+    assert refused["mockwx"]["diagnosis"]["mistakes"] == ["paysign_sign_type_mismatch"]
+    assert pay.order.query(out_trade_no="W20261127000002")["trade_state"] == "NOTPAY"
 
 
 def test_wrong_key_is_signature_error(server, control):

@@ -68,7 +68,7 @@ class Gateway:
             )
         if not self._verified(fields, key, sign_type):
             diagnosis = self.diagnose(fields, merchant, env, sign_type)
-            raise ReturnFail("SIGNERROR", hint=diagnosis.summary(), diagnosis=diagnosis)
+            raise ReturnFail("SIGNERROR", hint=diagnosis.hint(), diagnosis=diagnosis)
         if needs_appid:
             self.check_appid(fields.get("appid", ""), merchant)
         return V2Request(api=api, env=env, fields=fields, merchant=merchant, key=key, sign_type=sign_type)

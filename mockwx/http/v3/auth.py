@@ -11,6 +11,7 @@ from typing import Any
 
 from cryptography.hazmat.primitives.asymmetric import rsa
 
+from ...doctor import v3_record
 from ...domain.models import Merchant
 from ...services.keys import V3Keys
 from ...wire.v3 import (
@@ -105,7 +106,14 @@ def refusal(call: Call, error: AuthorizationError, target: str, body: bytes, key
             other_keys=others,
             host=request.host,
         )
-        diagnosis = found.to_dict()
+        diagnosis = v3_record(
+            found.mistakes,
+            what="request signature",
+            expected=found.expected_message,
+            signed_message=found.signed_message,
+            key_label=found.key_label,
+            variant=found.variant,
+        )
         hint = explain(found.mistakes, found.expected_message, error.detail, found.key_label)
         detail = sign_error_detail(request.method, target, error.signed_message)
     elif error.reason == "serial" and keys is not None:
@@ -117,7 +125,7 @@ def refusal(call: Call, error: AuthorizationError, target: str, body: bytes, key
             sent_serial, keys.merchant_serial, platform_serials=(keys.platform_serial, keys.public_key_id)
         )
         if mistake:
-            diagnosis = {"mistakes": [mistake], "expected_serial": keys.merchant_serial, "received_serial": sent_serial}
+            diagnosis = v3_record([mistake], what="serial_no", expected=keys.merchant_serial, received=sent_serial)
             hint = f"{MISTAKES[mistake]}: send serial_no {keys.merchant_serial}. {error.detail}"
     return V3Fail(
         401,
