@@ -1,0 +1,49 @@
+"""The results table: CPU ratio against the bare reference first, wall-clock figures beside it."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+
+def _wall(wall: Mapping[str, float]) -> str:
+    if "rps" in wall:
+        return f"{wall['rps']:7.0f}/s p50 {wall['p50_ms']:5.2f} p99 {wall['p99_ms']:6.2f} ms"
+    return "  ".join(f"{k} {v:.3g}" for k, v in wall.items())
+
+
+def _ratio(summary: Mapping[str, object]) -> str:
+    if summary["unit"] == summary["bare_unit"]:
+        return f"{summary['ratio_median']:7.3f}  {summary['ratio_min']:.3f}-{summary['ratio_max']:.3f}"
+    # a whole run against one bare unit: say how many bare units it costs
+    return f"= {1 / summary['ratio_median']:,.0f} bare {summary['bare_unit']}s"
+
+
+def rows(results: Mapping[str, object], baseline: Mapping[str, object] | None = None) -> list[str]:
+    lines = []
+    for name, summary in results.items():
+        if not isinstance(summary, Mapping):
+            continue
+        if "pending" in summary:
+            lines.append(f"{name:<44} pending: {summary['pending']}")
+            continue
+        per = f"µs/{summary['unit']}"
+        bare_per = f"µs/{summary['bare_unit']}"
+        line = (
+            f"{name:<44} {_ratio(summary):<25} ({summary['ratio_spread'] * 100:4.1f}%)"
+            f"  {summary['ours_cpu_us']:10.1f} {per:<15} {summary['bare_cpu_us']:8.1f} {bare_per:<14}"
+        )
+        before = baseline.get(name) if baseline else None
+        if isinstance(before, Mapping) and "ratio_median" in before:
+            was = _ratio(before).split()[0] if summary["unit"] == summary["bare_unit"] else _ratio(before)
+            line += f"  before {was} (CPU now x{summary['ours_cpu_us'] / before['ours_cpu_us']:.2f})"
+        lines.append(line + f"  {_wall(summary['ours_wall'])}")
+        lines.extend(f"{'':<6}! {note}" for note in summary.get("notes", []))
+    return lines
+
+
+def print_table(results: Mapping[str, object], baseline: Mapping[str, object] | None = None) -> None:
+    print()
+    head = f"{'benchmark':<44} {'CPU ratio bare/ours: median, min-max (spread)':<48} {'ours CPU':<26} {'bare CPU':<23}"
+    print(head + ("  before (baseline)" if baseline else "") + "  wall (ours)")
+    for line in rows(results, baseline):
+        print(line)
