@@ -13,7 +13,8 @@ def _wall(wall: Mapping[str, float]) -> str:
 
 def _ratio(summary: Mapping[str, object]) -> str:
     if summary["unit"] == summary["bare_unit"]:
-        return f"{summary['ratio_median']:7.3f}  {summary['ratio_min']:.3f}-{summary['ratio_max']:.3f}"
+        best = f" best {summary['ratio_of_best']:.3f}" if "ratio_of_best" in summary else ""
+        return f"{summary['ratio_median']:7.3f}  {summary['ratio_min']:.3f}-{summary['ratio_max']:.3f}{best}"
     # a whole run against one bare unit: say how many bare units it costs
     return f"= {1 / summary['ratio_median']:,.0f} bare {summary['bare_unit']}s"
 
@@ -29,7 +30,7 @@ def rows(results: Mapping[str, object], baseline: Mapping[str, object] | None = 
         per = f"µs/{summary['unit']}"
         bare_per = f"µs/{summary['bare_unit']}"
         line = (
-            f"{name:<44} {_ratio(summary):<25} ({summary['ratio_spread'] * 100:4.1f}%)"
+            f"{name:<44} {_ratio(summary):<36} ({summary['ratio_spread'] * 100:4.1f}%)"
             f"  {summary['ours_cpu_us']:10.1f} {per:<15} {summary['bare_cpu_us']:8.1f} {bare_per:<14}"
         )
         before = baseline.get(name) if baseline else None
@@ -43,7 +44,8 @@ def rows(results: Mapping[str, object], baseline: Mapping[str, object] | None = 
 
 def print_table(results: Mapping[str, object], baseline: Mapping[str, object] | None = None) -> None:
     print()
-    head = f"{'benchmark':<44} {'CPU ratio bare/ours: median, min-max (spread)':<48} {'ours CPU':<26} {'bare CPU':<23}"
+    head = f"{'benchmark':<44} {'CPU ratio bare/ours: median, min-max, best rounds (spread)':<59}"
+    head += f" {'ours CPU':<26} {'bare CPU':<23}"
     print(head + ("  before (baseline)" if baseline else "") + "  wall (ours)")
     for line in rows(results, baseline):
         print(line)
