@@ -24,6 +24,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import aiohttp
 from aiohttp import web
+from common import bare_app
 from method import Comparison, Pair, Sample, alternate
 
 from mockwx.testing.fixture import AsyncMockwx
@@ -47,17 +48,10 @@ async def _ok(_request: web.Request) -> web.Response:
 
 
 async def bare_cycle(answered: Callable[[], None]) -> None:
-    app = web.Application()
-    app.router.add_get("/", _ok)
-    runner = web.AppRunner(app, access_log=None, handle_signals=False)
-    await runner.setup()
-    site = web.TCPSite(runner, "127.0.0.1", 0)
-    await site.start()
-    port = site._server.sockets[0].getsockname()[1]
-    async with aiohttp.ClientSession() as session, session.get(f"http://127.0.0.1:{port}/") as response:
-        await response.read()
-    answered()
-    await runner.cleanup()
+    async with bare_app("GET", _ok) as url:
+        async with aiohttp.ClientSession() as session, session.get(url) as response:
+            await response.read()
+        answered()
 
 
 def measure(cycle: Cycle, runs: int, run: Callable[[Awaitable[None]], None]) -> Sample:

@@ -23,6 +23,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import aiohttp  # noqa: E402
 from aiohttp import web  # noqa: E402
+from common import bare_app  # noqa: E402
 from method import Comparison, Pair, Sample, alternate  # noqa: E402
 
 from mockwx.scenarios import Runner  # noqa: E402
@@ -47,20 +48,12 @@ async def _canned(request: web.Request) -> web.Response:
 
 
 async def round_trips() -> Sample:
-    app = web.Application()
-    app.router.add_post("/", _canned)
-    runner = web.AppRunner(app, access_log=None, handle_signals=False)
-    await runner.setup()
-    site = web.TCPSite(runner, "127.0.0.1", 0)
-    await site.start()
-    url = f"http://127.0.0.1:{site._server.sockets[0].getsockname()[1]}/"
-    async with aiohttp.ClientSession() as session:
+    async with bare_app("POST", _canned) as url, aiohttp.ClientSession() as session:
         cpu0, wall0 = time.process_time(), time.perf_counter()
         for _ in range(ROUND_TRIPS):
             async with session.post(url, data=BODY) as response:
                 await response.read()
         cpu, wall = time.process_time() - cpu0, time.perf_counter() - wall0
-    await runner.cleanup()
     return Sample(cpu, ROUND_TRIPS, {"seconds": wall})
 
 

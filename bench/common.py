@@ -9,7 +9,11 @@ import sys
 import time
 import urllib.error
 import urllib.request
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import asynccontextmanager
 from pathlib import Path
+
+from aiohttp import web
 
 ROOT = Path(__file__).resolve().parent.parent
 _TICKS = os.sysconf("SC_CLK_TCK")
@@ -100,6 +104,21 @@ def bare_server(path: str, body: bytes, content_type: str = "text/xml; charset=u
     port = free_port()
     argv = [sys.executable, "-c", CANNED_SERVER, str(port), path, body.decode("utf-8"), content_type]
     return ServerProcess(argv, port, path)
+
+
+@asynccontextmanager
+async def bare_app(method: str, handler: Callable[[web.Request], Awaitable[web.Response]]) -> AsyncIterator[str]:
+    """In this process: a bare aiohttp app, one route at /, on a free loopback port; yields its URL."""
+    app = web.Application()
+    app.router.add_route(method, "/", handler)
+    runner = web.AppRunner(app, access_log=None, handle_signals=False)
+    await runner.setup()
+    site = web.TCPSite(runner, "127.0.0.1", 0)
+    await site.start()
+    try:
+        yield f"http://127.0.0.1:{site._server.sockets[0].getsockname()[1]}/"
+    finally:
+        await runner.cleanup()
 
 
 CANNED_SERVER = """
