@@ -49,3 +49,44 @@ def print_table(results: Mapping[str, object], baseline: Mapping[str, object] | 
     print(head + ("  before (baseline)" if baseline else "") + "  wall (ours)")
     for line in rows(results, baseline):
         print(line)
+
+
+def markdown(results: Mapping[str, object], baseline: Mapping[str, object] | None = None) -> list[str]:
+    """The table as Markdown, with the baseline's ratio beside each row when there is one: the closing
+    note's before/after table."""
+    head = "| benchmark | CPU ratio bare/ours, median (min-max) | ours CPU per unit | bare CPU per unit |"
+    rule = "|---|---|---|---|"
+    if baseline:
+        head, rule = head + " before (baseline) | ours CPU now |", rule + "---|---|"
+    lines = [head, rule]
+    for name, s in results.items():
+        if not isinstance(s, Mapping) or "ratio_median" not in s:
+            continue
+        if s["unit"] == s["bare_unit"]:
+            ratio = f"**{s['ratio_median']:.3f}** ({s['ratio_min']:.3f}-{s['ratio_max']:.3f})"
+        else:
+            ratio = f"= **{1 / s['ratio_median']:,.0f}** bare {s['bare_unit']}s"
+        row = f"| {name} | {ratio} | {s['ours_cpu_us']:,.1f} µs/{s['unit']}"
+        row += f" | {s['bare_cpu_us']:,.1f} µs/{s['bare_unit']} |"
+        before = baseline.get(name) if baseline else None
+        if isinstance(before, Mapping) and "ratio_median" in before:
+            was = before["ratio_median"] if s["unit"] == s["bare_unit"] else 1 / before["ratio_median"]
+            row += f" {was:,.3f} | x{s['ours_cpu_us'] / before['ours_cpu_us']:.2f} |"
+        elif baseline:
+            row += " | |"
+        lines.append(row)
+    return lines
+
+
+if __name__ == "__main__":
+    import argparse
+    import json
+    from pathlib import Path
+
+    parser = argparse.ArgumentParser(description="Print a results file as a Markdown table.")
+    parser.add_argument("results", type=Path, help="bench/results/latest.json")
+    parser.add_argument("--baseline", type=Path, help="bench/baseline.json: adds the before column")
+    args = parser.parse_args()
+    found = json.loads(args.results.read_text())["benchmarks"]
+    before = json.loads(args.baseline.read_text())["benchmarks"] if args.baseline else None
+    print("\n".join(markdown(found, before)))
