@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import gc
 import statistics
 import sys
 import time
@@ -57,6 +58,7 @@ async def bare_cycle(answered: Callable[[], None]) -> None:
 def measure(cycle: Cycle, runs: int, run: Callable[[Awaitable[None]], None]) -> Sample:
     """``runs`` cycles, each driven to its end by ``run`` (same loop or a background one)."""
     walls: list[float] = []
+    gc.collect()  # the last round's garbage is not this round's cost
     cpu0 = time.process_time()
     for _ in range(runs):
         started = time.perf_counter()
