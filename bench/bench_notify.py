@@ -1,13 +1,18 @@
-"""Benchmark: the notify engine at volume, on the virtual clock.
+"""Benchmark: the notify engine's CPU per delivery attempt, on the virtual clock, against a bare
+aiohttp client posting the same kind of signed notification, A B A B.
 
-  ack   10,000 paid orders, each notification delivered to a local acknowledging receiver (a
-        separate process), timed from the payments to the last acknowledgement;
-  dead  10,000 notifications to a dead endpoint (connection refused), pushed through WeChat's
-        whole 24h4m schedule (16 attempts each, 160,000 deliveries) by advancing the clock.
+  ack   N paid orders, each notification delivered to a local acknowledging receiver (a separate
+        process, its CPU not counted); bare: a pooled aiohttp ClientSession POSTing N notifications
+        to the same receiver, 64 at once (the engine's default concurrency);
+  dead  N notifications to a dead endpoint (connection refused) pushed through WeChat's whole
+        24h4m schedule (16 attempts each) by advancing the clock; bare: the same client's attempts
+        against the refused port.
 
-Each part runs in its own process so its peak memory (max RSS) is its own.
+Only the delivery phase is counted (the orders and their notifications are made before it, and
+that cost is reported beside). Every round runs in a fresh process, so its peak RSS is its own.
 
-    python bench/bench_notify.py [--orders 10000] [--part ack|dead]
+    python bench/bench_notify.py [--rounds 3] [--orders 10000]
+    python bench/bench_notify.py --side ours --part dead --orders 100   (one round, JSON out)
 
 Not a test: it reports numbers, it asserts nothing.
 """
@@ -17,42 +22,46 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
-import resource
 import subprocess
 import sys
 import time
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from common import CANNED_SERVER, free_port  # noqa: E402
+from common import bare_server
+from method import Comparison, Pair, Sample, alternate
 
-from mockwx.backend import Backend  # noqa: E402
-from mockwx.config import DEMO_APPID, DEMO_MCH_ID, Config, Settings  # noqa: E402
-from mockwx.domain.models import NotifyStatus, Order  # noqa: E402
-from mockwx.notify.schedule import RETRY_DELAYS  # noqa: E402
-
-ACK = "<xml><return_code><![CDATA[SUCCESS]]></return_code><return_msg><![CDATA[OK]]></return_msg></xml>"
+ACK = b"<xml><return_code><![CDATA[SUCCESS]]></return_code><return_msg><![CDATA[OK]]></return_msg></xml>"
+DEAD_URL = "http://127.0.0.1:1/notify"
+CONCURRENCY = 64
+BARE_DEAD_ATTEMPTS = 20_000  # enough for a steady CPU per attempt; the bare side has no schedule to run
 
 
 def max_rss_mb() -> float:
-    """This process's peak resident memory. VmHWM (Linux) starts at exec; ru_maxrss would also count
-    the parent's memory copied by fork before the exec."""
-    try:
-        for line in Path("/proc/self/status").read_text().splitlines():
-            if line.startswith("VmHWM:"):
-                return int(line.split()[1]) / 1024
-    except OSError:
-        pass
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    """This process's peak resident memory (VmHWM counts from exec, unlike ru_maxrss after a fork)."""
+    for line in Path("/proc/self/status").read_text().splitlines():
+        if line.startswith("VmHWM:"):
+            return int(line.split()[1]) / 1024
+    return float("nan")
 
 
-async def paid_orders(backend: Backend, count: int, notify_url: str) -> None:
+# -- ours: the notify engine -----------------------------------------------------------------------
+
+
+async def ours(part: str, count: int, url: str) -> dict[str, float]:
+    from mockwx.backend import Backend
+    from mockwx.config import DEMO_APPID, DEMO_MCH_ID, Config, Settings
+    from mockwx.domain.models import NotifyStatus, Order
+    from mockwx.notify.schedule import RETRY_DELAYS
+
+    backend = Backend(Config(settings=Settings(clock="virtual")))
+    await backend.start()
     openid = backend.login.account(DEMO_APPID, "bench").openid
     now = backend.clock.now()
-    for n in range(count):
+    made = time.process_time()
+    for n in range(count):  # no await in this loop: nothing is delivered before it ends
         order = Order(
             env="prod",
             mch_id=DEMO_MCH_ID,
@@ -61,7 +70,7 @@ async def paid_orders(backend: Backend, count: int, notify_url: str) -> None:
             params={},
             total_fee=100,
             trade_type="JSAPI",
-            notify_url=notify_url,
+            notify_url=url if part == "ack" else DEAD_URL,
             sign_type="MD5",
             created_at=now,
             body="bench",
@@ -69,86 +78,135 @@ async def paid_orders(backend: Backend, count: int, notify_url: str) -> None:
             prepay_expires_at=now + 7200,
         )
         backend.checkout.settle(order, openid)
-
-
-async def until(predicate, timeout: float) -> None:
-    deadline = time.perf_counter() + timeout
-    while not predicate():
-        if time.perf_counter() > deadline:
-            raise TimeoutError
-        await asyncio.sleep(0.005)
-
-
-async def part_ack(count: int) -> dict[str, float]:
-    port = free_port()
-    receiver = subprocess.Popen([sys.executable, "-c", CANNED_SERVER, str(port), "/notify", ACK])
-    try:
-        await asyncio.sleep(1.0)
-        backend = Backend(Config(settings=Settings(clock="virtual")))
-        await backend.start()
-        started = time.perf_counter()
-        await paid_orders(backend, count, f"http://127.0.0.1:{port}/notify")
-        notes = backend.state.notifications
-        await until(lambda: all(n.status == NotifyStatus.ACKED for n in notes.values()), 300)
-        elapsed = time.perf_counter() - started
-        await backend.stop()
-    finally:
-        receiver.terminate()
-        receiver.wait()
-    return {"orders": count, "seconds": elapsed, "per_second": count / elapsed, "max_rss_mb": max_rss_mb()}
-
-
-async def part_dead(count: int) -> dict[str, float]:
-    backend = Backend(Config(settings=Settings(clock="virtual")))
-    await backend.start()
-    started = time.perf_counter()
-    await paid_orders(backend, count, "http://127.0.0.1:1/notify")
-    await backend.advance(sum(RETRY_DELAYS) + 1)
-    elapsed = time.perf_counter() - started
-    notes = list(backend.state.notifications.values())
-    attempts = sum(len(n.attempts) for n in notes)
-    given_up = sum(n.status == NotifyStatus.GIVEN_UP for n in notes)
+    cpu0, wall0 = time.process_time(), time.perf_counter()
+    notes = backend.state.notifications
+    if part == "ack":
+        while not all(n.status == NotifyStatus.ACKED for n in notes.values()):
+            await asyncio.sleep(0.005)
+    else:
+        await backend.advance(sum(RETRY_DELAYS) + 1)
+    cpu, wall = time.process_time() - cpu0, time.perf_counter() - wall0
+    attempts = sum(len(n.attempts) for n in notes.values())
+    settled = sum(n.status in (NotifyStatus.ACKED, NotifyStatus.GIVEN_UP) for n in notes.values())
     await backend.stop()
     return {
-        "notifications": count,
-        "attempts": attempts,
-        "given_up": given_up,
-        "seconds": elapsed,
-        "attempts_per_second": attempts / elapsed,
+        "cpu_s": cpu,
+        "units": attempts,
+        "seconds": wall,
+        "settled": settled,
+        "setup_cpu_us_per_order": (cpu0 - made) / count * 1e6,
         "max_rss_mb": max_rss_mb(),
     }
 
 
-def main() -> dict[str, object]:
+# -- bare: an aiohttp client doing the same deliveries ---------------------------------------------
+
+
+def notification_body() -> bytes:
+    """A payment notification as the engine sends it: signed, about 900 bytes."""
+    from mockwx.config import DEMO_API_KEY, DEMO_APPID, DEMO_MCH_ID
+    from mockwx.wire import render_xml, with_sign
+
+    fields = {
+        "appid": DEMO_APPID,
+        "bank_type": "OTHERS",
+        "cash_fee": 100,
+        "fee_type": "CNY",
+        "is_subscribe": "N",
+        "mch_id": DEMO_MCH_ID,
+        "nonce_str": "5K8264ILTKCH16CQ2502SI8ZNMTM67VS",
+        "openid": "oUpF8uMuAJO_M2pxb1Q9zNjWeS6o",
+        "out_trade_no": "NB0000000001",
+        "result_code": "SUCCESS",
+        "return_code": "SUCCESS",
+        "time_end": "20261127101249",
+        "total_fee": 100,
+        "trade_type": "JSAPI",
+        "transaction_id": "4200000000202611270000000001",
+    }
+    return render_xml(with_sign(fields, DEMO_API_KEY))
+
+
+async def bare(part: str, count: int, url: str) -> dict[str, float]:
+    import aiohttp
+
+    body = notification_body()
+    attempts = count if part == "ack" else BARE_DEAD_ATTEMPTS
+    target = url if part == "ack" else DEAD_URL
+    gate = asyncio.Semaphore(CONCURRENCY)
+    headers = {"Content-Type": "text/xml; charset=utf-8", "User-Agent": "Mozilla/4.0"}
+
+    async with aiohttp.ClientSession(connector=aiohttp.TCPConnector(limit=CONCURRENCY)) as session:
+
+        async def deliver() -> None:
+            async with gate:
+                try:
+                    async with session.post(target, data=body, headers=headers) as response:
+                        await response.read()
+                except aiohttp.ClientError:
+                    pass
+
+        cpu0, wall0 = time.process_time(), time.perf_counter()
+        await asyncio.gather(*(deliver() for _ in range(attempts)))
+        cpu, wall = time.process_time() - cpu0, time.perf_counter() - wall0
+    return {"cpu_s": cpu, "units": attempts, "seconds": wall, "max_rss_mb": max_rss_mb()}
+
+
+# -- the A B A B driver ----------------------------------------------------------------------------
+
+
+def one_round(side: str, part: str, count: int, url: str) -> Sample:
+    out = subprocess.run(
+        [sys.executable, __file__, "--side", side, "--part", part, "--orders", str(count), "--url", url],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
+    data = json.loads(out.strip().splitlines()[-1])
+    cpu, units = data.pop("cpu_s"), data.pop("units")
+    return Sample(cpu, units, data)
+
+
+def main(argv: list[str] | None = None) -> dict[str, object]:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--orders", type=int, default=10_000)
+    parser.add_argument("--side", choices=("ours", "bare"), help="run one round in this process, print JSON")
     parser.add_argument("--part", choices=("ack", "dead"))
-    args = parser.parse_args()
-    if args.part:
-        result = asyncio.run(part_ack(args.orders) if args.part == "ack" else part_dead(args.orders))
+    parser.add_argument("--url", default="")
+    args = parser.parse_args(argv)
+    if args.side:
+        run = ours if args.side == "ours" else bare
+        result = asyncio.run(run(args.part, args.orders, args.url))
         print(json.dumps(result))
-        return result
+        return {}
+
+    print(f"notify engine, {args.orders} notifications a round, {args.rounds} rounds A B A B:")
+    with bare_server("/notify", ACK) as receiver:
+        url = receiver.url + "/notify"
+        pairs = []
+        for part, label in (("ack", "acknowledged"), ("dead", "dead endpoint, whole 24h4m")):
+            comparison = Comparison(f"notify {args.orders} {label}", "attempt", "attempt")
+            pairs.append(
+                Pair(
+                    comparison,
+                    lambda _n, part=part: one_round("bare", part, args.orders, url),
+                    lambda _n, part=part: one_round("ours", part, args.orders, url),
+                )
+            )
+        alternate(pairs, args.rounds)
     results = {}
-    for part in ("ack", "dead"):
-        out = subprocess.run(
-            [sys.executable, __file__, "--part", part, "--orders", str(args.orders)],
-            capture_output=True,
-            text=True,
-            check=True,
-        ).stdout
-        results[part] = json.loads(out.strip().splitlines()[-1])
-    ack, dead = results["ack"], results["dead"]
-    print(f"notify engine, {args.orders} notifications:")
-    print(
-        f"  acknowledged by a local receiver  {ack['seconds']:6.2f} s  ({ack['per_second']:.0f}/s)"
-        f"   peak RSS {ack['max_rss_mb']:.0f} MB"
-    )
-    print(
-        f"  dead endpoint, whole 24h4m story  {dead['seconds']:6.2f} s  ({dead['attempts']} attempts,"
-        f" {dead['attempts_per_second']:.0f}/s, {dead['given_up']} given up)   peak RSS {dead['max_rss_mb']:.0f} MB"
-    )
+    for pair in pairs:
+        c = pair.comparison
+        for sample in c.ours:
+            if sample.wall.get("settled") != args.orders:
+                c.notes.append(f"ours: only {sample.wall.get('settled')} of {args.orders} notifications settled")
+        results[c.name] = c.summary()
     return results
 
 
 if __name__ == "__main__":
-    main()
+    from report import print_table
+
+    if results := main():
+        print_table(results)

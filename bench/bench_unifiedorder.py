@@ -1,149 +1,228 @@
-"""Benchmark: validated unifiedorder requests/s and p99 latency, beside a bare aiohttp handler
-that returns a canned answer, in the same run, under the same load generator (wrk).
+"""Benchmark: the server's CPU per validated request against a bare aiohttp handler that answers the
+mock's own answer, canned, under the same wrk load (-t1 -c32), A B A B.
 
-Each request to the mock is a distinct, correctly signed JSAPI order: parsed, authenticated,
-validated, stored, answered and signed. The bare server only reads the body and answers.
+Each request to the mock is a distinct, correctly signed order: parsed, authenticated, validated,
+stored, answered and signed; every answer is checked for its marker (a v2 FAIL is HTTP 200 too).
+Adding a benchmark is one row of BENCHES: a name, the server's arguments, a request maker.
 
-    python bench/bench_unifiedorder.py [--seconds 8] [--connections 32]
+    python bench/bench_unifiedorder.py [--rounds 5] [--seconds 4] [--only NATIVE]
 
-Needs `wrk` (Debian: apt-get install wrk). Not a test: it reports numbers, it asserts nothing.
+Needs `wrk`. Not a test: it reports numbers, it asserts nothing.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
-import re
-import shutil
-import subprocess
+import math
 import sys
 import tempfile
-import time
 import urllib.request
+from collections.abc import Callable, Iterator
+from contextlib import AbstractContextManager, ExitStack, contextmanager
+from dataclasses import dataclass
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from common import CANNED_SERVER, free_port  # noqa: E402
+from common import ServerProcess, bare_server, mock_server
+from method import Comparison, Pair, Sample, alternate
+from wrkload import HttpRequest, need_wrk, run_wrk, script_file, write_requests
 
-from mockwx.config import DEMO_API_KEY, DEMO_APPID, DEMO_MCH_ID  # noqa: E402
-from mockwx.ids import Ids  # noqa: E402
-from mockwx.wire import render_xml, with_sign  # noqa: E402
+from mockwx.config import DEMO_API_KEY, DEMO_APPID, DEMO_MCH_ID
+from mockwx.ids import Ids
+from mockwx.wire import render_xml, with_sign
 
-CANNED = (
-    "<xml><return_code><![CDATA[SUCCESS]]></return_code><return_msg><![CDATA[OK]]></return_msg>"
-    "<result_code><![CDATA[SUCCESS]]></result_code><prepay_id><![CDATA[wx0]]></prepay_id></xml>"
+RequestMaker = Callable[[str, int], list[HttpRequest]]
+"""(a prefix unique to the batch, how many) -> that many distinct, correctly signed requests."""
+
+BENCH_USER = "bench"
+
+
+def v2_unifiedorder(trade_type: str) -> RequestMaker:
+    def make(prefix: str, count: int) -> list[HttpRequest]:
+        openid = Ids.openid(DEMO_APPID, BENCH_USER)
+        out = []
+        for n in range(count):
+            fields: dict[str, object] = {
+                "appid": DEMO_APPID,
+                "mch_id": DEMO_MCH_ID,
+                "nonce_str": f"{prefix}{n:0{32 - len(prefix)}d}",
+                "body": "mockwx bench",
+                "out_trade_no": f"{prefix}{n:012d}",
+                "total_fee": 1 + n % 1000,
+                "spbill_create_ip": "127.0.0.1",
+                "notify_url": "http://127.0.0.1:9/notify",
+                "trade_type": trade_type,
+            }
+            if trade_type == "JSAPI":
+                fields["openid"] = openid
+            else:
+                fields["product_id"] = f"P{n % 100}"
+            out.append(HttpRequest("/pay/unifiedorder", render_xml(with_sign(fields, DEMO_API_KEY)).decode()))
+        return out
+
+    return make
+
+
+@dataclass(slots=True, frozen=True)
+class HttpBench:
+    name: str
+    server_args: tuple[str, ...]  # run_mock.py arguments; {db} is a fresh SQLite file for each server
+    make: RequestMaker | None
+    expect: str  # every good answer contains it
+    pending: str = ""  # why it cannot run yet
+
+
+BENCHES: tuple[HttpBench, ...] = (
+    HttpBench("v2 unifiedorder JSAPI, in memory", ("--memory",), v2_unifiedorder("JSAPI"), "<prepay_id>"),
+    HttpBench("v2 unifiedorder NATIVE, in memory", ("--memory",), v2_unifiedorder("NATIVE"), "<code_url>"),
+    HttpBench("v2 unifiedorder JSAPI, SQLite", ("--db", "{db}"), v2_unifiedorder("JSAPI"), "<prepay_id>"),
+    HttpBench("v2 unifiedorder NATIVE, SQLite", ("--db", "{db}"), v2_unifiedorder("NATIVE"), "<code_url>"),
+    HttpBench("v3 JSAPI, in memory", ("--memory",), None, "prepay_id", pending="v3 is not served yet"),
 )
 
-LUA = """
-local bodies = {}
-local i = 0
-local f = io.open("%s", "r")
-for line in f:lines() do bodies[#bodies + 1] = line end
-f:close()
-wrk.method = "POST"
-wrk.headers["Content-Type"] = "text/xml"
-request = function()
-  i = i + 1
-  if i > #bodies then i = 1 end
-  return wrk.format(nil, "/pay/unifiedorder", nil, bodies[i])
-end
-"""
+
+def post(url: str, request: HttpRequest) -> bytes:
+    req = urllib.request.Request(url + request.path, data=request.body.encode(), headers=dict(request.headers))
+    return urllib.request.urlopen(req, timeout=10).read()
 
 
-def wait_up(url: str) -> None:
-    for _ in range(200):
-        try:
-            urllib.request.urlopen(url, timeout=0.2)
+def login_bench_user(mock: ServerProcess) -> None:
+    """The JSAPI openid must belong to a known test user."""
+    login = urllib.request.Request(
+        mock.url + "/__mock__/login", data=json.dumps({"user": BENCH_USER}).encode(), method="POST"
+    )
+    urllib.request.urlopen(login).read()
+
+
+class Target:
+    """A server under wrk load, measured by its CPU time.
+
+    With ``start`` (a mock), every round starts a fresh server, warms it up and sends it a new batch
+    of orders sized from the first warm-up's rate so none repeats: rounds are alike, whatever ran
+    before. With ``server`` (a bare handler, or a server the caller keeps), every round uses it;
+    ``fresh`` says whether it still gets new orders each round (else it replays the warm-up batch).
+    """
+
+    def __init__(
+        self,
+        row: HttpBench,
+        tag: str,
+        tmp: Path,
+        args: argparse.Namespace,
+        *,
+        server: ServerProcess | None = None,
+        start: Callable[[int], AbstractContextManager[ServerProcess]] | None = None,
+        fresh: bool = True,
+    ) -> None:
+        assert row.make is not None and (server is None) != (start is None)
+        self.row, self.make, self.tag, self.tmp, self.args = row, row.make, tag, tmp, args
+        self.server, self.start, self.fresh = server, start, fresh
+        self.script = script_file(tmp)
+        self.warm_file = tmp / f"{tag}-warm.txt"
+        write_requests(self.warm_file, self.make(f"{tag}W", 20_000))
+        self.rate = 1.0
+        self.notes: list[str] = []
+
+    def _load(self, requests_file: Path, seconds: float) -> Sample:
+        assert self.server is not None
+        before = self.server.cpu()
+        result = run_wrk(self.server.url, self.script, requests_file, self.row.expect, seconds, self.args.connections)
+        cpu = self.server.cpu() - before
+        self.notes.extend(p for p in result.problems() if self.fresh or "repeated" not in p)
+        return Sample(cpu, result.requests, result.wall())
+
+    def _warm_up(self, seconds: float) -> float:
+        noted = len(self.notes)
+        rate = self._load(self.warm_file, seconds).wall["rps"]
+        del self.notes[noted:]  # the warm-up may repeat its orders
+        return rate
+
+    def warm_up(self) -> None:
+        if self.start is None:
+            self.rate = self._warm_up(2)
             return
-        except OSError as exc:
-            if getattr(exc, "code", None):  # an HTTP error answer means the server is up
-                return
-            time.sleep(0.05)
-    raise RuntimeError(f"{url} did not come up")
+        with self.start(-1) as self.server:
+            self.rate = self._warm_up(2)
+
+    def round(self, number: int) -> Sample:
+        if self.start is None:
+            return self._measured(number)
+        with self.start(number) as self.server:
+            self._warm_up(1)
+            return self._measured(number)
+
+    def _measured(self, number: int) -> Sample:
+        if not self.fresh:
+            return self._load(self.warm_file, self.args.seconds)
+        count = math.ceil(self.rate * self.args.seconds * 2) + 5_000  # never run out: every order new
+        batch = self.tmp / f"{self.tag}-round{number}.txt"
+        write_requests(batch, self.make(f"{self.tag}R{number}", count))
+        try:
+            return self._load(batch, self.args.seconds)
+        finally:
+            batch.unlink()
 
 
-def bodies(count: int) -> list[str]:
-    openid = Ids.openid(DEMO_APPID, "bench")
-    out = []
-    for n in range(count):
-        fields = {
-            "appid": DEMO_APPID,
-            "mch_id": DEMO_MCH_ID,
-            "nonce_str": f"bench{n:027d}",
-            "body": "mockwx bench",
-            "out_trade_no": f"BENCH{n:012d}",
-            "total_fee": 1 + n % 1000,
-            "spbill_create_ip": "127.0.0.1",
-            "notify_url": "http://127.0.0.1:9/notify",
-            "trade_type": "JSAPI",
-            "openid": openid,
-        }
-        out.append(render_xml(with_sign(fields, DEMO_API_KEY)).decode())
-    return out
+def bare_twin(stack: ExitStack, mock: ServerProcess, row: HttpBench, tag: str, tmp: Path, args) -> Target:
+    """The bare reference for ``row``: a bare handler answering what the mock answers, canned."""
+    assert row.make is not None
+    probe = row.make(f"{tag}P", 1)[0]
+    answer = post(mock.url, probe)
+    if row.expect.encode() not in answer:
+        raise RuntimeError(f"{row.name}: the mock's answer lacks {row.expect}: {answer[:300]!r}")
+    server = stack.enter_context(bare_server(probe.path, answer))
+    return Target(row, f"{tag}b", tmp, args, server=server, fresh=False)
 
 
-def run_wrk(url: str, script: Path, seconds: int, connections: int) -> dict[str, float]:
-    out = subprocess.run(
-        ["wrk", "-t1", f"-c{connections}", f"-d{seconds}s", "--latency", "-s", str(script), url],
-        capture_output=True,
-        text=True,
-        check=True,
-    ).stdout
-    rps = float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))
-    p99 = re.search(r"99%\s+([\d.]+)(us|ms|s)", out)
-    scale = {"us": 0.001, "ms": 1.0, "s": 1000.0}[p99.group(2)]
-    errors = re.search(r"Non-2xx or 3xx responses: (\d+)", out)
-    return {"rps": rps, "p99_ms": float(p99.group(1)) * scale, "non_2xx": int(errors.group(1)) if errors else 0}
+def pair(row: HttpBench, tag: str, stack: ExitStack, tmp: Path, args: argparse.Namespace) -> Pair:
+    """The mock started as a user starts it (afresh each round) and its bare twin, ready to alternate."""
+
+    @contextmanager
+    def start(number: int) -> Iterator[ServerProcess]:
+        db = tmp / f"{tag}-{number}.db"
+        with mock_server(*(a.format(db=db) for a in row.server_args)) as mock:
+            login_bench_user(mock)
+            yield mock
+
+    with start(-2) as mock:
+        bare = bare_twin(stack, mock, row, tag, tmp, args)
+    ours = Target(row, tag, tmp, args, start=start)
+    bare.warm_up()
+    ours.warm_up()
+    comparison = Comparison(row.name, "request", "request")
+    comparison.notes = ours.notes
+    return Pair(comparison, bare.round, ours.round)
 
 
-def measure(name: str, cmd: list[str], port: int, script: Path, args: argparse.Namespace) -> dict[str, float]:
-    proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, cwd=ROOT)
-    try:
-        base = f"http://127.0.0.1:{port}"
-        wait_up(base + ("/__mock__/health" if "run_mock.py" in " ".join(cmd) else "/"))
-        if "run_mock.py" in " ".join(cmd):  # the openid must belong to a known test user
-            req = urllib.request.Request(
-                base + "/__mock__/login", data=json.dumps({"user": "bench"}).encode(), method="POST"
-            )
-            urllib.request.urlopen(req).read()
-        run_wrk(base, script, 2, args.connections)  # warm-up
-        result = run_wrk(base, script, args.seconds, args.connections)
-        print(f"  {name:<28} {result['rps']:>9.0f} req/s   p99 {result['p99_ms']:>6.2f} ms", flush=True)
-        return result
-    finally:
-        proc.terminate()
-        proc.wait()
-
-
-def main() -> dict[str, object]:
+def main(argv: list[str] | None = None) -> dict[str, object]:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--seconds", type=int, default=8)
+    parser.add_argument("--rounds", type=int, default=5)
+    parser.add_argument("--seconds", type=float, default=4)
     parser.add_argument("--connections", type=int, default=32)
-    parser.add_argument("--orders", type=int, default=120_000, help="distinct signed bodies to cycle through")
-    args = parser.parse_args()
-    if shutil.which("wrk") is None:
-        sys.exit("wrk is needed: apt-get install wrk")
-    with tempfile.TemporaryDirectory() as tmp:
-        data = Path(tmp) / "bodies.txt"
-        data.write_text("\n".join(bodies(args.orders)) + "\n")
-        script = Path(tmp) / "bench.lua"
-        script.write_text(LUA % data)
-        print(f"unifiedorder, wrk -t1 -c{args.connections} -d{args.seconds}s, server on one core:")
-        port = free_port()
-        bare_cmd = [sys.executable, "-c", CANNED_SERVER, str(port), "/pay/unifiedorder", CANNED]
-        bare = measure("bare aiohttp (canned)", bare_cmd, port, script, args)
-        mock = {}
-        for label, extra in (("mockwx (in memory)", ["--memory"]), ("mockwx (SQLite)", ["--db", f"{tmp}/s.db"])):
-            port = free_port()
-            cmd = [sys.executable, "run_mock.py", "--port", str(port), "--log-level", "WARNING", *extra]
-            mock[label] = measure(label, cmd, port, script, args)
-    ratio = mock["mockwx (in memory)"]["rps"] / bare["rps"]
-    print(f"  ratio mockwx/bare (in memory): {ratio:.2f}")
-    return {"bare": bare, **mock, "ratio_memory": ratio}
+    parser.add_argument("--only", help="run only the rows whose name contains this")
+    args = parser.parse_args(argv)
+    need_wrk()
+    rows = [r for r in BENCHES if not args.only or args.only in r.name]
+    results: dict[str, object] = {}
+    print(f"HTTP benchmarks: wrk -t1 -c{args.connections} -d{args.seconds:g}s, {args.rounds} rounds A B A B")
+    with tempfile.TemporaryDirectory() as tmp, ExitStack() as stack:
+        pairs = []
+        for index, row in enumerate(rows):
+            if row.make is None:
+                print(f"  {row.name}: pending ({row.pending})")
+                results[row.name] = {"pending": row.pending}
+                continue
+            pairs.append(pair(row, f"B{index}", stack, Path(tmp), args))
+        alternate(pairs, args.rounds)
+        for p in pairs:
+            results[p.comparison.name] = p.comparison.summary()
+    return results
 
 
 if __name__ == "__main__":
-    main()
+    from report import print_table
+
+    print_table(main())

@@ -6,6 +6,9 @@ has no place in a WeChat message: a DOCTYPE (so no entity definitions, no billio
 external entities), nested elements, a root other than ``<xml>``, repeated fields, bytes that
 are not UTF-8 and documents over a size bound.
 
+The plain shapes real clients send go through a strict scanner (``flatxml.py``); anything it does
+not recognise goes to expat, hardened as above, which gives every verdict and every message.
+
 Rendering writes what WeChat writes: strings in CDATA, integers bare.
 """
 
@@ -13,6 +16,8 @@ from __future__ import annotations
 
 import pyexpat
 from collections.abc import Mapping
+
+from .flatxml import scan_flat
 
 MAX_XML_BYTES = 256 * 1024
 """Default size bound. WeChat's largest field (``detail``) is 6,000 characters."""
@@ -53,12 +58,18 @@ def parse_xml(body: bytes, *, max_bytes: int = MAX_XML_BYTES, root: str = "xml")
     if body.startswith(_BOM):
         body = body[len(_BOM) :]
     try:
-        body.decode("utf-8")
+        text = body.decode("utf-8")
     except UnicodeDecodeError as exc:
         raise XmlError(
             "not_utf8", f"the body is not valid UTF-8 (byte {exc.start}); WeChat messages are UTF-8"
         ) from None
+    fields = scan_flat(text, root, MAX_FIELDS)
+    return fields if fields is not None else parse_with_expat(body, root)
 
+
+def parse_with_expat(body: bytes, root: str = "xml") -> dict[str, str]:
+    """The hardened expat parse of a UTF-8 ``body`` (BOM stripped): every verdict and message of
+    `parse_xml` past the size and encoding checks. `parse_xml` calls it for whatever the scanner declines."""
     fields: dict[str, str] = {}
     depth = 0
     current: str | None = None
