@@ -13,7 +13,7 @@ from pathlib import Path
 
 from aiohttp import web
 
-from . import __version__
+from . import __version__, logs
 from .config import DEFAULT_PORT, DEMO_API_KEY, Config, ConfigError, load_config
 from .doctor import KeyCandidate, diagnose
 from .http.app import create_app
@@ -156,7 +156,7 @@ def serve_config(args: argparse.Namespace) -> Config:
 
 
 def serve_command(args: argparse.Namespace) -> int:
-    logging.basicConfig(level=args.log_level, format="%(asctime)s %(name)s %(levelname)s %(message)s")
+    logs.configure(args.log_level)
     try:
         config = serve_config(args)
     except ConfigError as exc:
@@ -308,7 +308,7 @@ def run_command(args: argparse.Namespace) -> int:
 
 
 def demo_command(args: argparse.Namespace) -> int:
-    logging.basicConfig(level=args.log_level, format="%(asctime)s %(name)s %(levelname)s %(message)s")
+    logs.configure(args.log_level)
     config = Config()
     config.settings.clock = args.clock
     config.settings.db = None if args.memory else ".mockwx/demo-mock.sqlite3"

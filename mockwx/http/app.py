@@ -14,6 +14,7 @@ from aiohttp import web
 from ..backend import Backend
 from ..config import Config
 from ..domain.errors import ReturnFail
+from ..escape import printable
 from ..journal import Entry
 from . import control, fallback, login, pay, render
 from .faults import Dropped
@@ -42,17 +43,34 @@ async def journal_middleware(request: web.Request, handler: Handler) -> web.Stre
     except asyncio.CancelledError:
         raise
     except Exception as exc:
-        log.exception("internal error while handling %s %s", request.method, request.path)
+        log.exception("internal error while handling %s %s", request.method, printable(request.path))
         entry.api = entry.api or "internal"
         entry.error = {"kind": "INTERNAL", "detail": f"{type(exc).__name__}: {exc}"}
         entry.problem = "INTERNAL"
         response = _internal_answer(request.path, exc)
-    if entry.api:
-        entry.status = response.status
-        entry.latency_ms = round((perf_counter() - started) * 1000, 3)
+    if not entry.api:
+        return response
+    entry.status = response.status
+    entry.latency_ms = round((perf_counter() - started) * 1000, 3)
+    try:
+        if entry.outcome != "dropped":
+            await _send(request, response, entry)
+    finally:
         backend.journal.finish(entry)
         _log(entry)
     return response
+
+
+async def _send(request: web.Request, response: web.StreamResponse, entry: Entry) -> None:
+    """Send the answer here, so the journal never says "answered" for one that did not go out."""
+    try:
+        await response.prepare(request)
+        await response.write_eof()
+    except BaseException as exc:
+        entry.outcome = f"not sent ({entry.outcome or entry.status}): {type(exc).__name__}: {exc}"
+        entry.status = 0
+        if not isinstance(exc, ConnectionError):
+            raise
 
 
 def _internal_answer(path: str, exc: Exception) -> web.Response:
@@ -70,13 +88,14 @@ def _internal_answer(path: str, exc: Exception) -> web.Response:
 
 
 def _log(entry: Entry) -> None:
-    if entry.problem:
+    """One line per call, whatever the caller put in its path or fields."""
+    if entry.problem or entry.status == 0:
         hint = entry.error.get("hint", "")
-        log.warning(
-            "%s %s -> %s %s%s", entry.method, entry.path, entry.status, entry.outcome, f": {hint}" if hint else ""
-        )
+        text = f"{entry.method} {entry.path} -> {entry.status} {entry.outcome}" + (f": {hint}" if hint else "")
+        log.warning("%s", printable(text))
     elif log.isEnabledFor(logging.INFO):
-        log.info("%s %s -> %s %s (%.1f ms)", entry.method, entry.path, entry.status, entry.outcome, entry.latency_ms)
+        text = f"{entry.method} {entry.path} -> {entry.status} {entry.outcome}"
+        log.info("%s (%.1f ms)", printable(text), entry.latency_ms)
 
 
 def create_app(config: Config | None = None, backend: Backend | None = None) -> web.Application:

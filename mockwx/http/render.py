@@ -12,6 +12,7 @@ from typing import Any
 from aiohttp import web
 
 from ..domain.errors import ControlError, LoginFail, ReturnFail
+from ..escape import printable
 from ..wire import render_xml
 
 HINT_HEADER = "X-Mockwx-Hint"
@@ -21,10 +22,8 @@ MAX_HINT = 1000
 
 
 def _headers(hint: str) -> dict[str, str]:
-    if not hint:
-        return {}
-    flat = " ".join(hint.split())[:MAX_HINT]
-    return {HINT_HEADER: flat.encode("ascii", "backslashreplace").decode("ascii")}
+    """The hint as a header value: printable ASCII only, whatever the request carried."""
+    return {HINT_HEADER: printable(hint)[:MAX_HINT]} if hint else {}
 
 
 def xml(fields: Mapping[str, Any], *, hint: str = "", status: int = 200) -> web.Response:

@@ -20,6 +20,7 @@ from ..clock import SystemClock, VirtualClock
 from ..config import NotifySettings
 from ..domain.errors import ControlError
 from ..domain.models import Attempt, Notification, NotifyStatus
+from ..escape import printable
 from ..ids import Ids
 from ..state import State
 from ..timers import Timers
@@ -139,7 +140,7 @@ class NotifyEngine:
                 log.warning(
                     "notification %s for %s given up after %d attempts",
                     notification.id,
-                    notification.out_trade_no,
+                    printable(notification.out_trade_no),
                     len(notification.attempts),
                 )
         await self._saved(notification)
@@ -178,7 +179,7 @@ class NotifyEngine:
         refusal = self.allowlist.refusal(notification.url)
         if refusal:
             attempt.verdict, attempt.error = "refused", refusal
-            log.warning("notification %s not sent: %s", notification.id, refusal)
+            log.warning("notification %s not sent: %s", notification.id, printable(refusal))
             return attempt
         async with self._semaphore:
             started = perf_counter()
@@ -191,7 +192,7 @@ class NotifyEngine:
                 attempt.verdict = "connection_error"
                 attempt.error = f"{type(exc).__name__}: {exc}"
             except Exception as exc:  # a target aiohttp cannot even try (a host name IDNA refuses...)
-                log.warning("notification %s to %s failed: %r", notification.id, notification.url, exc)
+                log.warning("notification %s to %s failed: %r", notification.id, printable(notification.url), exc)
                 attempt.verdict = "connection_error"
                 attempt.error = f"could not send: {type(exc).__name__}: {exc}"
             attempt.latency_ms = round((perf_counter() - started) * 1000, 2)
@@ -199,9 +200,9 @@ class NotifyEngine:
             "notify %s #%d -> %s: %s %s",
             notification.id,
             attempt.number,
-            notification.url,
+            printable(notification.url),
             attempt.verdict,
-            attempt.status or attempt.error,
+            attempt.status or printable(attempt.error),
         )
         return attempt
 
