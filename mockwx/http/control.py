@@ -24,16 +24,28 @@ SEND_VARIANTS = ("normal", "duplicate", *VARIANTS)
 MAX_ADVANCE = 10 * 365 * 24 * 3600
 
 
+MAX_JSON_DEPTH = 16  # the deepest a control call needs is 3 (tenants, settings); RecursionError starts near 1000
+
+
 async def read_json(request: web.Request, *, required: bool = True) -> dict[str, Any]:
-    raw = await request.read()
+    """The body as a JSON object, or ControlError (4xx) for anything else, bombs included."""
+    try:
+        raw = await request.read()
+    except web.HTTPRequestEntityTooLarge:
+        limit = request.app[BACKEND].settings.max_body_bytes
+        raise ControlError(413, f"the body is over {limit} bytes, the most the mock takes (max_body_bytes)") from None
     if not raw.strip():
         if required:
             raise ControlError(400, "this call needs a JSON object body")
         return {}
     try:
-        data = json.loads(raw)
+        data = json.loads(raw, parse_constant=_no_constant, parse_float=_finite)
+    except RecursionError:
+        data = None  # nested far too deep even to parse: the check below explains
     except (ValueError, UnicodeDecodeError) as exc:
         raise ControlError(400, f"the body is not valid JSON: {exc}") from None
+    if data is None or _too_deep(data):
+        raise ControlError(400, f"the JSON is nested too deeply: control calls nest at most {MAX_JSON_DEPTH} levels")
     if not isinstance(data, dict):
         raise ControlError(400, f"the body must be a JSON object, not {type(data).__name__}")
     try:  # "\ud800" is valid JSON but no text: refuse it before it is stored anywhere
@@ -41,6 +53,29 @@ async def read_json(request: web.Request, *, required: bool = True) -> dict[str,
     except UnicodeEncodeError:
         raise ControlError(400, "the body holds a lone surrogate (\\ud800-\\udfff): send valid Unicode text") from None
     return data
+
+
+def _no_constant(name: str) -> Any:
+    raise ValueError(f"{name} is not a JSON number (Python writes it; JSON has no NaN or Infinity)")
+
+
+def _finite(text: str) -> float:
+    value = float(text)
+    if not math.isfinite(value):
+        raise ValueError(f"{text} is not a finite number")
+    return value
+
+
+def _too_deep(data: Any) -> bool:
+    """Whether containers nest deeper than MAX_JSON_DEPTH (walked without recursion)."""
+    stack = [(data, 1)]
+    while stack:
+        value, depth = stack.pop()
+        children = value.values() if isinstance(value, dict) else value if isinstance(value, list) else ()
+        if children and depth > MAX_JSON_DEPTH:
+            return True
+        stack.extend((child, depth + 1) for child in children)
+    return False
 
 
 def _handler(fn):
