@@ -81,6 +81,14 @@ async def test_acked_notification(client, receiver):
     assert notification["next_at"] is None
 
 
+@pytest.mark.parametrize("chunked", [False, True], ids=["content-length", "chunked"])
+async def test_an_ack_in_two_tcp_chunks_is_read_to_its_end(client, receiver, chunked):
+    receiver.default = Reply(pause=0.1, chunked=chunked)  # issue 8, finding 7: it used to be judged "rejected"
+    await paid_order(client, receiver, "N20261127000009")
+    notification = await client.wait(out_trade_no="N20261127000009", status="acked", attempts=1)
+    assert [a["verdict"] for a in notification["attempts"]] == ["acked"]
+
+
 async def test_fails_three_times_then_acks_four_attempts_on_schedule(client, receiver):
     receiver.plan = [Reply(body=NACK), Reply(status=500), Reply(body=b"success")]
     await paid_order(client, receiver, "N20261127000003")

@@ -216,7 +216,7 @@ class NotifyEngine:
             timeout=timeout,
             allow_redirects=False,
         ) as response:
-            raw = await response.content.read(MAX_REPLY_BYTES)
+            raw = await _read_reply(response.content)
         attempt.status = response.status
         text = raw.decode("utf-8", "replace")
         attempt.excerpt = text[:EXCERPT_CHARS]
@@ -235,6 +235,16 @@ class NotifyEngine:
             except TimeoutError:
                 return predicate()
         return True
+
+
+async def _read_reply(content: aiohttp.StreamReader) -> bytes:
+    """The reply to its end (however many TCP chunks it comes in), or its first MAX_REPLY_BYTES."""
+    chunks: list[bytes] = []
+    size = 0
+    while size < MAX_REPLY_BYTES and (chunk := await content.read(MAX_REPLY_BYTES - size)):
+        chunks.append(chunk)
+        size += len(chunk)
+    return b"".join(chunks)
 
 
 def judge_reply(status: int, raw: bytes, *, lenient: bool = False) -> tuple[str, str]:
