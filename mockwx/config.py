@@ -290,12 +290,20 @@ def validate(config: Config, source: str) -> None:
         raise ConfigError(f"{source}: port must be a number from 0 to 65535 (0 picks a free one)")
 
 
+MAX_SECRET = 128
+
+
+def _is_token(text: str) -> bool:
+    """Visible ASCII only: no spaces, no control characters (an id that travels in URLs and logs)."""
+    return text.isascii() and text.isprintable() and " " not in text
+
+
 def app_problem(app: MiniApp) -> str:
     """Why a mini program cannot be registered, or ''."""
-    if not app.appid or len(app.appid) > 32:
-        return "appid must be 1-32 characters (real ones look like wx followed by 16 hex digits)"
-    if not app.secret:
-        return "secret (the AppSecret) is required"
+    if not app.appid or len(app.appid) > 32 or not _is_token(app.appid):
+        return "appid must be 1-32 visible ASCII characters (real ones look like wx followed by 16 hex digits)"
+    if not app.secret or len(app.secret) > MAX_SECRET or not _is_token(app.secret):
+        return f"secret (the AppSecret) is required: 1-{MAX_SECRET} visible ASCII characters (real ones are 32 hex)"
     return ""
 
 

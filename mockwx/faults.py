@@ -20,7 +20,7 @@ from dataclasses import asdict, dataclass, field
 from itertools import count
 from typing import Any
 
-from .config import MAX_RETRY_DELAY
+from .config import MAX_RETRIES, MAX_RETRY_DELAY
 from .domain.errors import LOGIN_ERRORS, V2_ERRORS, ControlError, number_in
 
 LOGIN_APIS = ("code2session", "token")
@@ -185,9 +185,10 @@ def _notify_plan(fault: Fault, spec: Mapping[str, Any]) -> None:
     delays = spec.get("retry_delays")
     if delays is not None and (
         not isinstance(delays, list)
-        or not all(isinstance(d, int) and not isinstance(d, bool) and d >= 0 for d in delays)
+        or len(delays) > MAX_RETRIES
+        or not all(isinstance(d, int) and not isinstance(d, bool) and 0 <= d <= MAX_RETRY_DELAY for d in delays)
     ):
-        raise _bad("retry_delays must be a list of seconds (integers >= 0)")
+        raise _bad(f"retry_delays must be a list of at most {MAX_RETRIES} delays of 0 to {MAX_RETRY_DELAY} seconds")
     fault.retry_delays = delays
     ack = spec.get("ack", "strict")
     if ack not in ACK_MODES:
