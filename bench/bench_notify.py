@@ -49,10 +49,10 @@ def max_rss_mb() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
-async def paid_orders(backend: Backend, count: int, notify_url: str) -> None:
+async def paid_orders(backend: Backend, count: int, notify_url: str, first: int = 0) -> None:
     openid = backend.login.account(DEMO_APPID, "bench").openid
     now = backend.clock.now()
-    for n in range(count):
+    for n in range(first, first + count):
         order = Order(
             env="prod",
             mch_id=DEMO_MCH_ID,

@@ -109,7 +109,11 @@ def create_app(config: Config | None = None, backend: Backend | None = None) -> 
         yield
         await backend.stop()
 
+    async def release_waiters(_app: web.Application) -> None:  # before aiohttp waits for the open requests
+        backend.engine.waiters.release()
+
     app.cleanup_ctx.append(lifecycle)
+    app.on_shutdown.append(release_waiters)
     login.add_routes(app)
     pay.add_routes(app)
     control.add_routes(app)

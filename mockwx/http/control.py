@@ -14,6 +14,7 @@ from aiohttp import web
 from ..config import LATEST, ConfigError, updated_settings
 from ..domain.errors import ControlError, number_in
 from ..faults import VARIANTS
+from ..notify.waiters import Wanted
 from ..wire import SIGN_TYPES, canonical_string, sign
 from . import render, views
 from .keys import BACKEND, ENTRY
@@ -253,7 +254,7 @@ async def advance_clock(request: web.Request) -> web.StreamResponse:
 
 async def list_notifications(request: web.Request) -> web.StreamResponse:
     backend = request.app[BACKEND]
-    picked = views.matching_notifications(backend, request.query)
+    picked = views.matching_notifications(backend, Wanted.of(request.query))
     return render.json_body({"notifications": [views.notification_view(n) for n in picked]})
 
 
@@ -308,30 +309,20 @@ async def wait_notification(request: web.Request) -> web.StreamResponse:
     status = q.get("status", "")
     if status and status not in views.NOTIFY_STATUSES:
         raise ControlError(400, f"status must be one of {', '.join(views.NOTIFY_STATUSES)}")
-
-    def matched() -> list[Any]:
-        return [
-            n
-            for n in views.matching_notifications(backend, q, ignore=("status",))
-            if (not status or n.status == status)
-            and len(n.attempts) >= attempts
-            and not any(a.verdict == "in_flight" for a in n.attempts)
-        ]
-
-    await backend.engine.wait_for(lambda: bool(matched()), timeout)
-    found = matched()
-    if not found:
-        seen = views.matching_notifications(backend, q, ignore=("status",))
+    wanted = Wanted.of(q, waiting=True, attempts=attempts)
+    seen = views.matching_notifications(backend, wanted)  # once, on arrival; then only deliveries wake it
+    found = next((n for n in seen if wanted.matches(n)), None) or await backend.engine.waiters.wait(wanted, timeout)
+    if found is None:
         return render.json_body(
             {
                 "error": f"timed out after {timeout:g}s waiting for a notification"
                 + (f" with status {status}" if status else "")
                 + (f" and {attempts} attempts" if attempts else ""),
-                "notifications": [views.notification_view(n) for n in seen],
+                "notifications": [views.notification_view(n) for n in views.matching_notifications(backend, wanted)],
             },
             status=408,
         )
-    return render.json_body({"notification": views.notification_view(found[0])})
+    return render.json_body({"notification": views.notification_view(found)})
 
 
 ROUTES = [

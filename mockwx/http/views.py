@@ -15,12 +15,12 @@ from ..domain.errors import ControlError
 from ..domain.models import Notification, NotifyStatus, Order
 from ..faults import OUTCOMES
 from ..journal import Entry
+from ..notify.waiters import Wanted
 from ..services.checkout import PaymentRefused
 from ..wire import to_dashed
 from . import render
 
 NOTIFY_STATUSES = tuple(s.value for s in NotifyStatus)
-NOTIFY_FILTERS = ("out_trade_no", "out_refund_no", "kind", "mch_id", "env", "status", "label")
 
 
 def overview(backend: Backend, origin: str, endpoints: list[str]) -> dict[str, Any]:
@@ -81,11 +81,9 @@ def notification_view(notification: Notification) -> dict[str, Any]:
     return view
 
 
-def matching_notifications(
-    backend: Backend, query: Mapping[str, str], ignore: tuple[str, ...] = ()
-) -> list[Notification]:
-    wanted = {k: query[k] for k in NOTIFY_FILTERS if k in query and k not in ignore}
-    return [n for n in backend.state.notifications.values() if all(str(getattr(n, k)) == v for k, v in wanted.items())]
+def matching_notifications(backend: Backend, wanted: Wanted) -> list[Notification]:
+    """The notifications ``wanted`` selects (one pass over all of them)."""
+    return [n for n in backend.state.notifications.values() if wanted.selects(n)]
 
 
 def payment_answer(backend: Backend, entry: Entry, data: dict[str, Any]) -> web.Response:

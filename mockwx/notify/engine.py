@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Callable
 from time import perf_counter
 
 import aiohttp
@@ -26,6 +25,7 @@ from ..state import State
 from ..timers import Timers
 from ..wire import XmlError, parse_xml
 from .allowlist import Allowlist
+from .waiters import Waiters
 
 log = logging.getLogger("mockwx.notify")
 
@@ -45,7 +45,7 @@ class NotifyEngine:
         self._allowlist = Allowlist(settings.allow)
         self._semaphore = asyncio.Semaphore(settings.concurrency)
         self._session: aiohttp.ClientSession | None = None
-        self._changed = asyncio.Condition()
+        self.waiters = Waiters()  # long-poll callers, woken by the deliveries they wait for
 
     @property
     def allowlist(self) -> Allowlist:
@@ -143,7 +143,7 @@ class NotifyEngine:
                     printable(notification.out_trade_no),
                     len(notification.attempts),
                 )
-        await self._saved(notification)
+        self._saved(notification)
 
     async def resend(self, notification_id: str) -> Attempt:
         """One extra delivery now; an ack settles the notification, a failure leaves its schedule as it was."""
@@ -157,13 +157,12 @@ class NotifyEngine:
             notification.status = NotifyStatus.ACKED
             notification.next_at = None
             self.timers.cancel(f"notify:{notification.id}")
-        await self._saved(notification)
+        self._saved(notification)
         return attempt
 
-    async def _saved(self, notification: Notification) -> None:
+    def _saved(self, notification: Notification) -> None:
         self.state.put_notification(notification)
-        async with self._changed:
-            self._changed.notify_all()
+        self.waiters.offer(notification)
 
     # -- one delivery -------------------------------------------------------------------------
 
@@ -224,17 +223,6 @@ class NotifyEngine:
         if notification.ack == "never":  # a fault rule says the merchant is always too late
             attempt.verdict = "timeout"
             attempt.error = "a fault rule (ack: never) treats every answer as arriving after the timeout"
-
-    # -- waiting ------------------------------------------------------------------------------
-
-    async def wait_for(self, predicate: Callable[[], bool], timeout: float) -> bool:
-        """Wait until ``predicate()`` holds (re-checked after every delivery), at most ``timeout`` s."""
-        async with self._changed:
-            try:
-                await asyncio.wait_for(self._changed.wait_for(predicate), timeout)
-            except TimeoutError:
-                return predicate()
-        return True
 
 
 async def _read_reply(content: aiohttp.StreamReader) -> bytes:
