@@ -18,6 +18,7 @@ from .config import DEFAULT_PORT, DEMO_API_KEY, Config, ConfigError, load_config
 from .doctor import KeyCandidate, diagnose
 from .http.app import create_app
 from .http.keys import BACKEND
+from .http.serving import listen
 from .wire import HMAC_SHA256, MD5, canonical_string, parse_xml, sign
 
 DEFAULT_DB = ".mockwx/state.sqlite3"
@@ -172,20 +173,6 @@ def serve_command(args: argparse.Namespace) -> int:
     return 0
 
 
-async def _listen(app: web.Application, host: str, port: int) -> tuple[web.AppRunner, int]:
-    """Start ``app`` on host:port; the port it got (``0`` picks a free one)."""
-    runner = web.AppRunner(app, access_log=None, handle_signals=False)
-    await runner.setup()
-    site = web.TCPSite(runner, host, port)
-    try:
-        await site.start()
-    except OSError:
-        await runner.cleanup()
-        raise
-    server = site._server
-    return runner, server.sockets[0].getsockname()[1] if server and server.sockets else port
-
-
 async def _until_stopped(runners: list[web.AppRunner], banner_text: str) -> None:
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
@@ -203,7 +190,7 @@ async def _until_stopped(runners: list[web.AppRunner], banner_text: str) -> None
 
 async def _serve(config: Config, host: str, port: int) -> None:
     app = create_app(config)
-    runner, bound = await _listen(app, host, port)
+    runner, bound = await listen(app, host, port, idle_timeout=config.settings.idle_timeout)
     await _until_stopped([runner], banner(app[BACKEND], host, bound))
 
 
@@ -325,7 +312,7 @@ async def _demo(config: Config, args: argparse.Namespace) -> None:
     from merchant import demo_config
 
     mock_app = create_app(config)
-    mock_runner, mock_port = await _listen(mock_app, args.host, args.port)
+    mock_runner, mock_port = await listen(mock_app, args.host, args.port, idle_timeout=config.settings.idle_timeout)
     mock_url = f"http://{args.host}:{mock_port}"
     merchant_url = f"http://{args.host}:{args.merchant_port}"
     db = ":memory:" if args.memory else ".mockwx/demo-merchant.sqlite3"
@@ -335,7 +322,7 @@ async def _demo(config: Config, args: argparse.Namespace) -> None:
     backend = mock_app[BACKEND]
     merchant_app = create_merchant(merchant_config, clock=backend.clock.now)  # one clock for both
     try:
-        merchant_runner, _ = await _listen(merchant_app, args.host, args.merchant_port)
+        merchant_runner, _ = await listen(merchant_app, args.host, args.merchant_port)
     except OSError:
         await mock_runner.cleanup()
         raise

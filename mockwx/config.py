@@ -85,6 +85,7 @@ class Settings:
     magic_amounts: bool = True  # the total_fee values that force an outcome (README "magic amounts")
     journal_size: int = 1000
     max_body_bytes: int = 256 * 1024
+    idle_timeout: float = 15.0  # seconds a connection may go without a whole request: slow headers, idle keep-alive
     login: LoginSettings = field(default_factory=LoginSettings)
     pay: PaySettings = field(default_factory=PaySettings)
     notify: NotifySettings = field(default_factory=NotifySettings)
@@ -166,6 +167,7 @@ RESTART_ONLY = (
     "demo",
     "journal_size",
     "max_body_bytes",
+    "idle_timeout",
     "magic_amounts",
     "notify.concurrency",
 )
@@ -235,6 +237,7 @@ LATEST = 253402300799 - 10 * 365 * DAY  # leave virtual time ten years before 99
 RANGES: dict[str, tuple[float, float]] = {
     "journal_size": (1, 1_000_000),
     "max_body_bytes": (1024, 64 * 1024 * 1024),
+    "idle_timeout": (0.05, 3600),
     "login.code_ttl": (1, 30 * DAY),
     "login.rate_limit_per_minute": (0, 1_000_000),
     "login.token_ttl": (1, 30 * DAY),

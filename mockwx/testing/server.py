@@ -19,6 +19,7 @@ from ..backend import Backend
 from ..config import Config, Settings
 from ..http.app import create_app
 from ..http.keys import BACKEND
+from ..http.serving import listen
 
 T = TypeVar("T")
 
@@ -51,13 +52,9 @@ class MockServer:
     async def start(self) -> MockServer:
         app = create_app(self.config)
         self.backend = app[BACKEND]
-        self._runner = web.AppRunner(app, access_log=None, handle_signals=False)
-        await self._runner.setup()
-        site = web.TCPSite(self._runner, self.host, self.port)
-        await site.start()
-        server = site._server
-        if server is not None and server.sockets:
-            self.port = server.sockets[0].getsockname()[1]
+        self._runner, self.port = await listen(
+            app, self.host, self.port, idle_timeout=self.config.settings.idle_timeout
+        )
         return self
 
     async def stop(self) -> None:

@@ -9,6 +9,7 @@ import time
 import aiohttp
 import pytest
 
+from mockwx.testing.server import MockServer
 from mockwx.wire import parse_xml
 
 from ..wire.test_xml import BILLION_LAUGHS, PARAMETER_ENTITY, XXE
@@ -118,3 +119,21 @@ async def test_fault_matches_amounts_by_pattern(client):
     await client.fault(api="unifiedorder", err_code="NOTENOUGH", match={"total_fee": "re:9\\d\\d"})
     assert (await client.unifiedorder("H20261127000004", 950))["err_code"] == "NOTENOUGH"
     assert (await client.unifiedorder("H20261127000005", 1050))["result_code"] == "SUCCESS"
+
+
+async def test_connections_that_never_finish_a_request_are_closed(config):
+    """Issue 8, finding 10: idle sockets and slow headers held a file descriptor each, forever."""
+    config.settings.idle_timeout = 0.3
+    async with MockServer(config) as mock:
+        idle = [await asyncio.open_connection("127.0.0.1", mock.port) for _ in range(50)]
+        slow_reader, slow = await asyncio.open_connection("127.0.0.1", mock.port)
+        slow.write(b"POST /pay/orderquery HTTP/1.1\r\nHost: 127.0.0.1\r\n")  # headers that never end
+        kept_reader, kept = await asyncio.open_connection("127.0.0.1", mock.port)  # keep-alive after one answer
+        kept.write(b"GET /__mock__/health HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n")
+        assert b"200 OK" in await kept_reader.readuntil(b"\r\n\r\n")
+        for reader, _ in [*idle, (slow_reader, slow), (kept_reader, kept)]:
+            await asyncio.wait_for(reader.read(), 5)  # EOF: the mock closed it
+        async with aiohttp.ClientSession() as http, http.get(f"{mock.url}/__mock__/health") as response:
+            assert response.status == 200
+        for _, writer in [*idle, (slow_reader, slow), (kept_reader, kept)]:
+            writer.close()
