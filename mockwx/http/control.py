@@ -14,6 +14,7 @@ from aiohttp import web
 from ..config import LATEST, ConfigError, updated_settings
 from ..domain.errors import ControlError, number_in
 from ..faults import VARIANTS
+from ..journal import MAX_PAGE
 from ..notify.waiters import Wanted
 from ..wire import SIGN_TYPES, canonical_string, sign
 from . import render, views
@@ -21,6 +22,7 @@ from .keys import BACKEND, ENTRY
 
 MAX_WAIT = 60.0
 MAX_COPIES = 1000
+MAX_RAW_BYTES = 16 * 1024 * 1024  # raw notification bodies one call may queue (each copy is kept)
 SEND_VARIANTS = ("normal", "duplicate", *VARIANTS)
 MAX_ADVANCE = 10 * 365 * 24 * 3600
 
@@ -163,14 +165,15 @@ async def requests(request: web.Request) -> web.StreamResponse:
     backend = request.app[BACKEND]
     q = request.query
     try:
-        since, limit = int(q.get("since", 0)), int(q.get("limit", 100))
+        since, limit = (int(q["since"]) if "since" in q else None), int(q.get("limit", 100))
     except ValueError:
         since = limit = -1
-    if since < 0 or limit < 0:
-        raise ControlError(400, "since and limit must be integers >= 0 (limit 0: all)")
+    if (since is not None and since < 0) or limit < 0:
+        raise ControlError(400, f"since and limit must be integers >= 0 (limit 0: a whole page, {MAX_PAGE})")
     problems = q.get("problems", "") in ("1", "true", "yes") or request.path.endswith("/problems")
-    entries = backend.journal.query(api=q.get("api", ""), problems_only=problems, since=since, limit=limit)
-    return render.json_body({"requests": [e.to_dict() for e in entries]})
+    entries, more = backend.journal.query(api=q.get("api", ""), problems_only=problems, since=since, limit=limit)
+    next_since = entries[-1].id if entries else since or 0
+    return render.json_body({"requests": [e.to_dict() for e in entries], "more": more, "next_since": next_since})
 
 
 # -- faults ---------------------------------------------------------------------------------------
@@ -222,11 +225,25 @@ async def pay(request: web.Request) -> web.StreamResponse:
     return views.payment_answer(backend, entry, data)
 
 
+def _paged(request: web.Request, name: str, items: list[Any], view: Any = None) -> web.Response:
+    """A page of ``items`` (``?offset=&limit=``, at most MAX_PAGE), and whether more follow."""
+    q = request.query
+    try:
+        offset, limit = int(q.get("offset", 0)), int(q.get("limit", MAX_PAGE))
+    except ValueError:
+        offset = limit = -1
+    if offset < 0 or limit < 0:
+        raise ControlError(400, f"offset and limit must be integers >= 0 (limit 0: a whole page, {MAX_PAGE})")
+    limit = min(limit or MAX_PAGE, MAX_PAGE)
+    page = items[offset : offset + limit]
+    return render.json_body({name: [view(i) for i in page] if view else page, "more": len(items) > offset + limit})
+
+
 async def list_orders(request: web.Request) -> web.StreamResponse:
     backend = request.app[BACKEND]
     wanted = {k: request.query[k] for k in ("mch_id", "env", "appid", "trade_state") if k in request.query}
     summaries = [views.order_summary(backend, o) for o in backend.state.orders.values()]
-    return render.json_body({"orders": [o for o in summaries if all(o[k] == v for k, v in wanted.items())]})
+    return _paged(request, "orders", [o for o in summaries if all(o[k] == v for k, v in wanted.items())])
 
 
 async def get_order(request: web.Request) -> web.StreamResponse:
@@ -255,7 +272,7 @@ async def advance_clock(request: web.Request) -> web.StreamResponse:
 async def list_notifications(request: web.Request) -> web.StreamResponse:
     backend = request.app[BACKEND]
     picked = views.matching_notifications(backend, Wanted.of(request.query))
-    return render.json_body({"notifications": [views.notification_view(n) for n in picked]})
+    return _paged(request, "notifications", picked, views.notification_view)
 
 
 async def get_notification(request: web.Request) -> web.StreamResponse:
@@ -284,7 +301,10 @@ async def send_notification(request: web.Request) -> web.StreamResponse:
         url, body = data.get("url"), data["body"]
         if not isinstance(url, str) or not isinstance(body, str):
             raise ControlError(400, 'a raw notification is {"url": "http://...", "body": "<xml>...</xml>"}')
-        sent = backend.notices.send_raw(url, body.encode("utf-8"), copies)
+        raw = body.encode("utf-8")
+        if len(raw) * copies > MAX_RAW_BYTES:
+            raise ControlError(400, f"{copies} copies of {len(raw)} bytes is more than the {MAX_RAW_BYTES} bytes kept")
+        sent = backend.notices.send_raw(url, raw, copies)
     else:
         variant, number, refund_no = data.get("variant", "normal"), data.get("out_trade_no"), data.get("out_refund_no")
         if variant not in SEND_VARIANTS:

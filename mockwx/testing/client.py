@@ -95,8 +95,14 @@ class MockClient:
         return (await self.control("GET", "/notifications/wait", params={**query, "timeout": timeout}))["notification"]
 
     async def requests(self, problems: bool = False, **query: Any) -> list[dict[str, Any]]:
+        """Journal entries, oldest first; with ``since`` and ``limit=0``, every page after ``since``."""
         path = "/problems" if problems else "/requests"
-        return (await self.control("GET", path, params=query))["requests"]
+        page = await self.control("GET", path, params=query)
+        entries = page["requests"]
+        while "since" in query and str(query.get("limit")) == "0" and page["more"]:
+            page = await self.control("GET", path, params={**query, "since": page["next_since"]})
+            entries += page["requests"]
+        return entries
 
     async def problems(self) -> list[dict[str, Any]]:
         return await self.requests(problems=True)

@@ -137,3 +137,23 @@ async def test_reset_also_forgets_patched_settings(mock, client):
     await client.control("PATCH", "/settings", {"notify": {"timeout": 1.5}})
     await client.reset()
     assert mock.backend.settings.notify.timeout == 5.0 and mock.backend.engine.settings.timeout == 5.0
+
+
+async def test_lists_answer_a_page_at_a_time(client, monkeypatch):
+    """Issue 8, finding 11: no control answer builds more than a page."""
+    from mockwx.http import control
+
+    monkeypatch.setattr(control, "MAX_PAGE", 3)
+    for n in range(5):
+        await client.unifiedorder(f"PG{n}", 1)
+    _, first = await raw(client, "GET", "/orders?limit=0")
+    _, rest = await raw(client, "GET", "/orders?offset=3&limit=10")
+    assert [o["out_trade_no"] for o in first["orders"]] == ["PG0", "PG1", "PG2"] and first["more"]
+    assert [o["out_trade_no"] for o in rest["orders"]] == ["PG3", "PG4"] and not rest["more"]
+    assert (await raw(client, "GET", "/notifications?offset=-1"))[0] == 400
+
+
+async def test_raw_notification_copies_are_bounded_in_bytes(client):
+    body = {"url": "http://127.0.0.1:9/n", "body": "<xml>" + "x" * 200_000 + "</xml>", "copies": 1000}
+    status, answer = await raw(client, "POST", "/notify", body)
+    assert status == 400 and "copies" in answer["error"]
