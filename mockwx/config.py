@@ -75,6 +75,16 @@ class RefundSettings:
     max_refunds: int = 50
 
 
+REVEAL_HINTS = ("auto", "always", "never")
+
+
+@dataclass(slots=True)
+class SecuritySettings:
+    token: str | None = None  # the control API's access token; None: one is generated when listening beyond loopback
+    allowed_hosts: list[str] = field(default_factory=list)  # more Host names the control API answers to
+    reveal_hints: str = "auto"  # may hints carry the expected sign and key: auto (on loopback only), always, never
+
+
 @dataclass(slots=True)
 class Settings:
     clock: str = "real"
@@ -90,6 +100,7 @@ class Settings:
     pay: PaySettings = field(default_factory=PaySettings)
     notify: NotifySettings = field(default_factory=NotifySettings)
     refund: RefundSettings = field(default_factory=RefundSettings)
+    security: SecuritySettings = field(default_factory=SecuritySettings)
 
 
 @dataclass(slots=True)
@@ -170,6 +181,7 @@ RESTART_ONLY = (
     "idle_timeout",
     "magic_amounts",
     "notify.concurrency",
+    "security",
 )
 
 
@@ -267,6 +279,7 @@ def validate(config: Config, source: str) -> None:
         raise ConfigError(f"{source}: clock must be 'real' or 'virtual', not {s.clock!r}")
     if s.clock_start is not None and not 0 <= s.clock_start <= LATEST:
         raise ConfigError(f"{source}: clock_start must be seconds since 1970, before {LATEST:.0f}")
+    _validate_security(s.security, source)
     if s.pay.expired_trade_state not in ("NOTPAY", "CLOSED"):
         raise ConfigError(f"{source}: pay.expired_trade_state must be NOTPAY or CLOSED")
     for path, (low, high) in RANGES.items():
@@ -299,6 +312,17 @@ MAX_SECRET = 128
 def _is_token(text: str) -> bool:
     """Visible ASCII only: no spaces, no control characters (an id that travels in URLs and logs)."""
     return text.isascii() and text.isprintable() and " " not in text
+
+
+def _validate_security(security: SecuritySettings, source: str) -> None:
+    token = security.token
+    if token is not None and not (8 <= len(token) <= 256 and _is_token(token)):
+        raise ConfigError(f"{source}: security.token must be 8-256 visible ASCII characters (no spaces)")
+    if security.reveal_hints not in REVEAL_HINTS:
+        raise ConfigError(f"{source}: security.reveal_hints must be one of {', '.join(REVEAL_HINTS)}")
+    for name in security.allowed_hosts:
+        if not name or not _is_token(name) or len(name) > 253:
+            raise ConfigError(f"{source}: security.allowed_hosts: {name!r} is not a host name")
 
 
 def app_problem(app: MiniApp) -> str:

@@ -9,16 +9,19 @@
 Rules are added through the control API (``POST /__mock__/faults``), by scenarios and by the
 magic amounts; the first matching rule wins. ``match`` compares request fields (for ``pay`` and
 the notifications: the order's fields, e.g. total_fee, out_trade_no, openid) exactly or, with
-``re:``, by regular expression.
+``re:``, by regular expression. Patterns run on RE2 (google-re2): matching takes time linear in the
+text whatever the pattern, so ``(a+)+$`` cannot freeze the mock; RE2 has no backreferences or
+lookaround, and a pattern using them is refused when the rule is added.
 """
 
 from __future__ import annotations
 
-import re
 from collections.abc import Mapping
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from itertools import count
 from typing import Any
+
+import re2
 
 from .config import MAX_RETRIES, MAX_RETRY_DELAY
 from .domain.errors import LOGIN_ERRORS, V2_ERRORS, ControlError, number_in
@@ -69,6 +72,7 @@ class Fault:
     variants: list[str] = field(default_factory=list)
     retry_delays: list[int] | None = None
     ack: str = "strict"  # strict: 200 + XML SUCCESS; lenient: plain-text SUCCESS too; never: every answer is late
+    patterns: dict[str, Any] = field(default_factory=dict, repr=False, compare=False)  # field -> compiled re:
 
     def _used_up(self, fields: Mapping[str, Any]) -> bool:
         if self.times is None:
@@ -87,15 +91,18 @@ class Fault:
             return False
         for name, wanted in self.match.items():
             value = str(fields.get(name, ""))
-            if wanted.startswith("re:"):
-                if not re.fullmatch(wanted[3:], value):
+            pattern = self.patterns.get(name)
+            if pattern is not None:
+                if pattern.fullmatch(value) is None:
                     return False
             elif value != wanted:
                 return False
         return True
 
     def to_dict(self) -> dict[str, Any]:
-        return asdict(self)
+        out = asdict(replace(self, patterns={}))
+        del out["patterns"]
+        return out
 
 
 def _bad(message: str) -> ControlError:
@@ -126,17 +133,12 @@ def parse_fault(fault_id: int, spec: Any) -> Fault:
     if not isinstance(match, Mapping) or not all(isinstance(v, (str, int)) for v in match.values()):
         raise _bad('fault match must map field names to values ("re:<regex>" for a pattern)')
     match = {str(k): str(v) for k, v in match.items()}
-    for value in match.values():
-        if value.startswith("re:"):
-            try:
-                re.compile(value[3:])
-            except re.error as exc:
-                raise _bad(f"fault match pattern {value!r} is not a regex: {exc}") from None
+    patterns = {name: _compiled(value[3:]) for name, value in match.items() if value.startswith("re:")}
     times = spec.get("times")
     if times is not None and (not isinstance(times, int) or isinstance(times, bool) or times < 1):
         raise _bad("fault times must be a positive integer (omit it for every match)")
     per, label = _typed(spec, "per", str, ""), _typed(spec, "label", str, "")
-    fault = Fault(id=fault_id, api=api, match=match, times=times, per=per, label=label)
+    fault = Fault(id=fault_id, api=api, match=match, times=times, per=per, label=label, patterns=patterns)
     if api in NOTIFY_APIS:
         _notify_plan(fault, spec)
     elif api == "pay":
@@ -144,6 +146,19 @@ def parse_fault(fault_id: int, spec: Any) -> Fault:
     else:
         _api_answer(fault, spec)
     return fault
+
+
+def _compiled(pattern: str) -> Any:
+    options = re2.Options()
+    options.log_errors = False  # the answer says what is wrong; RE2's own log would go to stderr
+    try:
+        return re2.compile(pattern, options)
+    except re2.error as exc:
+        why = exc.args[0].decode("utf-8", "replace") if exc.args and isinstance(exc.args[0], bytes) else str(exc)
+        raise _bad(
+            f"fault match pattern 're:{pattern}' is not a regex RE2 can run: {why}"
+            " (RE2 has no backreferences or lookaround)"
+        ) from None
 
 
 def _api_answer(fault: Fault, spec: Mapping[str, Any]) -> None:

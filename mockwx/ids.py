@@ -12,6 +12,7 @@ import base64
 import hashlib
 import os
 import random
+import secrets
 import string
 from collections.abc import Callable, Container
 
@@ -83,6 +84,11 @@ class Ids:
 
     def notification_id(self) -> str:
         return "ntf_" + self._hex(16)
+
+    @staticmethod
+    def secret_token() -> str:
+        """An access token for the control API: from the OS, never from the seed (it guards the mock)."""
+        return secrets.token_urlsafe(24)
 
     @staticmethod
     def openid(appid: str, user: str) -> str:

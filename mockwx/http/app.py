@@ -11,14 +11,15 @@ from time import perf_counter
 
 from aiohttp import web
 
+from ..access import Access
 from ..backend import Backend
 from ..config import Config
 from ..domain.errors import ReturnFail
 from ..escape import printable
 from ..journal import Entry
-from . import control, fallback, login, pay, render
+from . import control, fallback, guard, login, pay, render
 from .faults import Dropped
-from .keys import BACKEND, ENTRY
+from .keys import ACCESS, BACKEND, ENTRY
 
 log = logging.getLogger("mockwx.http")
 
@@ -98,11 +99,16 @@ def _log(entry: Entry) -> None:
         log.info("%s (%.1f ms)", printable(text), entry.latency_ms)
 
 
-def create_app(config: Config | None = None, backend: Backend | None = None) -> web.Application:
-    """The mock as an aiohttp application (start it with aiohttp's runners or test server)."""
+def create_app(
+    config: Config | None = None, backend: Backend | None = None, *, host: str | None = None
+) -> web.Application:
+    """The mock as an aiohttp application (start it with aiohttp's runners or test server); ``host`` is
+    the interface it will listen on (default: the config's, else 127.0.0.1), which decides its access rules."""
     backend = backend or Backend(config)
-    app = web.Application(middlewares=[journal_middleware], client_max_size=backend.settings.max_body_bytes)
+    middlewares = [guard.guard_middleware, journal_middleware]
+    app = web.Application(middlewares=middlewares, client_max_size=backend.settings.max_body_bytes)
     app[BACKEND] = backend
+    app[ACCESS] = Access.resolve(backend.settings.security, host or backend.config.host)
 
     async def lifecycle(_app: web.Application) -> AsyncIterator[None]:
         await backend.start()
@@ -117,5 +123,6 @@ def create_app(config: Config | None = None, backend: Backend | None = None) -> 
     login.add_routes(app)
     pay.add_routes(app)
     control.add_routes(app)
+    guard.add_routes(app)
     fallback.add_routes(app)
     return app

@@ -4,7 +4,6 @@ wrong. Tests, scenarios, the pytest plugin and the CLI all drive the mock throug
 
 from __future__ import annotations
 
-import dataclasses
 import json
 import math
 from typing import Any
@@ -115,7 +114,7 @@ async def post_tenants(request: web.Request) -> web.StreamResponse:
 
 
 async def get_settings(request: web.Request) -> web.StreamResponse:
-    return render.json_body(dataclasses.asdict(request.app[BACKEND].settings))
+    return render.json_body(views.settings_view(request.app[BACKEND].settings))
 
 
 async def patch_settings(request: web.Request) -> web.StreamResponse:
@@ -125,7 +124,7 @@ async def patch_settings(request: web.Request) -> web.StreamResponse:
         updated_settings(backend.settings, data)
     except ConfigError as exc:
         raise ControlError(400, str(exc)) from None
-    return render.json_body(dataclasses.asdict(backend.settings))
+    return render.json_body(views.settings_view(backend.settings))
 
 
 async def reset(request: web.Request) -> web.StreamResponse:

@@ -4,6 +4,7 @@ itself, and the simulated client's answer to a payment.
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Mapping
 from typing import Any
 
@@ -11,6 +12,7 @@ from aiohttp import web
 
 from .. import __version__
 from ..backend import Backend
+from ..config import Settings
 from ..domain.errors import ControlError
 from ..domain.models import Notification, NotifyStatus, Order
 from ..faults import OUTCOMES
@@ -34,6 +36,13 @@ def overview(backend: Backend, origin: str, endpoints: list[str]) -> dict[str, A
         "merchants": sorted(backend.state.merchants),
         "control": endpoints,
     }
+
+
+def settings_view(settings: Settings) -> dict[str, Any]:
+    """The settings, with the access token withheld (it is never shown, only said to be set)."""
+    view = dataclasses.asdict(settings)
+    view["security"]["token"] = "(set)" if settings.security.token else None
+    return view
 
 
 def clock_view(backend: Backend) -> dict[str, Any]:

@@ -15,10 +15,11 @@ from typing import Any, TypeVar
 
 from aiohttp import web
 
+from ..access import Access
 from ..backend import Backend
 from ..config import Config, Settings
 from ..http.app import create_app
-from ..http.keys import BACKEND
+from ..http.keys import ACCESS, BACKEND
 from ..http.serving import listen
 
 T = TypeVar("T")
@@ -42,6 +43,7 @@ class MockServer:
         self.host = host
         self.port = port
         self.backend: Backend | None = None
+        self.access: Access | None = None  # the access rules (the token, when one is required)
         self._runner: web.AppRunner | None = None
         self._loop: LoopThread | None = None
 
@@ -50,8 +52,9 @@ class MockServer:
         return f"http://{self.host}:{self.port}"
 
     async def start(self) -> MockServer:
-        app = create_app(self.config)
+        app = create_app(self.config, host=self.host)
         self.backend = app[BACKEND]
+        self.access = app[ACCESS]
         self._runner, self.port = await listen(
             app, self.host, self.port, idle_timeout=self.config.settings.idle_timeout
         )

@@ -8,7 +8,10 @@ from mockwx.config import DEMO_APPID
 
 
 async def raw(client, method, path, body=None, data=None):
-    async with client.session.request(method, f"{client.url}/__mock__{path}", json=body, data=data) as response:
+    headers = {"Content-Type": "application/json"} if data is not None else None
+    async with client.session.request(
+        method, f"{client.url}/__mock__{path}", json=body, data=data, headers=headers
+    ) as response:
         return response.status, await response.json(content_type=None)
 
 
