@@ -155,3 +155,26 @@ async def test_a_pattern_re2_cannot_run_is_refused_with_a_reason(client):
         "POST", "/faults", {"api": "pay", "outcome": "cancel", "match": {"a": "re:(x)\\1"}}, ok=(400,)
     )
     assert "RE2" in refused["error"] and "backreference" in refused["error"]
+
+
+# -- how much hints reveal (the setting; the doctor applies it) ------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("mode", "host", "reveal"),
+    [
+        ("auto", None, True),
+        ("auto", "127.0.0.1", True),
+        ("auto", "0.0.0.0", False),
+        ("always", "0.0.0.0", True),
+        ("never", "127.0.0.1", False),
+    ],
+)
+def test_reveal_hints_follows_the_setting_and_the_interface(mode, host, reveal):
+    assert Access.resolve(SecuritySettings(reveal_hints=mode), host).reveal_hints is reveal
+
+
+async def test_the_resolved_flag_is_on_the_running_app(config):
+    config.settings.security.reveal_hints = "never"
+    async with MockServer(config) as mock:
+        assert mock.access.reveal_hints is False and mock.access.token == ""
