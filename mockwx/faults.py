@@ -148,6 +148,17 @@ def parse_fault(fault_id: int, spec: Any) -> Fault:
     return fault
 
 
+_NOT_XML = re2.compile("[^\t\n\r\x20-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
+
+
+def _xml_text(spec: Mapping[str, Any], name: str) -> str:
+    """A string the answer's XML can carry: XML 1.0 has no control characters but tab and newlines."""
+    value = _typed(spec, name, str, "")
+    if _NOT_XML.search(value):
+        raise _bad(f"fault {name} {value!r} holds a character XML cannot carry (a control character)")
+    return value
+
+
 def _compiled(pattern: str) -> Any:
     options = re2.Options()
     options.log_errors = False  # the answer says what is wrong; RE2's own log would go to stderr
@@ -162,8 +173,8 @@ def _compiled(pattern: str) -> Any:
 
 
 def _api_answer(fault: Fault, spec: Mapping[str, Any]) -> None:
-    err_code, errcode = _typed(spec, "err_code", str, ""), _typed(spec, "errcode", int, None)
-    err_code_des, return_msg = _typed(spec, "err_code_des", str, ""), _typed(spec, "return_msg", str, "")
+    err_code, errcode = _xml_text(spec, "err_code"), _typed(spec, "errcode", int, None)
+    err_code_des, return_msg = _xml_text(spec, "err_code_des"), _xml_text(spec, "return_msg")
     if err_code and err_code not in V2_ERRORS and not err_code_des:
         raise _bad(f"unknown err_code {err_code!r}: give err_code_des too, or use one of {', '.join(V2_ERRORS)}")
     if errcode is not None and errcode not in LOGIN_ERRORS:

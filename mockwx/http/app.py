@@ -35,8 +35,8 @@ async def journal_middleware(request: web.Request, handler: Handler) -> web.Stre
     started = perf_counter()
     try:
         response = await handler(request)
-    except web.HTTPException as exc:
-        response = exc
+    except web.HTTPException as exc:  # aiohttp's own refusals (a method a control route does not take...)
+        response = _http_error_answer(request.path, exc)
     except Dropped as exc:
         entry.outcome = "dropped"
         entry.error = {"kind": "FAULT", "hint": str(exc)}
@@ -74,6 +74,13 @@ async def _send(request: web.Request, response: web.StreamResponse, entry: Entry
             raise
 
 
+def _http_error_answer(path: str, exc: web.HTTPException) -> web.Response:
+    """aiohttp's answer, as a response object (returning the exception is deprecated), JSON on the control API."""
+    if path.startswith("/__mock__") and exc.status >= 400:
+        return render.json_body({"error": f"{exc.status} {exc.reason}", "hint": "GET /__mock__"}, status=exc.status)
+    return web.Response(status=exc.status, reason=exc.reason, text=exc.text, headers=exc.headers)
+
+
 def _internal_answer(path: str, exc: Exception) -> web.Response:
     if fallback.is_pay_path(path):
         return render.return_fail(ReturnFail("INTERNAL", hint=f"mockwx internal error: {exc!r}"))
@@ -105,7 +112,7 @@ def create_app(
     """The mock as an aiohttp application (start it with aiohttp's runners or test server); ``host`` is
     the interface it will listen on (default: the config's, else 127.0.0.1), which decides its access rules."""
     backend = backend or Backend(config)
-    middlewares = [guard.guard_middleware, journal_middleware]
+    middlewares = [journal_middleware, guard.guard_middleware]  # the journal answers even the guard's bugs
     app = web.Application(middlewares=middlewares, client_max_size=backend.settings.max_body_bytes)
     app[BACKEND] = backend
     app[ACCESS] = Access.resolve(backend.settings.security, host or backend.config.host)

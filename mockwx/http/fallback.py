@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from aiohttp import web
 
+from ..escape import printable
 from . import render
 from .keys import ENTRY
 from .pay import mocked_paths
@@ -38,7 +39,8 @@ async def not_mocked(request: web.Request) -> web.StreamResponse:
         )
     if is_pay_path(path):
         hint = "Pay v2 paths mocked: " + ", ".join(mocked_paths())
-        return render.xml({"return_code": "FAIL", "return_msg": f"NOT MOCKED: {path}"}, hint=hint, status=501)
+        answer = {"return_code": "FAIL", "return_msg": f"NOT MOCKED: {printable(path)}"}  # XML has no control chars
+        return render.xml(answer, hint=hint, status=501)
     return render.json_body(
         {
             "errcode": 501,
@@ -51,4 +53,4 @@ async def not_mocked(request: web.Request) -> web.StreamResponse:
 
 
 def add_routes(app: web.Application) -> None:
-    app.router.add_route("*", "/{tail:.*}", not_mocked)
+    app.router.add_route("*", r"/{tail:[\s\S]*}", not_mocked)  # [\s\S]: a path may hold a newline (%0A)

@@ -69,7 +69,12 @@ def _has_token(request: web.Request, token: str) -> bool:
         request.headers.get(TOKEN_HEADER, ""),
         request.cookies.get(TOKEN_COOKIE, ""),
     ]
-    return any(o and hmac.compare_digest(o.encode(), token.encode()) for o in offered)
+    return any(o and _same(o, token) for o in offered)
+
+
+def _same(offered: str, token: str) -> bool:
+    """Constant-time comparison; header text may hold undecodable bytes (kept as surrogates)."""
+    return hmac.compare_digest(offered.encode("utf-8", "surrogateescape"), token.encode("utf-8"))
 
 
 def _is_json(content_type: str) -> bool:
@@ -88,7 +93,7 @@ async def login(request: web.Request) -> web.StreamResponse:
     """``GET /__mock__/ui/login?token=...``: the link printed at start sets a cookie and opens the dashboard."""
     access = request.app[ACCESS]
     offered = request.query.get("token", "")
-    if access.token and not (offered and hmac.compare_digest(offered.encode(), access.token.encode())):
+    if access.token and not (offered and _same(offered, access.token)):
         return _refused(401, "this login link does not carry the mock's access token", "open the link printed at start")
     response = web.Response(status=303, headers={"Location": UI_PATH})  # the token leaves the address bar
     if access.token:

@@ -48,6 +48,8 @@ async def test_index_lists_the_api(client):
         ("POST", "/tenants", {"apps": [{"appid": "wx\n1", "secret": "s"}]}, None, 400, "appid"),
         ("POST", "/tenants", {"apps": [{"appid": "wx 1", "secret": "s"}]}, None, 400, "appid"),
         ("POST", "/tenants", {"apps": [{"appid": "wx1", "secret": "s" * 129}]}, None, 400, "secret"),
+        ("POST", "/faults", {"api": "orderquery", "return_msg": "busy\x1f"}, None, 400, "XML cannot carry"),
+        ("PUT", "/reset", None, None, 404, "no control endpoint"),
         ("DELETE", "/faults/99", None, None, 404, "no fault"),
         ("POST", "/pay", {"outcome": "maybe"}, None, 400, "outcome"),
         ("POST", "/pay", {}, None, 400, "which order"),

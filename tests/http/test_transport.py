@@ -93,6 +93,15 @@ async def test_unmocked_paths_get_501_naming_what_is(client):
         assert response.status == 501 and (await response.json())["errcode"] == 501
 
 
+@pytest.mark.parametrize("tail", ["%1F", "%0A", "a%0Ab", "%7F"])
+async def test_unmocked_paths_with_control_characters_still_answer_in_dialect(client, tail):
+    """Found by the fuzz suite: the path went raw into the XML answer, and a newline escaped the catch-all."""
+    status, raw, _ = await post(client, b"<xml/>", f"/pay/{tail}")
+    assert status == 501 and parse_xml(raw)["return_code"] == "FAIL"
+    async with client.session.get(f"{client.url}/{tail}") as response:
+        assert response.status == 501 and (await response.json())["errcode"] == 501
+
+
 async def test_fault_delay_and_drop(client):
     await client.fault(api="orderquery", delay=0.2, times=1)
     started = time.perf_counter()
