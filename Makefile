@@ -30,7 +30,7 @@ bench: $(STAMP)
 	$(BIN)/python bench/run_all.py
 
 clean:
-	rm -rf $(VENV) .pytest_cache .ruff_cache .mockwx *.egg-info
+	rm -rf $(VENV) .pytest_cache .ruff_cache .hypothesis .mockwx *.egg-info
 
 demo: $(STAMP)
 	$(BIN)/python run_mock.py demo $(ARGS)

@@ -34,7 +34,7 @@ class Access:
         if exposed and not token:
             token, generated = Ids.secret_token(), True
         names = {*LOOPBACK_NAMES, *(n.lower().rstrip(".") for n in security.allowed_hosts)}
-        if host and not _is_address(host) and host not in ("", "*"):
+        if host and host != "*" and not _is_address(host):  # a name to listen on is a name to answer to
             names.add(host.lower().rstrip("."))
         reveal = security.reveal_hints == "always" or (security.reveal_hints == "auto" and not exposed)
         return cls(exposed, token, generated, frozenset(names), reveal)

@@ -19,6 +19,17 @@ def run(*args: str, **kw) -> subprocess.CompletedProcess[str]:
     return subprocess.run([sys.executable, str(ROOT / "run_mock.py"), *args], capture_output=True, text=True, **kw)
 
 
+def _banner(proc: subprocess.Popen[str]) -> str:
+    """What a started process printed up to its "Ctrl-C" line (it is ready then)."""
+    assert proc.stdout is not None
+    text = ""
+    for line in proc.stdout:
+        text += line
+        if "Ctrl-C" in line:
+            break
+    return text
+
+
 def test_sign_prints_the_official_example():
     result = run(
         "sign",
@@ -61,12 +72,7 @@ def test_serve_on_a_free_port_then_ctrl_c(tmp_path):
         text=True,
     )
     try:
-        lines = []
-        for line in proc.stdout:
-            lines.append(line)
-            if "Ctrl-C" in line:
-                break
-        text = "".join(lines)
+        text = _banner(proc)
         url = re.search(r"listening on (http://127\.0\.0\.1:\d+)", text).group(1)
         assert "wxd930ea5d5a258f4f" in text and "192006250b4c09247ec02edce69f6a2d" in text and "AppSecret" in text
         with urllib.request.urlopen(f"{url}/__mock__") as response:
@@ -123,11 +129,7 @@ def test_demo_runs_the_walkthrough_it_prints():
         text=True,
     )
     try:
-        text = ""
-        for line in proc.stdout:
-            text += line
-            if "Ctrl-C" in line:
-                break
+        text = _banner(proc)
         mock, shop = f"http://127.0.0.1:{mock_port}", f"http://127.0.0.1:{shop_port}"
         assert f"notify URL {shop}/wxpay/notify" in text
         code = _call("POST", f"{mock}/__mock__/login", {"user": "alice"})["code"]
@@ -155,11 +157,7 @@ def test_serve_beyond_loopback_prints_a_token_the_control_api_needs(tmp_path):
         env={k: v for k, v in os.environ.items() if k != "MOCKWX_TOKEN"},
     )
     try:
-        text = ""
-        for line in proc.stdout:
-            text += line
-            if "Ctrl-C" in line:
-                break
+        text = _banner(proc)
         port = re.search(r"listening on http://0\.0\.0\.0:(\d+)", text).group(1)
         token = re.search(r"access token (\S+)", text).group(1)
         assert f"/__mock__/ui/login?token={token}" in text and "withhold the expected sign" in text
