@@ -4,7 +4,7 @@ VENV   ?= .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: run test lint bench bench-quick clean demo
+.PHONY: run test lint bench bench-quick clean demo fuzz
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -17,6 +17,10 @@ run: $(STAMP)
 
 test: $(STAMP)
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+# the long fuzz run: FUZZ_EXAMPLES generated inputs per test (default 2000), random each time
+fuzz: $(STAMP)
+	HYPOTHESIS_PROFILE=long $(BIN)/python -m pytest tests/fuzz --hypothesis-show-statistics $(PYTEST_ARGS)
 
 lint: $(STAMP)
 	$(BIN)/ruff check .
@@ -36,7 +40,7 @@ bench-quick: $(BENCH_STAMP)
 	$(BIN)/python bench/run_all.py --quick $(BENCH_ARGS)
 
 clean:
-	rm -rf $(VENV) .pytest_cache .ruff_cache .mockwx *.egg-info
+	rm -rf $(VENV) .pytest_cache .ruff_cache .hypothesis .mockwx *.egg-info
 
 demo: $(STAMP)
 	$(BIN)/python run_mock.py demo $(ARGS)

@@ -30,7 +30,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from common import bare_server
+from common import bare_server, paid_orders
 from method import Comparison, Pair, Sample, alternate
 
 ACK = b"<xml><return_code><![CDATA[SUCCESS]]></return_code><return_msg><![CDATA[OK]]></return_msg></xml>"
@@ -52,32 +52,14 @@ def max_rss_mb() -> float:
 
 async def ours(part: str, count: int, url: str) -> dict[str, float]:
     from mockwx.backend import Backend
-    from mockwx.config import DEMO_APPID, DEMO_MCH_ID, Config, Settings
-    from mockwx.domain.models import NotifyStatus, Order
+    from mockwx.config import Config, Settings
+    from mockwx.domain.models import NotifyStatus
     from mockwx.notify.schedule import RETRY_DELAYS
 
     backend = Backend(Config(settings=Settings(clock="virtual")))
     await backend.start()
-    openid = backend.login.account(DEMO_APPID, "bench").openid
-    now = backend.clock.now()
     made = time.process_time()
-    for n in range(count):  # no await in this loop: nothing is delivered before it ends
-        order = Order(
-            env="prod",
-            mch_id=DEMO_MCH_ID,
-            appid=DEMO_APPID,
-            out_trade_no=f"NB{n:010d}",
-            params={},
-            total_fee=100,
-            trade_type="JSAPI",
-            notify_url=url if part == "ack" else DEAD_URL,
-            sign_type="MD5",
-            created_at=now,
-            body="bench",
-            openid=openid,
-            prepay_expires_at=now + 7200,
-        )
-        backend.checkout.settle(order, openid)
+    paid_orders(backend, count, url if part == "ack" else DEAD_URL)
     cpu0, wall0 = time.process_time(), time.perf_counter()
     notes = backend.state.notifications
     if part == "ack":

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import os
 import socket
 import subprocess
@@ -12,6 +13,7 @@ import urllib.request
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from pathlib import Path
+from typing import Any
 
 from aiohttp import web
 
@@ -133,3 +135,38 @@ app.router.add_route("*", PATH, canned)
 web.run_app(app, host="127.0.0.1", port=int(sys.argv[1]), access_log=None, print=None)
 """
 """A one-file aiohttp server answering <path> with a fixed body: python -c CANNED_SERVER port path body type."""
+
+
+def paid_orders(backend: Any, count: int, notify_url: str, first: int = 0) -> None:
+    """``count`` paid orders straight into a backend (no HTTP), each queueing its notification to ``notify_url``."""
+    from mockwx.config import DEMO_APPID, DEMO_MCH_ID
+    from mockwx.domain.models import Order
+
+    openid = backend.login.account(DEMO_APPID, "bench").openid
+    now = backend.clock.now()
+    for n in range(first, first + count):  # no await: nothing is delivered before the loop ends
+        order = Order(
+            env="prod",
+            mch_id=DEMO_MCH_ID,
+            appid=DEMO_APPID,
+            out_trade_no=f"NB{n:010d}",
+            params={},
+            total_fee=100,
+            trade_type="JSAPI",
+            notify_url=notify_url,
+            sign_type="MD5",
+            created_at=now,
+            body="bench",
+            openid=openid,
+            prepay_expires_at=now + 7200,
+        )
+        backend.checkout.settle(order, openid)
+
+
+async def until(predicate: Callable[[], bool], timeout: float) -> None:
+    """Poll ``predicate`` until it holds; TimeoutError after ``timeout`` seconds."""
+    deadline = time.perf_counter() + timeout
+    while not predicate():
+        if time.perf_counter() > deadline:
+            raise TimeoutError
+        await asyncio.sleep(0.005)

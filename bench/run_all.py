@@ -27,6 +27,7 @@ import bench_notify  # noqa: E402
 import bench_scenarios  # noqa: E402
 import bench_unifiedorder  # noqa: E402
 import bench_v3_crypto  # noqa: E402
+import bench_waiters  # noqa: E402
 import bench_xml  # noqa: E402
 from report import print_table  # noqa: E402
 
@@ -40,7 +41,7 @@ SUITE = {
     "gc_loop": (bench_gc_loop, [], ["--rounds", "2", "--seconds", "2"]),
 }
 # studies outside the CPU-ratio table: what one operation costs (name -> module with main() -> dict)
-STUDIES = {"v3_crypto": bench_v3_crypto, "doctor": bench_doctor}
+STUDIES = {"v3_crypto": bench_v3_crypto, "doctor": bench_doctor, "waiters": bench_waiters}
 BASELINE = HERE / "baseline.json"
 
 

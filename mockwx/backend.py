@@ -53,8 +53,8 @@ class Backend:
 
     def _build_services(self) -> None:
         state, clock, ids, settings = self.state, self.clock, self.ids, self.settings
-        self.tenants = TenantService(state, ids)
         self.keyring = KeyRing(state, clock)
+        self.tenants = TenantService(state, ids, self.keyring)
         self.login = LoginService(state, clock, ids, settings)
         self.orders = OrderService(state, clock, ids, settings)
         self.engine = NotifyEngine(state, clock, self.timers, ids, settings.notify)
@@ -81,11 +81,14 @@ class Backend:
             if not self.state.apps.get(demo_app().appid):
                 self.state.put_app(demo_app())
             if not self.state.merchants.get(demo_merchant().mch_id):
-                self.state.put_merchant(demo_merchant())
+                self.tenants.add_merchant(demo_merchant())
         for app in self.config.apps:
             self.tenants.add_app(app)
         for merchant in self.config.merchants:
             self.tenants.add_merchant(merchant)
+        for merchant in list(self.state.merchants.values()):  # a state file from before API v3
+            if not merchant.merchant_key_pem:
+                self.tenants.add_merchant(merchant)
 
     # -- lifecycle ------------------------------------------------------------------------------
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import logging
+import os
 import signal
 import sys
 import time
@@ -13,12 +14,25 @@ from pathlib import Path
 
 from aiohttp import web
 
-from . import __version__
-from .config import DEFAULT_PORT, DEMO_API_KEY, DEMO_APPID, DEMO_MCH_ID, DEMO_SECRET, Config, ConfigError, load_config
+from . import __version__, logs
+from .access import TOKEN_ENV, Access
+from .config import (
+    DEFAULT_PORT,
+    DEMO_API_KEY,
+    DEMO_APPID,
+    DEMO_MCH_ID,
+    DEMO_SECRET,
+    REVEAL_HINTS,
+    Config,
+    ConfigError,
+    load_config,
+    validate,
+)
 from .doctor import LANGS, Finding, KeyCandidate
 from .doctor.teach import Reading, lesson_keys, looks_pasted, read_pasted, teach
 from .http.app import create_app
-from .http.keys import BACKEND
+from .http.keys import ACCESS, BACKEND
+from .http.serving import listen
 from .persist import StateFileError, StorageError
 from .wire import HMAC_SHA256, MD5, parse_xml
 
@@ -42,6 +56,23 @@ def _serve_parser(sub: argparse._SubParsersAction) -> None:
         default=[],
         metavar="HOST",
         help="also deliver notifications to this host, network or *.domain (default: loopback only; * for any)",
+    )
+    p.add_argument(
+        "--token",
+        help="the control API's access token (default: $MOCKWX_TOKEN, the config's security.token; one is generated"
+        " when listening beyond loopback)",
+    )
+    p.add_argument(
+        "--allow-host",
+        action="append",
+        default=[],
+        metavar="NAME",
+        help="also answer the control API for this Host name (default: localhost and IP addresses; repeatable)",
+    )
+    p.add_argument(
+        "--reveal-hints",
+        choices=REVEAL_HINTS,
+        help="may hints carry the expected sign and key: auto (default: on loopback only), always, never",
     )
     p.add_argument("--log-level", default="INFO", choices=("DEBUG", "INFO", "WARNING", "ERROR"))
     p.add_argument("--lang", choices=LANGS, help="language of the signature doctor's explanations (default en)")
@@ -165,11 +196,16 @@ def serve_config(args: argparse.Namespace) -> Config:
     s.notify.allow = [*s.notify.allow, *args.allow_notify]
     if args.lang:
         s.lang = args.lang
+    security = s.security
+    security.token = args.token or os.environ.get(TOKEN_ENV) or security.token
+    security.allowed_hosts = [*security.allowed_hosts, *args.allow_host]
+    security.reveal_hints = args.reveal_hints or security.reveal_hints
+    validate(config, "the command line")
     return config
 
 
 def serve_command(args: argparse.Namespace) -> int:
-    logging.basicConfig(level=args.log_level, format="%(asctime)s %(name)s %(levelname)s %(message)s")
+    logs.configure(args.log_level)
     try:
         config = serve_config(args)
     except ConfigError as exc:
@@ -188,20 +224,6 @@ def serve_command(args: argparse.Namespace) -> int:
     return 0
 
 
-async def _listen(app: web.Application, host: str, port: int) -> tuple[web.AppRunner, int]:
-    """Start ``app`` on host:port; the port it got (``0`` picks a free one)."""
-    runner = web.AppRunner(app, access_log=None, handle_signals=False)
-    await runner.setup()
-    site = web.TCPSite(runner, host, port)
-    try:
-        await site.start()
-    except OSError:
-        await runner.cleanup()
-        raise
-    server = site._server
-    return runner, server.sockets[0].getsockname()[1] if server and server.sockets else port
-
-
 async def _until_stopped(runners: list[web.AppRunner], banner_text: str) -> None:
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
@@ -218,12 +240,12 @@ async def _until_stopped(runners: list[web.AppRunner], banner_text: str) -> None
 
 
 async def _serve(config: Config, host: str, port: int) -> None:
-    app = create_app(config)
-    runner, bound = await _listen(app, host, port)
-    await _until_stopped([runner], banner(app[BACKEND], host, bound))
+    app = create_app(config, host=host)
+    runner, bound = await listen(app, host, port, idle_timeout=config.settings.idle_timeout)
+    await _until_stopped([runner], banner(app[BACKEND], app[ACCESS], host, bound))
 
 
-def banner(backend, host: str, port: int) -> str:
+def banner(backend, access: Access, host: str, port: int) -> str:
     url = f"http://{host if ':' not in host else f'[{host}]'}:{port}"
     lines = [
         f"mockwx {__version__} listening on {url}",
@@ -236,12 +258,32 @@ def banner(backend, host: str, port: int) -> str:
         lines.append(f"mini program {app.appid}  AppSecret {app.secret}  {app.name}")
     for merchant in backend.state.merchants.values():
         lines.append(f"merchant     {merchant.mch_id}  API key {merchant.api_key}  appids {', '.join(merchant.appids)}")
+    lines += _access_lines(access, url)
+    headers = "-H 'Content-Type: application/json'" + (" -H 'Authorization: Bearer <token>'" if access.token else "")
     lines += [
         "Try:",
-        f'  curl -s -X POST {url}/__mock__/login -d \'{{"user": "alice"}}\'',
+        f'  curl -s -X POST {headers} {url}/__mock__/login -d \'{{"user": "alice"}}\'',
         "Ctrl-C to stop.",
     ]
     return "\n".join(lines)
+
+
+def _access_lines(access: Access, url: str) -> list[str]:
+    lines = []
+    if access.exposed:
+        lines.append("listening beyond loopback: the control API needs the access token")
+    if access.token_generated:
+        lines += [
+            f"access token {access.token}  (send Authorization: Bearer <token>, or set it with --token / {TOKEN_ENV})",
+            f"dashboard login (once) {url}/__mock__/ui/login?token={access.token}",
+        ]
+    elif access.token:
+        lines.append(
+            f"access token: the one you set (--token, {TOKEN_ENV} or security.token); the control API needs it"
+        )
+    if not access.reveal_hints:
+        lines.append("hints name the mistake but withhold the expected sign and the key (security.reveal_hints)")
+    return lines
 
 
 # -- sign ----------------------------------------------------------------------------------------
@@ -333,7 +375,7 @@ def run_command(args: argparse.Namespace) -> int:
 
 
 def demo_command(args: argparse.Namespace) -> int:
-    logging.basicConfig(level=args.log_level, format="%(asctime)s %(name)s %(levelname)s %(message)s")
+    logs.configure(args.log_level)
     config = Config()
     config.settings.clock = args.clock
     config.settings.db = None if args.memory else ".mockwx/demo-mock.sqlite3"
@@ -352,8 +394,8 @@ async def _demo(config: Config, args: argparse.Namespace) -> None:
     from merchant import create_app as create_merchant
     from merchant import demo_config
 
-    mock_app = create_app(config)
-    mock_runner, mock_port = await _listen(mock_app, args.host, args.port)
+    mock_app = create_app(config, host=args.host)
+    mock_runner, mock_port = await listen(mock_app, args.host, args.port, idle_timeout=config.settings.idle_timeout)
     mock_url = f"http://{args.host}:{mock_port}"
     merchant_url = f"http://{args.host}:{args.merchant_port}"
     db = ":memory:" if args.memory else ".mockwx/demo-merchant.sqlite3"
@@ -363,7 +405,7 @@ async def _demo(config: Config, args: argparse.Namespace) -> None:
     backend = mock_app[BACKEND]
     merchant_app = create_merchant(merchant_config, clock=backend.clock.now)  # one clock for both
     try:
-        merchant_runner, _ = await _listen(merchant_app, args.host, args.merchant_port)
+        merchant_runner, _ = await listen(merchant_app, args.host, args.merchant_port)
     except OSError:
         await mock_runner.cleanup()
         raise
@@ -378,16 +420,17 @@ def demo_banner(mock: str, shop: str, operator_token: str, clock: str) -> str:
 Demo tenant: appid wxd930ea5d5a258f4f, mch_id 10000100, API key 192006250b4c09247ec02edce69f6a2d
 
 A whole payment, by hand (each line prints JSON; copy values from one into the next):
-  1. the mini program logs in:   curl -s -X POST {mock}/__mock__/login -d '{{"user": "alice"}}'
-  2. ...and sends the code:      curl -s -X POST {shop}/api/login -d '{{"code": "<code>"}}'
+  0. once, in your shell:        J='Content-Type: application/json'
+  1. the mini program logs in:   curl -s -X POST -H "$J" {mock}/__mock__/login -d '{{"user": "alice"}}'
+  2. ...and sends the code:      curl -s -X POST -H "$J" {shop}/api/login -d '{{"code": "<code>"}}'
   3. the catalogue:              curl -s {shop}/api/products
-  4. an order:                   curl -s -X POST {shop}/api/orders -H 'Authorization: Bearer <token>' \\
+  4. an order:                   curl -s -X POST -H "$J" {shop}/api/orders -H 'Authorization: Bearer <token>' \\
                                       -d '{{"product_id": "coffee", "quantity": 1}}'
-  5. the user pays:              curl -s -X POST {mock}/__mock__/pay -d '<the whole answer of step 4>'
+  5. the user pays:              curl -s -X POST -H "$J" {mock}/__mock__/pay -d '<the whole answer of step 4>'
   6. the merchant's view:        curl -s {shop}/api/orders/<out_trade_no> -H 'Authorization: Bearer <token>'
   7. WeChat's view:              curl -s {mock}/__mock__/orders/<out_trade_no>
-  8. a refund (operator):        curl -s -X POST {shop}/api/orders/<out_trade_no>/refund \\
+  8. a refund (operator):        curl -s -X POST -H "$J" {shop}/api/orders/<out_trade_no>/refund \\
                                       -H 'Authorization: Bearer {operator_token}' -d '{{}}'
-Then try a forged notification:  curl -s -X POST {mock}/__mock__/notify \\
+Then try a forged notification:  curl -s -X POST -H "$J" {mock}/__mock__/notify \\
                                       -d '{{"out_trade_no": "<out_trade_no>", "variant": "forged"}}'
 and read what the merchant answered in step 7. Ctrl-C stops both."""

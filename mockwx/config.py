@@ -76,6 +76,16 @@ class RefundSettings:
     max_refunds: int = 50
 
 
+REVEAL_HINTS = ("auto", "always", "never")
+
+
+@dataclass(slots=True)
+class SecuritySettings:
+    token: str | None = None  # the control API's access token; None: one is generated when listening beyond loopback
+    allowed_hosts: list[str] = field(default_factory=list)  # more Host names the control API answers to
+    reveal_hints: str = "auto"  # may hints carry the expected sign and key: auto (on loopback only), always, never
+
+
 @dataclass(slots=True)
 class V3Settings:
     """API v3 corners the protocol reference marks UNVERIFIED (README fidelity notes)."""
@@ -97,11 +107,13 @@ class Settings:
     journal_size: int = 1000
     max_body_bytes: int = 256 * 1024
     lang: str = "en"  # the language of the doctor's explanations: en or zh
+    idle_timeout: float = 15.0  # seconds a connection may go without a whole request: slow headers, idle keep-alive
     login: LoginSettings = field(default_factory=LoginSettings)
     pay: PaySettings = field(default_factory=PaySettings)
     notify: NotifySettings = field(default_factory=NotifySettings)
     refund: RefundSettings = field(default_factory=RefundSettings)
     v3: V3Settings = field(default_factory=V3Settings)
+    security: SecuritySettings = field(default_factory=SecuritySettings)
 
 
 @dataclass(slots=True)
@@ -179,8 +191,10 @@ RESTART_ONLY = (
     "demo",
     "journal_size",
     "max_body_bytes",
+    "idle_timeout",
     "magic_amounts",
     "notify.concurrency",
+    "security",
 )
 
 
@@ -248,6 +262,7 @@ LATEST = 253402300799 - 10 * 365 * DAY  # leave virtual time ten years before 99
 RANGES: dict[str, tuple[float, float]] = {
     "journal_size": (1, 1_000_000),
     "max_body_bytes": (1024, 64 * 1024 * 1024),
+    "idle_timeout": (0.05, 3600),
     "login.code_ttl": (1, 30 * DAY),
     "login.rate_limit_per_minute": (0, 1_000_000),
     "login.token_ttl": (1, 30 * DAY),
@@ -283,6 +298,7 @@ def validate(config: Config, source: str) -> None:
         raise ConfigError(f"{source}: v3.reentry_code must be INVALID_REQUEST or OUT_TRADE_NO_USED")
     if s.lang not in LANGS:
         raise ConfigError(f"{source}: lang must be one of {', '.join(LANGS)}, not {s.lang!r}")
+    _validate_security(s.security, source)
     if s.pay.expired_trade_state not in ("NOTPAY", "CLOSED"):
         raise ConfigError(f"{source}: pay.expired_trade_state must be NOTPAY or CLOSED")
     for path, (low, high) in RANGES.items():
@@ -309,12 +325,31 @@ def validate(config: Config, source: str) -> None:
         raise ConfigError(f"{source}: port must be a number from 0 to 65535 (0 picks a free one)")
 
 
+MAX_SECRET = 128
+
+
+def _is_token(text: str) -> bool:
+    """Visible ASCII only: no spaces, no control characters (an id that travels in URLs and logs)."""
+    return text.isascii() and text.isprintable() and " " not in text
+
+
+def _validate_security(security: SecuritySettings, source: str) -> None:
+    token = security.token
+    if token is not None and not (8 <= len(token) <= 256 and _is_token(token)):
+        raise ConfigError(f"{source}: security.token must be 8-256 visible ASCII characters (no spaces)")
+    if security.reveal_hints not in REVEAL_HINTS:
+        raise ConfigError(f"{source}: security.reveal_hints must be one of {', '.join(REVEAL_HINTS)}")
+    for name in security.allowed_hosts:
+        if not name or not _is_token(name) or len(name) > 253:
+            raise ConfigError(f"{source}: security.allowed_hosts: {name!r} is not a host name")
+
+
 def app_problem(app: MiniApp) -> str:
     """Why a mini program cannot be registered, or ''."""
-    if not app.appid or len(app.appid) > 32:
-        return "appid must be 1-32 characters (real ones look like wx followed by 16 hex digits)"
-    if not app.secret:
-        return "secret (the AppSecret) is required"
+    if not app.appid or len(app.appid) > 32 or not _is_token(app.appid):
+        return "appid must be 1-32 visible ASCII characters (real ones look like wx followed by 16 hex digits)"
+    if not app.secret or len(app.secret) > MAX_SECRET or not _is_token(app.secret):
+        return f"secret (the AppSecret) is required: 1-{MAX_SECRET} visible ASCII characters (real ones are 32 hex)"
     return ""
 
 

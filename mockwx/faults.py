@@ -9,19 +9,22 @@
 Rules are added through the control API (``POST /__mock__/faults``), by scenarios and by the
 magic amounts; the first matching rule wins. ``match`` compares request fields (for ``pay`` and
 the notifications: the order's fields, e.g. total_fee, out_trade_no, openid) exactly or, with
-``re:``, by regular expression.
+``re:``, by regular expression. Patterns run on RE2 (google-re2): matching takes time linear in the
+text whatever the pattern, so ``(a+)+$`` cannot freeze the mock; RE2 has no backreferences or
+lookaround, and a pattern using them is refused when the rule is added.
 """
 
 from __future__ import annotations
 
-import re
 from collections.abc import Mapping
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from itertools import count
 from typing import Any
 
+import re2
+
 from . import catalogue
-from .config import MAX_RETRY_DELAY
+from .config import MAX_RETRIES, MAX_RETRY_DELAY
 from .domain.errors import DomainError, number_in
 from .wire.errors import LOGIN_ERRCODES, V2_ERR_CODES, V3_ERROR_CODES
 
@@ -76,6 +79,7 @@ class Fault:
     variants: list[str] = field(default_factory=list)
     retry_delays: list[int] | None = None
     ack: str = "strict"  # strict: 200 + XML SUCCESS; lenient: plain-text SUCCESS too; never: every answer is late
+    patterns: dict[str, Any] = field(default_factory=dict, repr=False, compare=False)  # field -> compiled re:
 
     def _used_up(self, fields: Mapping[str, Any]) -> bool:
         if self.times is None:
@@ -94,15 +98,18 @@ class Fault:
             return False
         for name, wanted in self.match.items():
             value = str(fields.get(name, ""))
-            if wanted.startswith("re:"):
-                if not re.fullmatch(wanted[3:], value):
+            pattern = self.patterns.get(name)
+            if pattern is not None:
+                if pattern.fullmatch(value) is None:
                     return False
             elif value != wanted:
                 return False
         return True
 
     def to_dict(self) -> dict[str, Any]:
-        return asdict(self)
+        out = asdict(replace(self, patterns={}))
+        del out["patterns"]
+        return out
 
 
 def _bad(message: str) -> DomainError:
@@ -133,17 +140,12 @@ def parse_fault(fault_id: int, spec: Any) -> Fault:
     if not isinstance(match, Mapping) or not all(isinstance(v, (str, int)) for v in match.values()):
         raise _bad('fault match must map field names to values ("re:<regex>" for a pattern)')
     match = {str(k): str(v) for k, v in match.items()}
-    for value in match.values():
-        if value.startswith("re:"):
-            try:
-                re.compile(value[3:])
-            except re.error as exc:
-                raise _bad(f"fault match pattern {value!r} is not a regex: {exc}") from None
+    patterns = {name: _compiled(value[3:]) for name, value in match.items() if value.startswith("re:")}
     times = spec.get("times")
     if times is not None and (not isinstance(times, int) or isinstance(times, bool) or times < 1):
         raise _bad("fault times must be a positive integer (omit it for every match)")
     per, label = _typed(spec, "per", str, ""), _typed(spec, "label", str, "")
-    fault = Fault(id=fault_id, api=api, match=match, times=times, per=per, label=label)
+    fault = Fault(id=fault_id, api=api, match=match, times=times, per=per, label=label, patterns=patterns)
     if api in NOTIFY_APIS:
         _notify_plan(fault, spec)
     elif api == "pay":
@@ -155,8 +157,32 @@ def parse_fault(fault_id: int, spec: Any) -> Fault:
     return fault
 
 
+_NOT_XML = re2.compile("[^\t\n\r\x20-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
+
+
+def _xml_text(spec: Mapping[str, Any], name: str) -> str:
+    """A string the answer's XML can carry: XML 1.0 has no control characters but tab and newlines."""
+    value = _typed(spec, name, str, "")
+    if _NOT_XML.search(value):
+        raise _bad(f"fault {name} {value!r} holds a character XML cannot carry (a control character)")
+    return value
+
+
+def _compiled(pattern: str) -> Any:
+    options = re2.Options()
+    options.log_errors = False  # the answer says what is wrong; RE2's own log would go to stderr
+    try:
+        return re2.compile(pattern, options)
+    except re2.error as exc:
+        why = exc.args[0].decode("utf-8", "replace") if exc.args and isinstance(exc.args[0], bytes) else str(exc)
+        raise _bad(
+            f"fault match pattern 're:{pattern}' is not a regex RE2 can run: {why}"
+            " (RE2 has no backreferences or lookaround)"
+        ) from None
+
+
 def _v3_answer(fault: Fault, spec: Mapping[str, Any]) -> None:
-    code, message = _typed(spec, "code", str, ""), _typed(spec, "message", str, "")
+    code, message = _xml_text(spec, "code"), _typed(spec, "message", str, "")
     status = _typed(spec, "status", int, None)
     if code and code not in V3_ERROR_CODES and (status is None or not message):
         raise _bad(f"unknown v3 code {code!r}: give status and message too, or use one of {', '.join(V3_ERROR_CODES)}")
@@ -171,8 +197,8 @@ def _v3_answer(fault: Fault, spec: Mapping[str, Any]) -> None:
 
 
 def _api_answer(fault: Fault, spec: Mapping[str, Any]) -> None:
-    err_code, errcode = _typed(spec, "err_code", str, ""), _typed(spec, "errcode", int, None)
-    err_code_des, return_msg = _typed(spec, "err_code_des", str, ""), _typed(spec, "return_msg", str, "")
+    err_code, errcode = _xml_text(spec, "err_code"), _typed(spec, "errcode", int, None)
+    err_code_des, return_msg = _xml_text(spec, "err_code_des"), _xml_text(spec, "return_msg")
     if err_code and err_code not in V2_ERR_CODES and not err_code_des:
         raise _bad(f"unknown err_code {err_code!r}: give err_code_des too, or use one of {', '.join(V2_ERR_CODES)}")
     if errcode is not None and errcode not in LOGIN_ERRCODES:
@@ -209,9 +235,10 @@ def _notify_plan(fault: Fault, spec: Mapping[str, Any]) -> None:
     delays = spec.get("retry_delays")
     if delays is not None and (
         not isinstance(delays, list)
-        or not all(isinstance(d, int) and not isinstance(d, bool) and d >= 0 for d in delays)
+        or len(delays) > MAX_RETRIES
+        or not all(isinstance(d, int) and not isinstance(d, bool) and 0 <= d <= MAX_RETRY_DELAY for d in delays)
     ):
-        raise _bad("retry_delays must be a list of seconds (integers >= 0)")
+        raise _bad(f"retry_delays must be a list of at most {MAX_RETRIES} delays of 0 to {MAX_RETRY_DELAY} seconds")
     fault.retry_delays = delays
     ack = spec.get("ack", "strict")
     if ack not in ACK_MODES:

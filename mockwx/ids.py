@@ -12,6 +12,7 @@ import base64
 import hashlib
 import os
 import random
+import secrets
 import string
 from collections.abc import Callable, Container
 
@@ -96,6 +97,11 @@ class Ids:
     def chance(self, probability: float) -> bool:
         """True with ``probability`` (0 never draws)."""
         return probability > 0 and self._rng.random() < probability
+
+    @staticmethod
+    def secret_token() -> str:
+        """An access token for the control API: from the OS, never from the seed (it guards the mock)."""
+        return secrets.token_urlsafe(24)
 
     @staticmethod
     def openid(appid: str, user: str) -> str:

@@ -4,6 +4,9 @@ A *problem* is something the caller got wrong by the protocol's rules (a signatu
 a malformed or incomplete request, a reused login code, a paySign that does not verify) or an
 internal error of the mock itself. The pytest plugin fails a test whose problems it did not
 declare as expected; the control API shows them with the signature doctor's diagnosis.
+
+What one entry keeps is bounded (long text, many fields and deep nesting are cut, with a marker
+saying how much), and so is what one query returns (a page, at most ``MAX_PAGE`` entries).
 """
 
 from __future__ import annotations
@@ -38,6 +41,12 @@ PROBLEM_KINDS = frozenset(
 )
 PROBLEM_ERRCODES = frozenset({40002, 40013, 40029, 40125, 40163, 41002, 41004, 41008})
 
+MAX_TEXT = 2000  # characters kept of one string
+MAX_ITEMS = 64  # fields of a mapping, items of a list
+MAX_DEPTH = 6  # containers within containers
+ENTRY_TEXT = 8000  # characters of text kept in all, for the fields and again for the error of one entry
+MAX_PAGE = 500  # entries in one answer
+
 
 @dataclass(slots=True)
 class Entry:
@@ -70,6 +79,8 @@ class Journal:
         return Entry(id=next(self._ids), at=at, method=method, path=path, api="", remote=remote)
 
     def finish(self, entry: Entry) -> None:
+        entry.path, entry.outcome = _cut(entry.path, MAX_TEXT), _cut(entry.outcome, MAX_TEXT)
+        entry.fields, entry.error = bounded(entry.fields), bounded(entry.error)
         self.entries.append(entry)
         if entry.problem:
             self.problems.append(entry)
@@ -78,10 +89,20 @@ class Journal:
         self.entries.clear()
         self.problems.clear()
 
-    def query(self, *, api: str = "", problems_only: bool = False, since: int = 0, limit: int = 100) -> list[Entry]:
+    def query(
+        self, *, api: str = "", problems_only: bool = False, since: int | None = None, limit: int = 100
+    ) -> tuple[list[Entry], bool]:
+        """A page of entries, oldest first, and whether more matched than it holds.
+
+        With ``since``: the first ``limit`` entries after that id (read on from the last one). Without:
+        the most recent ``limit``. ``limit`` is at most MAX_PAGE; 0 means MAX_PAGE.
+        """
+        limit = min(limit or MAX_PAGE, MAX_PAGE)
         source = self.problems if problems_only else self.entries
-        picked = [e for e in source if e.id > since and (not api or e.api == api)]
-        return picked[-limit:] if limit else picked
+        picked = [e for e in source if (since is None or e.id > since) and (not api or e.api == api)]
+        if since is None:
+            return picked[-limit:], len(picked) > limit
+        return picked[:limit], len(picked) > limit
 
 
 def problem_kind(error: dict[str, Any]) -> str:
@@ -94,3 +115,35 @@ def problem_kind(error: dict[str, Any]) -> str:
     if error.get("errcode") in PROBLEM_ERRCODES:
         return f"errcode {error['errcode']}"
     return ""
+
+
+def _cut(text: str, keep: int) -> str:
+    return text if len(text) <= keep else f"{text[:keep]}…[+{len(text) - keep} chars]"
+
+
+def bounded(value: Any, budget: int = ENTRY_TEXT) -> Any:
+    """``value`` with long text, long lists, many fields and deep nesting cut, each cut marked; small
+    values come back as they are (the same object)."""
+    return _bounded(value, [budget], 0)
+
+
+def _bounded(value: Any, budget: list[int], depth: int) -> Any:
+    if isinstance(value, str):
+        keep = max(0, min(MAX_TEXT, budget[0]))
+        budget[0] -= min(len(value), keep)
+        return _cut(value, keep)
+    if not isinstance(value, (dict, list)):
+        return value
+    if depth >= MAX_DEPTH:
+        return f"…[nested deeper than {MAX_DEPTH} levels]"
+    items = list(value.items()) if isinstance(value, dict) else list(enumerate(value))
+    kept = [(k, _bounded(v, budget, depth + 1)) for k, v in items[:MAX_ITEMS]]
+    if len(items) <= MAX_ITEMS and all(v is items[i][1] for i, (_, v) in enumerate(kept)):
+        return value  # nothing was cut
+    more = len(items) - len(kept)
+    if isinstance(value, dict):
+        cut = dict(kept)
+        if more:
+            cut["…"] = f"[+{more} more fields]"
+        return cut
+    return [v for _, v in kept] + ([f"…[+{more} more]"] if more else [])

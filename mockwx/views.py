@@ -5,17 +5,18 @@ above this reaches into the state's dicts.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+import dataclasses
 from typing import Any
 
 from . import __version__
 from .backend import Backend
+from .config import Settings
 from .domain.models import Merchant, Notification, NotifyStatus, Order
+from .notify.waiters import Wanted
 from .services import keys
 from .wire import to_dashed
 
 NOTIFY_STATUSES = tuple(s.value for s in NotifyStatus)
-NOTIFY_FILTERS = ("out_trade_no", "out_refund_no", "kind", "mch_id", "env", "status", "label")
 
 
 def overview(backend: Backend, origin: str, endpoints: list[str]) -> dict[str, Any]:
@@ -29,6 +30,13 @@ def overview(backend: Backend, origin: str, endpoints: list[str]) -> dict[str, A
         "merchants": sorted(backend.state.merchants),
         "control": endpoints,
     }
+
+
+def settings_view(settings: Settings) -> dict[str, Any]:
+    """The settings, with the access token withheld (it is never shown, only said to be set)."""
+    view = dataclasses.asdict(settings)
+    view["security"]["token"] = "(set)" if settings.security.token else None
+    return view
 
 
 def clock_view(backend: Backend) -> dict[str, Any]:
@@ -56,11 +64,9 @@ def order_view(backend: Backend, order: Order) -> dict[str, Any]:
     return view
 
 
-def matching_notifications(
-    backend: Backend, query: Mapping[str, str], ignore: tuple[str, ...] = ()
-) -> list[Notification]:
-    wanted = {k: query[k] for k in NOTIFY_FILTERS if k in query and k not in ignore}
-    return [n for n in backend.state.notifications.values() if all(str(getattr(n, k)) == v for k, v in wanted.items())]
+def matching_notifications(backend: Backend, wanted: Wanted) -> list[Notification]:
+    """The notifications ``wanted`` selects (one pass over all of them)."""
+    return [n for n in backend.state.notifications.values() if wanted.selects(n)]
 
 
 def merchant_view(backend: Backend, merchant: Merchant) -> dict[str, Any]:

@@ -18,6 +18,8 @@ class Reply:
     body: bytes = ACK
     delay: float = 0.0
     gate: asyncio.Event | None = None  # hold the answer until the test opens the gate
+    pause: float = 0.0  # write the body in two TCP chunks with this pause between them
+    chunked: bool = False  # with pause: chunked transfer encoding instead of a Content-Length
 
 
 @dataclass
@@ -53,7 +55,24 @@ class Receiver:
             await asyncio.sleep(reply.delay)
         if reply.gate is not None:
             await reply.gate.wait()
+        if reply.pause:
+            return await self._in_two_chunks(request, reply)
         return web.Response(status=reply.status, body=reply.body, content_type="text/xml")
+
+    @staticmethod
+    async def _in_two_chunks(request: web.Request, reply: Reply) -> web.StreamResponse:
+        response = web.StreamResponse(status=reply.status, headers={"Content-Type": "text/xml"})
+        if reply.chunked:
+            response.enable_chunked_encoding()
+        else:
+            response.content_length = len(reply.body)
+        await response.prepare(request)
+        half = len(reply.body) // 2
+        await response.write(reply.body[:half])
+        await asyncio.sleep(reply.pause)
+        await response.write(reply.body[half:])
+        await response.write_eof()
+        return response
 
     async def __aenter__(self) -> Receiver:
         app = web.Application()

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import json
+import os
 import re
 import signal
 import subprocess
 import sys
+import urllib.error
 import urllib.request
 from pathlib import Path
 
@@ -15,6 +17,17 @@ ROOT = Path(__file__).resolve().parent.parent
 
 def run(*args: str, **kw) -> subprocess.CompletedProcess[str]:
     return subprocess.run([sys.executable, str(ROOT / "run_mock.py"), *args], capture_output=True, text=True, **kw)
+
+
+def _banner(proc: subprocess.Popen[str]) -> str:
+    """What a started process printed up to its "Ctrl-C" line (it is ready then)."""
+    assert proc.stdout is not None
+    text = ""
+    for line in proc.stdout:
+        text += line
+        if "Ctrl-C" in line:
+            break
+    return text
 
 
 def test_sign_prints_the_official_example():
@@ -59,12 +72,7 @@ def test_serve_on_a_free_port_then_ctrl_c(tmp_path):
         text=True,
     )
     try:
-        lines = []
-        for line in proc.stdout:
-            lines.append(line)
-            if "Ctrl-C" in line:
-                break
-        text = "".join(lines)
+        text = _banner(proc)
         url = re.search(r"listening on (http://127\.0\.0\.1:\d+)", text).group(1)
         assert "wxd930ea5d5a258f4f" in text and "192006250b4c09247ec02edce69f6a2d" in text and "AppSecret" in text
         with urllib.request.urlopen(f"{url}/__mock__") as response:
@@ -94,7 +102,7 @@ def _free_port() -> int:
 
 def _call(method: str, url: str, body: dict | None = None, token: str = "") -> dict:
     data = json.dumps(body).encode() if body is not None else None
-    request = urllib.request.Request(url, data=data, method=method)
+    request = urllib.request.Request(url, data=data, method=method, headers={"Content-Type": "application/json"})
     if token:
         request.add_header("Authorization", f"Bearer {token}")
     with urllib.request.urlopen(request, timeout=5) as response:
@@ -121,11 +129,7 @@ def test_demo_runs_the_walkthrough_it_prints():
         text=True,
     )
     try:
-        text = ""
-        for line in proc.stdout:
-            text += line
-            if "Ctrl-C" in line:
-                break
+        text = _banner(proc)
         mock, shop = f"http://127.0.0.1:{mock_port}", f"http://127.0.0.1:{shop_port}"
         assert f"notify URL {shop}/wxpay/notify" in text
         code = _call("POST", f"{mock}/__mock__/login", {"user": "alice"})["code"]
@@ -142,3 +146,35 @@ def test_demo_runs_the_walkthrough_it_prints():
     finally:
         if proc.poll() is None:
             proc.kill()
+
+
+def test_serve_beyond_loopback_prints_a_token_the_control_api_needs(tmp_path):
+    proc = subprocess.Popen(
+        [sys.executable, str(ROOT / "run_mock.py"), "--host", "0.0.0.0", "--port", "0", "--memory"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        env={k: v for k, v in os.environ.items() if k != "MOCKWX_TOKEN"},
+    )
+    try:
+        text = _banner(proc)
+        port = re.search(r"listening on http://0\.0\.0\.0:(\d+)", text).group(1)
+        token = re.search(r"access token (\S+)", text).group(1)
+        assert f"/__mock__/ui/login?token={token}" in text and "withhold the expected sign" in text
+        url = f"http://127.0.0.1:{port}/__mock__/tenants"
+        try:
+            _call("GET", url)
+            raise AssertionError("the control API answered without the token")
+        except urllib.error.HTTPError as exc:
+            assert exc.code == 401
+        assert _call("GET", url, token=token)["merchants"]
+        proc.send_signal(signal.SIGINT)
+        proc.communicate(timeout=10)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+
+
+def test_a_short_token_is_a_clear_error():
+    result = run("--token", "short", "--port", "0", "--memory")
+    assert result.returncode == 2 and "security.token must be 8-256" in result.stderr

@@ -84,3 +84,16 @@ def test_unreadable_and_invalid_yaml(tmp_path):
     bad.write_text("a: [unclosed")
     with pytest.raises(ConfigError, match="not valid YAML"):
         load_config(bad)
+
+
+def test_security_settings_load_and_are_checked():
+    config = parse_config({"security": {"allowed_hosts": ["mock.test"], "reveal_hints": "never"}})
+    assert config.settings.security.allowed_hosts == ["mock.test"] and config.settings.security.reveal_hints == "never"
+    for bad, needle in (
+        ({"reveal_hints": "sometimes"}, "reveal_hints"),
+        ({"token": "short"}, "security.token"),
+        ({"token": "has a space in it"}, "security.token"),
+        ({"allowed_hosts": ["bad host"]}, "allowed_hosts"),
+    ):
+        with pytest.raises(ConfigError, match=needle):
+            parse_config({"security": bad})

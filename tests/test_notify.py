@@ -81,6 +81,14 @@ async def test_acked_notification(client, receiver):
     assert notification["next_at"] is None
 
 
+@pytest.mark.parametrize("chunked", [False, True], ids=["content-length", "chunked"])
+async def test_an_ack_in_two_tcp_chunks_is_read_to_its_end(client, receiver, chunked):
+    receiver.default = Reply(pause=0.1, chunked=chunked)  # issue 8, finding 7: it used to be judged "rejected"
+    await paid_order(client, receiver, "N20261127000009")
+    notification = await client.wait(out_trade_no="N20261127000009", status="acked", attempts=1)
+    assert [a["verdict"] for a in notification["attempts"]] == ["acked"]
+
+
 async def test_fails_three_times_then_acks_four_attempts_on_schedule(client, receiver):
     receiver.plan = [Reply(body=NACK), Reply(status=500), Reply(body=b"success")]
     await paid_order(client, receiver, "N20261127000003")
@@ -247,3 +255,35 @@ async def test_merchant_that_never_answers_times_out_sixteen_times(client, recei
     assert notification["status"] == "given_up"
     assert [a["verdict"] for a in notification["attempts"]] == ["timeout"] * 16
     assert attempt_offsets(notification) == offsets()
+
+
+async def test_idle_waiters_cost_a_delivery_nothing(mock, client, receiver, monkeypatch):
+    """Issue 8, finding 9: every delivery used to wake every waiter, and each re-scanned every notification."""
+    from mockwx import views
+
+    scans = 0
+    scan = views.matching_notifications
+
+    def counted(*args, **kwargs):
+        nonlocal scans
+        scans += 1
+        return scan(*args, **kwargs)
+
+    monkeypatch.setattr(views, "matching_notifications", counted)
+    idle = [asyncio.ensure_future(client.wait(timeout=30, out_trade_no=f"IDLE{i}")) for i in range(20)]
+    everything = asyncio.ensure_future(client.wait(timeout=30, kind="refund", status="acked"))  # matches none
+    mine = asyncio.ensure_future(client.wait(timeout=30, out_trade_no="N20261127000030", attempts=2))
+    while scans < 22:  # each waiter looks once at what is there when it arrives
+        await asyncio.sleep(0.01)
+    await paid_order(client, receiver, "N20261127000030")
+    sent = await client.control("POST", "/notify", {"out_trade_no": "N20261127000030", "copies": 199})
+    await client.advance(0)
+    assert sum(len(n.attempts) for n in mock.backend.state.notifications.values()) == 200
+    assert scans == 22  # 200 deliveries woke no idle waiter
+    assert not any(w.done() for w in [*idle, everything, mine])
+    await client.control("POST", f"/notifications/{sent['notifications'][0]['id']}/resend")
+    resent = await asyncio.wait_for(mine, 5)
+    assert resent["id"] == sent["notifications"][0]["id"] and len(resent["attempts"]) == 2
+    for waiter in [*idle, everything]:
+        waiter.cancel()
+    await asyncio.gather(*idle, everything, return_exceptions=True)

@@ -85,7 +85,7 @@ class Merchant(_Record):
     name: str = ""
     sandbox_key: str = ""  # minted by the first sandboxnew/pay/getsignkey
     refund_notify_url: str = ""  # the merchant platform's refund notify setting (a refund's notify_url wins)
-    # API v3 (protocol/v3.md 1-3): made when first needed (the demo merchant's are fixed), then kept
+    # API v3 (protocol/v3.md 1-3): made when the merchant is registered (the demo merchant's are fixed), then kept
     api_v3_key: str = ""  # 32 characters: the AES-256-GCM key of notifications and /v3/certificates
     v3_profile: str = "certificate"  # certificate: platform certificates; public_key: a WeChat Pay public key only
     merchant_key_pem: str = ""  # the merchant API certificate's private key (apiclient_key.pem, PKCS#8)

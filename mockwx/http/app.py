@@ -13,13 +13,15 @@ from time import perf_counter
 from aiohttp import web
 
 from .. import catalogue
+from ..access import Access
 from ..backend import Backend
 from ..config import Config
+from ..escape import printable
 from ..journal import Entry
-from . import control, fallback, login, render
+from . import control, fallback, guard, login, render
 from .endpoint import Dialect, Handler, route
 from .faults import Dropped
-from .keys import BACKEND, ENTRY
+from .keys import ACCESS, BACKEND, ENTRY
 from .v2 import handlers as v2
 from .v3 import handlers as v3
 
@@ -45,8 +47,8 @@ async def journal_middleware(request: web.Request, handler: Next) -> web.StreamR
     started = perf_counter()
     try:
         response = await handler(request)
-    except web.HTTPException as exc:
-        response = exc
+    except web.HTTPException as exc:  # aiohttp's own refusals (a method a control route does not take...)
+        response = _http_error_answer(request.path, exc)
     except Dropped as exc:
         entry.outcome = "dropped"
         entry.error = {"kind": "FAULT", "hint": str(exc)}
@@ -54,17 +56,41 @@ async def journal_middleware(request: web.Request, handler: Next) -> web.StreamR
     except asyncio.CancelledError:
         raise
     except Exception as exc:
-        log.exception("internal error while handling %s %s", request.method, request.path)
+        log.exception("internal error while handling %s %s", request.method, printable(request.path))
         entry.api = entry.api or "internal"
         entry.error = {"kind": "INTERNAL", "detail": f"{type(exc).__name__}: {exc}"}
         entry.problem = "INTERNAL"
         response = _internal_answer(exc)
-    if entry.api:
-        entry.status = response.status
-        entry.latency_ms = round((perf_counter() - started) * 1000, 3)
+    if not entry.api:
+        return response
+    entry.status = response.status
+    entry.latency_ms = round((perf_counter() - started) * 1000, 3)
+    try:
+        if entry.outcome != "dropped":
+            await _send(request, response, entry)
+    finally:
         backend.journal.finish(entry)
         _log(entry)
     return response
+
+
+async def _send(request: web.Request, response: web.StreamResponse, entry: Entry) -> None:
+    """Send the answer here, so the journal never says "answered" for one that did not go out."""
+    try:
+        await response.prepare(request)
+        await response.write_eof()
+    except BaseException as exc:
+        entry.outcome = f"not sent ({entry.outcome or entry.status}): {type(exc).__name__}: {exc}"
+        entry.status = 0
+        if not isinstance(exc, ConnectionError):
+            raise
+
+
+def _http_error_answer(path: str, exc: web.HTTPException) -> web.Response:
+    """aiohttp's answer, as a response object (returning the exception is deprecated), JSON on the control API."""
+    if path.startswith("/__mock__") and exc.status >= 400:
+        return render.json_body({"error": f"{exc.status} {exc.reason}", "hint": "GET /__mock__"}, status=exc.status)
+    return web.Response(status=exc.status, reason=exc.reason, text=exc.text, headers=exc.headers)
 
 
 def _internal_answer(exc: Exception) -> web.Response:
@@ -87,28 +113,39 @@ def add_endpoint_routes(app: web.Application) -> None:
 
 
 def _log(entry: Entry) -> None:
-    if entry.problem:
+    """One line per call, whatever the caller put in its path or fields."""
+    if entry.problem or entry.status == 0:
         hint = entry.error.get("hint", "")
-        log.warning(
-            "%s %s -> %s %s%s", entry.method, entry.path, entry.status, entry.outcome, f": {hint}" if hint else ""
-        )
+        text = f"{entry.method} {entry.path} -> {entry.status} {entry.outcome}" + (f": {hint}" if hint else "")
+        log.warning("%s", printable(text))
     elif log.isEnabledFor(logging.INFO):
-        log.info("%s %s -> %s %s (%.1f ms)", entry.method, entry.path, entry.status, entry.outcome, entry.latency_ms)
+        text = f"{entry.method} {entry.path} -> {entry.status} {entry.outcome}"
+        log.info("%s (%.1f ms)", printable(text), entry.latency_ms)
 
 
-def create_app(config: Config | None = None, backend: Backend | None = None) -> web.Application:
-    """The mock as an aiohttp application (start it with aiohttp's runners or test server)."""
+def create_app(
+    config: Config | None = None, backend: Backend | None = None, *, host: str | None = None
+) -> web.Application:
+    """The mock as an aiohttp application (start it with aiohttp's runners or test server); ``host`` is
+    the interface it will listen on (default: the config's, else 127.0.0.1), which decides its access rules."""
     backend = backend or Backend(config)
-    app = web.Application(middlewares=[journal_middleware], client_max_size=backend.settings.max_body_bytes)
+    middlewares = [journal_middleware, guard.guard_middleware]  # the journal answers even the guard's bugs
+    app = web.Application(middlewares=middlewares, client_max_size=backend.settings.max_body_bytes)
     app[BACKEND] = backend
+    app[ACCESS] = Access.resolve(backend.settings.security, host or backend.config.host)
 
     async def lifecycle(_app: web.Application) -> AsyncIterator[None]:
         await backend.start()
         yield
         await backend.stop()
 
+    async def release_waiters(_app: web.Application) -> None:  # before aiohttp waits for the open requests
+        backend.engine.waiters.release()
+
     app.cleanup_ctx.append(lifecycle)
+    app.on_shutdown.append(release_waiters)
     add_endpoint_routes(app)
     control.add_routes(app)
+    guard.add_routes(app)
     fallback.add_routes(app)
     return app

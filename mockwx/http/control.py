@@ -4,7 +4,6 @@ wrong. Tests, scenarios, the pytest plugin and the CLI all drive the mock throug
 
 from __future__ import annotations
 
-import dataclasses
 import json
 import math
 from typing import Any
@@ -17,8 +16,10 @@ from ..config import LATEST, ConfigError, updated_settings
 from ..doctor import LANGS, Finding, KeyCandidate, view_of
 from ..doctor.teach import Reading, lesson_keys, read_pasted, teach
 from ..domain.errors import DomainError, number_in
-from ..domain.models import PROD
+from ..domain.models import PROD, Notification
 from ..faults import VARIANTS
+from ..journal import MAX_PAGE
+from ..notify.waiters import Wanted
 from ..persist import StorageError
 from ..services import keys
 from ..wire import SIGN_TYPES
@@ -28,20 +29,33 @@ from .keys import BACKEND, ENTRY
 
 MAX_WAIT = 60.0
 MAX_COPIES = 1000
+MAX_RAW_BYTES = 16 * 1024 * 1024  # raw notification bodies one call may queue (each copy is kept)
 SEND_VARIANTS = ("normal", "duplicate", *VARIANTS)
 MAX_ADVANCE = 10 * 365 * 24 * 3600
 
 
+MAX_JSON_DEPTH = 16  # the deepest a control call needs is 3 (tenants, settings); RecursionError starts near 1000
+
+
 async def read_json(request: web.Request, *, required: bool = True) -> dict[str, Any]:
-    raw = await request.read()
+    """The body as a JSON object, or ControlError (4xx) for anything else, bombs included."""
+    try:
+        raw = await request.read()
+    except web.HTTPRequestEntityTooLarge:
+        limit = request.app[BACKEND].settings.max_body_bytes
+        raise ControlError(413, f"the body is over {limit} bytes, the most the mock takes (max_body_bytes)") from None
     if not raw.strip():
         if required:
             raise ControlError(400, "this call needs a JSON object body")
         return {}
     try:
-        data = json.loads(raw)
+        data = json.loads(raw, parse_constant=_no_constant, parse_float=_finite)
+    except RecursionError:
+        data = None  # nested far too deep even to parse: the check below explains
     except (ValueError, UnicodeDecodeError) as exc:
         raise ControlError(400, f"the body is not valid JSON: {exc}") from None
+    if data is None or _too_deep(data):
+        raise ControlError(400, f"the JSON is nested too deeply: control calls nest at most {MAX_JSON_DEPTH} levels")
     if not isinstance(data, dict):
         raise ControlError(400, f"the body must be a JSON object, not {type(data).__name__}")
     try:  # "\ud800" is valid JSON but no text: refuse it before it is stored anywhere
@@ -49,6 +63,29 @@ async def read_json(request: web.Request, *, required: bool = True) -> dict[str,
     except UnicodeEncodeError:
         raise ControlError(400, "the body holds a lone surrogate (\\ud800-\\udfff): send valid Unicode text") from None
     return data
+
+
+def _no_constant(name: str) -> Any:
+    raise ValueError(f"{name} is not a JSON number (Python writes it; JSON has no NaN or Infinity)")
+
+
+def _finite(text: str) -> float:
+    value = float(text)
+    if not math.isfinite(value):
+        raise ValueError(f"{text} is not a finite number")
+    return value
+
+
+def _too_deep(data: Any) -> bool:
+    """Whether containers nest deeper than MAX_JSON_DEPTH (walked without recursion)."""
+    stack = [(data, 1)]
+    while stack:
+        value, depth = stack.pop()
+        children = value.values() if isinstance(value, dict) else value if isinstance(value, list) else ()
+        if children and depth > MAX_JSON_DEPTH:
+            return True
+        stack.extend((child, depth + 1) for child in children)
+    return False
 
 
 def _handler(fn):
@@ -127,7 +164,7 @@ async def post_tenants(request: web.Request) -> web.StreamResponse:
 
 
 async def get_settings(request: web.Request) -> web.StreamResponse:
-    return render.json_body(dataclasses.asdict(request.app[BACKEND].settings))
+    return render.json_body(views.settings_view(request.app[BACKEND].settings))
 
 
 async def patch_settings(request: web.Request) -> web.StreamResponse:
@@ -137,7 +174,7 @@ async def patch_settings(request: web.Request) -> web.StreamResponse:
         updated_settings(backend.settings, data)
     except ConfigError as exc:
         raise ControlError(400, str(exc)) from None
-    return render.json_body(dataclasses.asdict(backend.settings))
+    return render.json_body(views.settings_view(backend.settings))
 
 
 async def reset(request: web.Request) -> web.StreamResponse:
@@ -177,15 +214,18 @@ async def requests(request: web.Request) -> web.StreamResponse:
     backend = request.app[BACKEND]
     q = request.query
     try:
-        since, limit = int(q.get("since", 0)), int(q.get("limit", 100))
+        since, limit = (int(q["since"]) if "since" in q else None), int(q.get("limit", 100))
     except ValueError:
         since = limit = -1
-    if since < 0 or limit < 0:
-        raise ControlError(400, "since and limit must be integers >= 0 (limit 0: all)")
+    if (since is not None and since < 0) or limit < 0:
+        raise ControlError(400, f"since and limit must be integers >= 0 (limit 0: a whole page, {MAX_PAGE})")
     lang = _lang(q.get("lang"), backend.settings.lang)
     problems = q.get("problems", "") in ("1", "true", "yes") or request.path.endswith("/problems")
-    entries = backend.journal.query(api=q.get("api", ""), problems_only=problems, since=since, limit=limit)
-    return render.json_body({"requests": [_entry_view(e.to_dict(), lang) for e in entries]})
+    entries, more = backend.journal.query(api=q.get("api", ""), problems_only=problems, since=since, limit=limit)
+    next_since = entries[-1].id if entries else since or 0
+    return render.json_body(
+        {"requests": [_entry_view(e.to_dict(), lang) for e in entries], "more": more, "next_since": next_since}
+    )
 
 
 def _entry_view(entry: dict[str, Any], lang: str) -> dict[str, Any]:
@@ -301,11 +341,25 @@ async def pay(request: web.Request) -> web.StreamResponse:
     return client.answer(backend, entry, data)
 
 
+def _paged(request: web.Request, name: str, items: list[Any], view: Any = None) -> web.Response:
+    """A page of ``items`` (``?offset=&limit=``, at most MAX_PAGE), and whether more follow."""
+    q = request.query
+    try:
+        offset, limit = int(q.get("offset", 0)), int(q.get("limit", MAX_PAGE))
+    except ValueError:
+        offset = limit = -1
+    if offset < 0 or limit < 0:
+        raise ControlError(400, f"offset and limit must be integers >= 0 (limit 0: a whole page, {MAX_PAGE})")
+    limit = min(limit or MAX_PAGE, MAX_PAGE)
+    page = items[offset : offset + limit]
+    return render.json_body({name: [view(i) for i in page] if view else page, "more": len(items) > offset + limit})
+
+
 async def list_orders(request: web.Request) -> web.StreamResponse:
     backend = request.app[BACKEND]
     wanted = {k: request.query[k] for k in ("mch_id", "env", "appid", "trade_state") if k in request.query}
     summaries = [views.order_summary(backend, o) for o in backend.state.orders.values()]
-    return render.json_body({"orders": [o for o in summaries if all(o[k] == v for k, v in wanted.items())]})
+    return _paged(request, "orders", [o for o in summaries if all(o[k] == v for k, v in wanted.items())])
 
 
 async def get_order(request: web.Request) -> web.StreamResponse:
@@ -334,8 +388,8 @@ async def advance_clock(request: web.Request) -> web.StreamResponse:
 
 async def list_notifications(request: web.Request) -> web.StreamResponse:
     backend = request.app[BACKEND]
-    picked = views.matching_notifications(backend, request.query)
-    return render.json_body({"notifications": [n.to_view() for n in picked]})
+    picked = views.matching_notifications(backend, Wanted.of(request.query))
+    return _paged(request, "notifications", picked, Notification.to_view)
 
 
 async def get_notification(request: web.Request) -> web.StreamResponse:
@@ -364,7 +418,10 @@ async def send_notification(request: web.Request) -> web.StreamResponse:
         url, body = data.get("url"), data["body"]
         if not isinstance(url, str) or not isinstance(body, str):
             raise ControlError(400, 'a raw notification is {"url": "http://...", "body": "<xml>...</xml>"}')
-        sent = backend.notices.send_raw(url, body.encode("utf-8"), copies)
+        raw = body.encode("utf-8")
+        if len(raw) * copies > MAX_RAW_BYTES:
+            raise ControlError(400, f"{copies} copies of {len(raw)} bytes is more than the {MAX_RAW_BYTES} bytes kept")
+        sent = backend.notices.send_raw(url, raw, copies)
     else:
         variant, number, refund_no = data.get("variant", "normal"), data.get("out_trade_no"), data.get("out_refund_no")
         if variant not in SEND_VARIANTS:
@@ -390,30 +447,20 @@ async def wait_notification(request: web.Request) -> web.StreamResponse:
     status = q.get("status", "")
     if status and status not in views.NOTIFY_STATUSES:
         raise ControlError(400, f"status must be one of {', '.join(views.NOTIFY_STATUSES)}")
-
-    def matched() -> list[Any]:
-        return [
-            n
-            for n in views.matching_notifications(backend, q, ignore=("status",))
-            if (not status or n.status == status)
-            and len(n.attempts) >= attempts
-            and not any(a.verdict == "in_flight" for a in n.attempts)
-        ]
-
-    await backend.engine.wait_for(lambda: bool(matched()), timeout)
-    found = matched()
-    if not found:
-        seen = views.matching_notifications(backend, q, ignore=("status",))
+    wanted = Wanted.of(q, waiting=True, attempts=attempts)
+    seen = views.matching_notifications(backend, wanted)  # once, on arrival; then only deliveries wake it
+    found = next((n for n in seen if wanted.matches(n)), None) or await backend.engine.waiters.wait(wanted, timeout)
+    if found is None:
         return render.json_body(
             {
                 "error": f"timed out after {timeout:g}s waiting for a notification"
                 + (f" with status {status}" if status else "")
                 + (f" and {attempts} attempts" if attempts else ""),
-                "notifications": [n.to_view() for n in seen],
+                "notifications": [n.to_view() for n in views.matching_notifications(backend, wanted)],
             },
             status=408,
         )
-    return render.json_body({"notification": found[0].to_view()})
+    return render.json_body({"notification": found.to_view()})
 
 
 ROUTES = [

@@ -6,6 +6,7 @@ from __future__ import annotations
 from aiohttp import web
 
 from .. import catalogue
+from ..escape import printable
 from . import render
 from .keys import ENTRY
 from .v2.answers import xml
@@ -32,7 +33,8 @@ async def not_mocked(request: web.Request) -> web.StreamResponse:
     dialect = catalogue.dialect_of_path(path)
     if dialect == "v2":
         hint = "Pay v2 paths mocked: " + ", ".join(catalogue.mocked_paths("v2"))
-        return xml({"return_code": "FAIL", "return_msg": f"NOT MOCKED: {path}"}, hint=hint, status=501)
+        answer = {"return_code": "FAIL", "return_msg": f"NOT MOCKED: {printable(path)}"}  # XML has no control chars
+        return xml(answer, hint=hint, status=501)
     message = f"mockwx does not mock {request.method} {path}"
     listing = {"mocked": {**mocked(), "control": "/__mock__"}, "dialects": catalogue.DIALECTS}
     hint = "see the README's table of what is mocked"
@@ -42,4 +44,4 @@ async def not_mocked(request: web.Request) -> web.StreamResponse:
 
 
 def add_routes(app: web.Application) -> None:
-    app.router.add_route("*", "/{tail:.*}", not_mocked)
+    app.router.add_route("*", r"/{tail:[\s\S]*}", not_mocked)  # [\s\S]: a path may hold a newline (%0A)

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 from aiohttp import web
 
+from ..access import Access
 from ..backend import Backend
 from ..journal import Entry
 
 BACKEND = web.AppKey("backend", Backend)
+ACCESS = web.AppKey("access", Access)  # who may use the control API, how much hints reveal
 ENTRY = web.RequestKey("entry", Entry)  # the request's journal entry

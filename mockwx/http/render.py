@@ -8,6 +8,7 @@ from typing import Any
 
 from aiohttp import web
 
+from ..escape import printable
 from .errors import ControlError
 
 HINT_HEADER = "X-Mockwx-Hint"
@@ -17,10 +18,8 @@ MAX_HINT = 1000
 
 
 def hint_headers(hint: str) -> dict[str, str]:
-    if not hint:
-        return {}
-    flat = " ".join(hint.split())[:MAX_HINT]
-    return {HINT_HEADER: flat.encode("ascii", "backslashreplace").decode("ascii")}
+    """The hint as a header value: printable ASCII only, whatever the request carried."""
+    return {HINT_HEADER: printable(hint)[:MAX_HINT]} if hint else {}
 
 
 def json_body(data: Any, *, status: int = 200, hint: str = "") -> web.Response:

@@ -21,12 +21,14 @@ from ..clock import SystemClock, VirtualClock
 from ..config import NotifySettings
 from ..domain.errors import DomainError
 from ..domain.models import Attempt, Notification, NotifyStatus
+from ..escape import printable
 from ..ids import Ids
 from ..persist import StorageError
 from ..state import RETRY_AFTER_STORAGE_ERROR, State
 from ..timers import Timers
 from . import v2, v3
 from .allowlist import Allowlist
+from .waiters import Waiters
 
 log = logging.getLogger("mockwx.notify")
 
@@ -50,8 +52,8 @@ class NotifyEngine:
         self._allowlist = Allowlist(settings.allow)
         self._semaphore = asyncio.Semaphore(settings.concurrency)
         self._session: aiohttp.ClientSession | None = None
-        self._changed = asyncio.Condition()
         self.signers: dict[str, Signer] = {}  # dialect -> headers signed afresh for each delivery (v3)
+        self.waiters = Waiters()  # long-poll callers, woken by the deliveries they wait for
 
     @property
     def allowlist(self) -> Allowlist:
@@ -161,7 +163,7 @@ class NotifyEngine:
                 log.warning(
                     "notification %s for %s given up after %d attempts",
                     notification.id,
-                    notification.out_trade_no,
+                    printable(notification.out_trade_no),
                     len(notification.attempts),
                 )
         await self._saved(notification)
@@ -187,8 +189,7 @@ class NotifyEngine:
             await self.state.commit()
         except StorageError:
             pass  # logged by the state, which put the notification back as stored; its schedule resumes
-        async with self._changed:
-            self._changed.notify_all()
+        self.waiters.offer(notification)
 
     # -- one delivery -------------------------------------------------------------------------
 
@@ -204,7 +205,7 @@ class NotifyEngine:
         refusal = self.allowlist.refusal(notification.url)
         if refusal:
             attempt.verdict, attempt.error = "refused", refusal
-            log.warning("notification %s not sent: %s", notification.id, refusal)
+            log.warning("notification %s not sent: %s", notification.id, printable(refusal))
             return attempt
         async with self._semaphore:
             started = perf_counter()
@@ -217,7 +218,7 @@ class NotifyEngine:
                 attempt.verdict = "connection_error"
                 attempt.error = f"{type(exc).__name__}: {exc}"
             except Exception as exc:  # a target aiohttp cannot even try (a host name IDNA refuses...)
-                log.warning("notification %s to %s failed: %r", notification.id, notification.url, exc)
+                log.warning("notification %s to %s failed: %r", notification.id, printable(notification.url), exc)
                 attempt.verdict = "connection_error"
                 attempt.error = f"could not send: {type(exc).__name__}: {exc}"
             attempt.latency_ms = round((perf_counter() - started) * 1000, 2)
@@ -225,9 +226,9 @@ class NotifyEngine:
             "notify %s #%d -> %s: %s %s",
             notification.id,
             attempt.number,
-            notification.url,
+            printable(notification.url),
             attempt.verdict,
-            attempt.status or attempt.error,
+            attempt.status or printable(attempt.error),
         )
         return attempt
 
@@ -241,7 +242,7 @@ class NotifyEngine:
             timeout=timeout,
             allow_redirects=False,
         ) as response:
-            raw = await response.content.read(MAX_REPLY_BYTES)
+            raw = await _read_reply(response.content)
         attempt.status = response.status
         text = raw.decode("utf-8", "replace")
         attempt.excerpt = text[:EXCERPT_CHARS]
@@ -255,13 +256,12 @@ class NotifyEngine:
         signer = self.signers.get(notification.dialect)
         return {**notification.headers, **signer(notification)} if signer else notification.headers
 
-    # -- waiting ------------------------------------------------------------------------------
 
-    async def wait_for(self, predicate: Callable[[], bool], timeout: float) -> bool:
-        """Wait until ``predicate()`` holds (re-checked after every delivery), at most ``timeout`` s."""
-        async with self._changed:
-            try:
-                await asyncio.wait_for(self._changed.wait_for(predicate), timeout)
-            except TimeoutError:
-                return predicate()
-        return True
+async def _read_reply(content: aiohttp.StreamReader) -> bytes:
+    """The reply to its end (however many TCP chunks it comes in), or its first MAX_REPLY_BYTES."""
+    chunks: list[bytes] = []
+    size = 0
+    while size < MAX_REPLY_BYTES and (chunk := await content.read(MAX_REPLY_BYTES - size)):
+        chunks.append(chunk)
+        size += len(chunk)
+    return b"".join(chunks)

@@ -3,9 +3,10 @@ certificate and its private key (what the merchant signs requests with), and WeC
 platform certificate and the WeChat Pay public key with its ``PUB_KEY_ID_...`` (what answers and
 notifications are signed with).
 
-Material is made the first time a merchant needs it (the demo merchant's is fixed, see
-mockwx/demo_v3.py), stored in the merchant's record, so it is stable across restarts, and loaded
-into key objects once per process.
+Material is made when a merchant is registered (as WeChat issues keys at onboarding; the demo
+merchant's is fixed, see mockwx/demo_v3.py), stored in the merchant's record, so it is stable
+across restarts, and loaded into key objects once per process. RSA keys come from OpenSSL and the
+APIv3 key from the OS's CSPRNG: key material is not an id, and is not made reproducible by --seed.
 """
 
 from __future__ import annotations
@@ -91,7 +92,7 @@ class KeyRing:
         return keys.signer(self._asked.get(keys.mch_id, ""))
 
     def of(self, merchant: Merchant) -> V3Keys:
-        """The merchant's v3 keys, making (and storing) its material first if it has none."""
+        """The merchant's v3 keys (made and stored first for a merchant registered without them)."""
         if not merchant.merchant_key_pem:
             self.complete(merchant)
             self.state.put_merchant(merchant)

@@ -11,12 +11,25 @@ from ..domain.errors import DomainError
 from ..domain.models import PROD, SANDBOX, Merchant, MiniApp
 from ..ids import Ids
 from ..state import State
+from .keys import KeyRing
+
+# the v3 fields a merchant keeps when it is registered again (a restart with a config file)
+V3_MATERIAL = (
+    "api_v3_key",
+    "merchant_key_pem",
+    "merchant_cert_pem",
+    "platform_key_pem",
+    "platform_cert_pem",
+    "public_key_pem",
+    "public_key_id",
+)
 
 
 class TenantService:
-    def __init__(self, state: State, ids: Ids) -> None:
+    def __init__(self, state: State, ids: Ids, keyring: KeyRing) -> None:
         self.state = state
         self.ids = ids
+        self.keyring = keyring
 
     def add_app(self, app: MiniApp) -> MiniApp:
         problem = app_problem(app)
@@ -32,6 +45,12 @@ class TenantService:
         old = self.state.merchants.get(merchant.mch_id)
         if old is not None and not merchant.sandbox_key:
             merchant.sandbox_key = old.sandbox_key
+        if old is not None and not merchant.merchant_key_pem:  # registered again: it keeps its v3 material
+            for name in V3_MATERIAL:
+                if not getattr(merchant, name):
+                    setattr(merchant, name, getattr(old, name))
+        if not merchant.merchant_key_pem:
+            self.keyring.complete(merchant)  # WeChat issues the keys when a merchant is onboarded
         self.state.put_merchant(merchant)
         return merchant
 

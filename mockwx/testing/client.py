@@ -5,6 +5,7 @@ merchant backend makes them. Used by mockwx's own tests, the pytest plugin and s
 from __future__ import annotations
 
 import json
+import os
 import time
 from dataclasses import dataclass
 from typing import Any
@@ -12,6 +13,7 @@ from urllib.parse import quote
 
 import aiohttp
 
+from ..access import TOKEN_ENV
 from ..config import DEMO_API_KEY, DEMO_APPID, DEMO_MCH_ID, DEMO_SECRET
 from ..wire import MD5, new_nonce, parse_xml, pay_sign, render_xml, with_sign
 from ..wire.v3 import build_authorization, compact_json, load_private_key, request_payment_params
@@ -46,8 +48,11 @@ class MockClient:
         mch_id: str = DEMO_MCH_ID,
         api_key: str = DEMO_API_KEY,
         session: aiohttp.ClientSession | None = None,
+        token: str | None = None,
     ) -> None:
         self.url = url.rstrip("/")
+        token = os.environ.get(TOKEN_ENV, "") if token is None else token  # a mock beyond loopback needs it
+        self._auth = {"Authorization": f"Bearer {token}"} if token else {}
         self.appid, self.secret, self.mch_id, self.api_key = appid, secret, mch_id, api_key
         self._session = session
         self._own_session = session is None
@@ -82,7 +87,8 @@ class MockClient:
         ok: tuple[int, ...] = (200, 201),
     ) -> Any:
         query = {k: str(v) for k, v in (params or {}).items()}
-        async with self.session.request(method, f"{self.url}/__mock__{path}", json=json, params=query) as response:
+        url = f"{self.url}/__mock__{path}"
+        async with self.session.request(method, url, json=json, params=query, headers=self._auth) as response:
             data = await response.json(content_type=None)
             if response.status not in ok:
                 raise MockRefused(f"{method} /__mock__{path} -> {response.status}: {data}")
@@ -113,8 +119,14 @@ class MockClient:
         return (await self.control("GET", "/notifications/wait", params={**query, "timeout": timeout}))["notification"]
 
     async def requests(self, problems: bool = False, **query: Any) -> list[dict[str, Any]]:
+        """Journal entries, oldest first; with ``since`` and ``limit=0``, every page after ``since``."""
         path = "/problems" if problems else "/requests"
-        return (await self.control("GET", path, params=query))["requests"]
+        page = await self.control("GET", path, params=query)
+        entries = page["requests"]
+        while "since" in query and str(query.get("limit")) == "0" and page["more"]:
+            page = await self.control("GET", path, params={**query, "since": page["next_since"]})
+            entries += page["requests"]
+        return entries
 
     async def problems(self) -> list[dict[str, Any]]:
         return await self.requests(problems=True)

@@ -15,10 +15,12 @@ from typing import Any, TypeVar
 
 from aiohttp import web
 
+from ..access import Access
 from ..backend import Backend
 from ..config import Config, Settings
 from ..http.app import create_app
-from ..http.keys import BACKEND
+from ..http.keys import ACCESS, BACKEND
+from ..http.serving import listen
 
 T = TypeVar("T")
 
@@ -41,6 +43,7 @@ class MockServer:
         self.host = host
         self.port = port
         self.backend: Backend | None = None
+        self.access: Access | None = None  # the access rules (the token, when one is required)
         self._runner: web.AppRunner | None = None
         self._loop: LoopThread | None = None
 
@@ -49,15 +52,12 @@ class MockServer:
         return f"http://{self.host}:{self.port}"
 
     async def start(self) -> MockServer:
-        app = create_app(self.config)
+        app = create_app(self.config, host=self.host)
         self.backend = app[BACKEND]
-        self._runner = web.AppRunner(app, access_log=None, handle_signals=False)
-        await self._runner.setup()
-        site = web.TCPSite(self._runner, self.host, self.port)
-        await site.start()
-        server = site._server
-        if server is not None and server.sockets:
-            self.port = server.sockets[0].getsockname()[1]
+        self.access = app[ACCESS]
+        self._runner, self.port = await listen(
+            app, self.host, self.port, idle_timeout=self.config.settings.idle_timeout
+        )
         return self
 
     async def stop(self) -> None:

@@ -8,7 +8,10 @@ from mockwx.config import DEMO_APPID
 
 
 async def raw(client, method, path, body=None, data=None):
-    async with client.session.request(method, f"{client.url}/__mock__{path}", json=body, data=data) as response:
+    headers = {"Content-Type": "application/json"} if data is not None else None
+    async with client.session.request(
+        method, f"{client.url}/__mock__{path}", json=body, data=data, headers=headers
+    ) as response:
         return response.status, await response.json(content_type=None)
 
 
@@ -40,6 +43,13 @@ async def test_index_lists_the_api(client):
         ("POST", "/faults", {"api": "code2session", "errcode": 12345}, None, 400, "errcode must be"),
         ("POST", "/faults", {"api": "unifiedorder", "err_code": "X"}, None, 400, "unknown err_code"),
         ("POST", "/faults", {"api": "unifiedorder", "delay": 1, "match": {"a": "re:("}}, None, 400, "regex"),
+        ("POST", "/faults", {"api": "notify", "retry_delays": [10**20]}, None, 400, "retry_delays"),
+        ("POST", "/faults", {"api": "notify", "retry_delays": [1] * 101}, None, 400, "retry_delays"),
+        ("POST", "/tenants", {"apps": [{"appid": "wx\n1", "secret": "s"}]}, None, 400, "appid"),
+        ("POST", "/tenants", {"apps": [{"appid": "wx 1", "secret": "s"}]}, None, 400, "appid"),
+        ("POST", "/tenants", {"apps": [{"appid": "wx1", "secret": "s" * 129}]}, None, 400, "secret"),
+        ("POST", "/faults", {"api": "orderquery", "return_msg": "busy\x1f"}, None, 400, "XML cannot carry"),
+        ("PUT", "/reset", None, None, 404, "no control endpoint"),
         ("DELETE", "/faults/99", None, None, 404, "no fault"),
         ("POST", "/pay", {"outcome": "maybe"}, None, 400, "outcome"),
         ("POST", "/pay", {}, None, 400, "which order"),
@@ -132,3 +142,23 @@ async def test_reset_also_forgets_patched_settings(mock, client):
     await client.control("PATCH", "/settings", {"notify": {"timeout": 1.5}})
     await client.reset()
     assert mock.backend.settings.notify.timeout == 5.0 and mock.backend.engine.settings.timeout == 5.0
+
+
+async def test_lists_answer_a_page_at_a_time(client, monkeypatch):
+    """Issue 8, finding 11: no control answer builds more than a page."""
+    from mockwx.http import control
+
+    monkeypatch.setattr(control, "MAX_PAGE", 3)
+    for n in range(5):
+        await client.unifiedorder(f"PG{n}", 1)
+    _, first = await raw(client, "GET", "/orders?limit=0")
+    _, rest = await raw(client, "GET", "/orders?offset=3&limit=10")
+    assert [o["out_trade_no"] for o in first["orders"]] == ["PG0", "PG1", "PG2"] and first["more"]
+    assert [o["out_trade_no"] for o in rest["orders"]] == ["PG3", "PG4"] and not rest["more"]
+    assert (await raw(client, "GET", "/notifications?offset=-1"))[0] == 400
+
+
+async def test_raw_notification_copies_are_bounded_in_bytes(client):
+    body = {"url": "http://127.0.0.1:9/n", "body": "<xml>" + "x" * 200_000 + "</xml>", "copies": 1000}
+    status, answer = await raw(client, "POST", "/notify", body)
+    assert status == 400 and "copies" in answer["error"]

@@ -84,6 +84,10 @@ async def test_refund_errors(client):
     assert (too_much["err_code"], too_much["err_code_des"]) == ("INVALID_REQUEST", "refund_fee大于可退金额")
     over_total = await refund(client, "R20261127000004", "RE4", 101)
     assert over_total == {"return_code": "FAIL", "return_msg": "invalid refund_fee"}
+    over_int = await refund(client, "R20261127000004", "RE4", 2147483648, total_fee=2147483648)
+    assert over_int == {"return_code": "FAIL", "return_msg": "invalid total_fee"}  # issue 8, finding 8
+    over_int = await refund(client, "R20261127000004", "RE4", 2147483648)
+    assert over_int == {"return_code": "FAIL", "return_msg": "invalid refund_fee"}
     await client.unifiedorder("R20261127000005", 100)
     unpaid = await refund(client, "R20261127000005", "RE5", 10)
     assert (unpaid["err_code"], unpaid["err_code_des"]) == ("ORDERNOTEXIST", "订单不存在")

@@ -9,6 +9,7 @@ import time
 import aiohttp
 import pytest
 
+from mockwx.testing.server import MockServer
 from mockwx.wire import parse_xml
 
 from ..wire.test_xml import BILLION_LAUGHS, PARAMETER_ENTITY, XXE
@@ -94,6 +95,15 @@ async def test_unmocked_paths_get_501_naming_what_is(client):
         assert response.status == 501 and (await response.json())["errcode"] == 501
 
 
+@pytest.mark.parametrize("tail", ["%1F", "%0A", "a%0Ab", "%7F"])
+async def test_unmocked_paths_with_control_characters_still_answer_in_dialect(client, tail):
+    """Found by the fuzz suite: the path went raw into the XML answer, and a newline escaped the catch-all."""
+    status, raw, _ = await post(client, b"<xml/>", f"/pay/{tail}")
+    assert status == 501 and parse_xml(raw)["return_code"] == "FAIL"
+    async with client.session.get(f"{client.url}/{tail}") as response:
+        assert response.status == 501 and (await response.json())["errcode"] == 501
+
+
 async def test_fault_delay_and_drop(client):
     await client.fault(api="orderquery", delay=0.2, times=1)
     started = time.perf_counter()
@@ -120,3 +130,21 @@ async def test_fault_matches_amounts_by_pattern(client):
     await client.fault(api="unifiedorder", err_code="NOTENOUGH", match={"total_fee": "re:9\\d\\d"})
     assert (await client.unifiedorder("H20261127000004", 950))["err_code"] == "NOTENOUGH"
     assert (await client.unifiedorder("H20261127000005", 1050))["result_code"] == "SUCCESS"
+
+
+async def test_connections_that_never_finish_a_request_are_closed(config):
+    """Issue 8, finding 10: idle sockets and slow headers held a file descriptor each, forever."""
+    config.settings.idle_timeout = 0.3
+    async with MockServer(config) as mock:
+        idle = [await asyncio.open_connection("127.0.0.1", mock.port) for _ in range(50)]
+        slow_reader, slow = await asyncio.open_connection("127.0.0.1", mock.port)
+        slow.write(b"POST /pay/orderquery HTTP/1.1\r\nHost: 127.0.0.1\r\n")  # headers that never end
+        kept_reader, kept = await asyncio.open_connection("127.0.0.1", mock.port)  # keep-alive after one answer
+        kept.write(b"GET /__mock__/health HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n")
+        assert b"200 OK" in await kept_reader.readuntil(b"\r\n\r\n")
+        for reader, _ in [*idle, (slow_reader, slow), (kept_reader, kept)]:
+            await asyncio.wait_for(reader.read(), 5)  # EOF: the mock closed it
+        async with aiohttp.ClientSession() as http, http.get(f"{mock.url}/__mock__/health") as response:
+            assert response.status == 200
+        for _, writer in [*idle, (slow_reader, slow), (kept_reader, kept)]:
+            writer.close()

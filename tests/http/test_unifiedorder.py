@@ -62,6 +62,20 @@ async def test_native_gives_code_url_and_mweb_gives_mweb_url(client):
         ({"notify_url": "https://example.com/notify?order=1"}, "invalid notify_url"),
         ({"notify_url": "/notify"}, "invalid notify_url"),
         ({"out_trade_no": "T 1"}, "invalid out_trade_no"),
+        # issue 8, finding 8: what WeChat's types refuse (total_fee is an Int; a port is 1-65535)
+        ({"total_fee": "2147483648"}, "invalid total_fee"),
+        ({"total_fee": "99999999999"}, "invalid total_fee"),
+        ({"total_fee": "０１"}, "invalid total_fee"),
+        ({"notify_url": "http://127.0.0.1:99999/notify"}, "invalid notify_url"),
+        ({"notify_url": "http://127.0.0.1:0/notify"}, "invalid notify_url"),
+        ({"notify_url": "http://127.0.0.1:/notify"}, "invalid notify_url"),
+        ({"notify_url": "http://exa\x7fmple.com/notify"}, "invalid notify_url"),
+        ({"notify_url": "http://example.com/no\x7ftify"}, "invalid notify_url"),
+        ({"notify_url": "http://[fe80::1%25eth0]/notify"}, "invalid notify_url"),
+        ({"notify_url": "http://[1.2.3.4]/notify"}, "invalid notify_url"),
+        ({"spbill_create_ip": "fe80::1%eth0"}, "invalid spbill_create_ip"),
+        ({"spbill_create_ip": "::1%1"}, "invalid spbill_create_ip"),
+        ({"spbill_create_ip": "1.2.3.4\x7f"}, "invalid spbill_create_ip"),
         ({"trade_type": "JSAPI2"}, "trade_type参数格式错误"),
         ({"fee_type": "USD"}, "fee_type参数格式错误"),
         ({"time_expire": "2026-11-27"}, "time_expire参数格式错误"),
@@ -73,6 +87,20 @@ async def test_validation_failures_are_return_code_fail_without_sign(client, fie
     fields = {"out_trade_no": "T20261127000010", "total_fee": 1, **fields}
     answer = await client.unifiedorder(fields.pop("out_trade_no"), **fields)
     assert answer == {"return_code": "FAIL", "return_msg": return_msg}
+
+
+@pytest.mark.parametrize(
+    "fields",
+    [
+        {"total_fee": 2147483647},
+        {"notify_url": "http://127.0.0.1:65535/notify"},
+        {"notify_url": "http://[::1]:8080/wxpay/notify"},
+        {"spbill_create_ip": "2001:db8::1"},
+        {"spbill_create_ip": "::ffff:10.0.0.1"},
+    ],
+)
+async def test_the_edges_wechat_takes_are_taken(client, fields):
+    assert (await client.unifiedorder("T20261127000014", **fields))["result_code"] == "SUCCESS"
 
 
 async def test_jsapi_needs_openid(client):

@@ -19,9 +19,12 @@ _TRADE_NO = re.compile(r"[0-9A-Za-z_\-|*@]+")
 _DIGITS = re.compile(r"[0-9]+")
 _OCTET = r"(?:25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])"
 _IPV4 = re.compile(rf"{_OCTET}(?:\.{_OCTET}){{3}}")
-# an absolute http(s) URL with no query string or fragment (the notify_url rule)
-_URL = re.compile(r"https?://(?:\[[0-9A-Fa-f:.]+\]|[^/?#\s:@\[\]]+)(?::[0-9]{1,5})?(?:/[^?#\s]*)?")
-MAX_FEE = 100_000_000_00  # 100 million yuan in fen: beyond any single payment WeChat takes
+# an absolute http(s) URL with no query string or fragment (the notify_url rule); no control characters
+_URL = re.compile(
+    r"https?://(?P<host>\[[0-9A-Fa-f:.]+\]|[^/?#\s:@\[\]\x00-\x1f\x7f-\x9f]+)(?::(?P<port>[0-9]{1,5}))?"
+    r"(?:/[^?#\s\x00-\x1f\x7f-\x9f]*)?"
+)
+MAX_FEE = 2**31 - 1  # total_fee and refund_fee are WeChat Ints (v2.md 3.1, 6.3)
 
 
 @dataclass(frozen=True, slots=True)
@@ -136,6 +139,27 @@ def _required(rules: Mapping[str, Rule]) -> list[Rule]:
     return _REQUIRED[key]
 
 
+def _is_ipv6(text: str) -> bool:
+    """An IPv6 address as WeChat means one: Python also takes a scope (``fe80::1%eth0``), WeChat does not."""
+    if "%" in text:
+        return False
+    try:
+        ipaddress.IPv6Address(text)
+    except ValueError:
+        return False
+    return True
+
+
+def _is_url(text: str) -> bool:
+    match = _URL.fullmatch(text)
+    if match is None:
+        return False
+    port, host = match["port"], match["host"]
+    if port is not None and not 0 < int(port) <= 65535:
+        return False
+    return not host.startswith("[") or _is_ipv6(host[1:-1])
+
+
 def _check_format(rule: Rule, value: str) -> None:
     kind, name = rule.kind, rule.name
     if kind == "enum":
@@ -158,19 +182,15 @@ def _check_format(rule: Rule, value: str) -> None:
                 "INVALID", name, hint=f"{name} is {value!r}; use only letters, digits and _-|*@ (watch for spaces)"
             )
     elif kind == "ip":
-        if not _IPV4.fullmatch(value):
-            try:
-                ipaddress.IPv6Address(value)
-            except ValueError:
-                raise ReturnFail(
-                    "INVALID", name, hint=f"{name} is {value!r}; expected an IPv4 or IPv6 address"
-                ) from None
+        if not (_IPV4.fullmatch(value) or _is_ipv6(value)):
+            raise ReturnFail("INVALID", name, hint=f"{name} is {value!r}; expected an IPv4 or IPv6 address (no %zone)")
     elif kind == "url":
-        if not _URL.fullmatch(value):
+        if not _is_url(value):
             raise ReturnFail(
                 "INVALID",
                 name,
-                hint=f"{name} is {value!r}; expected an absolute http(s) URL without a query string",
+                hint=f"{name} is {value!r}; expected an absolute http(s) URL without a query string,"
+                " a port from 1 to 65535 if any",
             )
     elif kind == "time":
         try:
