@@ -6,7 +6,9 @@ import pytest
 from wechatpy.pay.utils import calculate_signature, calculate_signature_hmac
 
 from mockwx.config import DEMO_API_KEY, DEMO_APPID, DEMO_MCH_ID
-from mockwx.wire import HMAC_SHA256, to_compact
+from mockwx.testing.client import MockClient
+from mockwx.testing.server import MockServer, mock_config
+from mockwx.wire import HMAC_SHA256, render_xml, sign, to_compact
 
 
 def independently_verified(answer: dict[str, str], sign_type: str = "MD5") -> bool:
@@ -224,3 +226,23 @@ async def test_time_expire_in_utc_is_diagnosed(mock, client):
     assert answer["err_code"] == "PARAM_ERROR"
     journal = await client.requests(api="unifiedorder")
     assert "looks like UTC" in journal[-1]["error"]["hint"]
+
+
+async def test_hints_withhold_the_expected_sign_when_the_mock_must_not_reveal_it():
+    """Issue 8, item 15: beyond loopback (or with security.reveal_hints: never) a hint names the mistake
+    but gives no valid sign away."""
+    config = mock_config()
+    config.settings.security.reveal_hints = "never"
+    async with MockServer(config) as mock, MockClient(mock.url) as client:
+        fields = {"out_trade_no": "HIDE0000001", "sign": "0" * 32}
+        answer = await client.v2("/pay/orderquery", fields, sign=False)
+        assert answer == {"return_code": "FAIL", "return_msg": "签名错误"}
+        async with client.session.post(
+            f"{mock.url}/pay/orderquery",
+            data=render_xml({"appid": client.appid, "mch_id": client.mch_id, "nonce_str": "n", **fields}),
+        ) as response:
+            hint = response.headers["X-Mockwx-Hint"]
+        right = sign({"appid": client.appid, "mch_id": client.mch_id, "nonce_str": "n", **fields}, client.api_key)
+        assert "withheld" in hint and right not in hint
+        problem = (await client.problems())[-1]["error"]["diagnosis"]
+        assert problem["expected_sign"] == "(withheld)" and client.api_key[:4] not in problem["expected_string"]

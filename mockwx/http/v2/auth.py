@@ -33,10 +33,11 @@ class V2Request:
 class Gateway:
     """Authenticates v2 requests."""
 
-    def __init__(self, state: State, settings: Settings, tenants: TenantService) -> None:
+    def __init__(self, state: State, settings: Settings, tenants: TenantService, *, reveal: bool = True) -> None:
         self.state = state
         self.settings = settings
         self.tenants = tenants
+        self.reveal = reveal  # may the hint carry the expected sign (security.reveal_hints; issue 8, item 15)
 
     def merchant_of(self, fields: dict[str, str]) -> Merchant:
         mch_id = fields.get("mch_id", "")
@@ -68,7 +69,8 @@ class Gateway:
             )
         if not self._verified(fields, key, sign_type):
             diagnosis = self.diagnose(fields, merchant, env, sign_type)
-            raise ReturnFail("SIGNERROR", hint=diagnosis.hint(), diagnosis=diagnosis)
+            shown = diagnosis if self.reveal else diagnosis.redacted()
+            raise ReturnFail("SIGNERROR", hint=shown.hint(), diagnosis=shown)
         if needs_appid:
             self.check_appid(fields.get("appid", ""), merchant)
         return V2Request(api=api, env=env, fields=fields, merchant=merchant, key=key, sign_type=sign_type)

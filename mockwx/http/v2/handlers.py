@@ -14,6 +14,7 @@ from ...services.orders import TRADE_STATE_DESC
 from ...wire import XmlError, parse_compact, parse_date, parse_xml
 from ..endpoint import Call, Failure
 from ..faults import Injected, apply_fault
+from ..keys import ACCESS
 from . import answers
 from .auth import Gateway, V2Request
 from .errors import BizFail, ReturnFail, v2_error
@@ -58,7 +59,7 @@ async def read_fields(request: web.Request, limit: int) -> dict[str, str]:
 
 def gateway(call: Call) -> Gateway:
     backend = call.backend
-    return Gateway(backend.state, backend.settings, backend.tenants)
+    return Gateway(backend.state, backend.settings, backend.tenants, reveal=call.request.app[ACCESS].reveal_hints)
 
 
 async def authenticated(call: Call, *, needs_appid: bool = True, signs_answers: bool = True) -> V2Request:
