@@ -9,9 +9,12 @@ declare as expected; the control API shows them with the signature doctor's diag
 from __future__ import annotations
 
 from collections import deque
+from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from itertools import count
 from typing import Any
+
+from .capture import RawMessage
 
 # Error kinds that are the caller's mistake, not a business outcome it may legitimately meet.
 PROBLEM_KINDS = frozenset(
@@ -51,6 +54,8 @@ class Entry:
     fields: dict[str, Any] = field(default_factory=dict)
     error: dict[str, Any] = field(default_factory=dict)
     problem: str = ""  # the kind of problem, when this call is one
+    request: RawMessage | None = None  # as it arrived (or, for a notification attempt, as it was sent)
+    response: RawMessage | None = None
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -63,6 +68,7 @@ class Journal:
         self.entries: deque[Entry] = deque(maxlen=size)
         self.problems: deque[Entry] = deque(maxlen=size)
         self._ids = count(1)
+        self.listeners: list[Callable[[Entry], None]] = []  # told of every entry as it finishes (the dashboard)
 
     def start(self, at: float, method: str, path: str, remote: str = "") -> Entry:
         return Entry(id=next(self._ids), at=at, method=method, path=path, api="", remote=remote)
@@ -71,6 +77,16 @@ class Journal:
         self.entries.append(entry)
         if entry.problem:
             self.problems.append(entry)
+        for listener in self.listeners:
+            listener(entry)
+
+    def find(self, entry_id: int) -> Entry | None:
+        """The entry with this id, while the journal still holds it (problems are kept longer)."""
+        for source in (self.entries, self.problems):
+            found = next((e for e in reversed(source) if e.id == entry_id), None)
+            if found is not None:
+                return found
+        return None
 
     def clear(self) -> None:
         self.entries.clear()

@@ -14,12 +14,13 @@ from aiohttp import web
 
 from .. import catalogue
 from ..backend import Backend
+from ..capture import raw_message
 from ..config import Config
 from ..journal import Entry
 from . import control, fallback, login, render, ui
 from .endpoint import Dialect, Handler, route
 from .faults import Dropped
-from .keys import BACKEND, ENTRY
+from .keys import BACKEND, BODY_READ, ENTRY
 from .v2 import handlers as v2
 
 # dialect -> (its handlers by api name, how it answers errors)
@@ -60,9 +61,28 @@ async def journal_middleware(request: web.Request, handler: Next) -> web.StreamR
     if entry.api:
         entry.status = response.status
         entry.latency_ms = round((perf_counter() - started) * 1000, 3)
+        await _capture(entry, request, response)
         backend.journal.finish(entry)
         _log(entry)
     return response
+
+
+async def _capture(entry: Entry, request: web.Request, response: web.StreamResponse) -> None:
+    """Keep the raw request and answer (bounded) for the dashboard and GET /__mock__/requests."""
+    body, size = request.get(BODY_READ), None  # what a handler that streamed the body kept of it
+    if body is None:
+        try:  # the body a handler read is cached; one it never read is read now, within client_max_size
+            body = await request.read() if request.body_exists else b""
+        except web.HTTPException:
+            body, size = b"", request.content_length
+    target = request.raw_path
+    entry.request = raw_message(f"{request.method} {target}", request.headers.items(), body, size=size)
+    answer = response.body if isinstance(response, web.Response) else None
+    entry.response = raw_message(
+        f"{response.status} {response.reason}",
+        response.headers.items(),
+        answer if isinstance(answer, bytes) else b"",
+    )
 
 
 def _internal_answer(exc: Exception) -> web.Response:

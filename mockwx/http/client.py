@@ -165,8 +165,8 @@ class Client:
         raise PaymentRefused(BAD_SIGN, hint, err_code=-1, problem="PAYSIGN", diagnosis=diagnosis)
 
 
-def answer(backend: Backend, entry: Entry, data: dict[str, Any]) -> web.Response:
-    """The simulated client's callback for POST /__mock__/pay."""
+def answer(backend: Backend, entry: Entry, data: dict[str, Any], *, origin: str = "") -> web.Response:
+    """The simulated client's callback for POST /__mock__/pay (``origin``: where the problem pages are)."""
     outcome = data.get("outcome", "ok")
     if outcome not in OUTCOMES:
         raise ControlError(400, f"outcome must be one of {', '.join(OUTCOMES)}, not {outcome!r}")
@@ -187,7 +187,7 @@ def answer(backend: Backend, entry: Entry, data: dict[str, Any]) -> web.Response
                 raise ControlError.of(error) from None
             raise PaymentRefused.of(error) from None
     except PaymentRefused as refused:
-        return _refused(entry, refused)
+        return _refused(entry, refused, origin)
     order = payment.order
     message = client_message(payment.outcome, payment.reason)
     entry.outcome = message
@@ -203,7 +203,7 @@ def answer(backend: Backend, entry: Entry, data: dict[str, Any]) -> web.Response
     )
 
 
-def _refused(entry: Entry, refused: PaymentRefused) -> web.Response:
+def _refused(entry: Entry, refused: PaymentRefused, origin: str = "") -> web.Response:
     entry.outcome = f"fail {refused.desc}"
     entry.error = {"kind": refused.problem or "REFUSED", "hint": refused.hint}
     if refused.diagnosis is not None:
@@ -217,7 +217,10 @@ def _refused(entry: Entry, refused: PaymentRefused) -> web.Response:
     }
     if refused.diagnosis is not None:
         body["mockwx"]["diagnosis"] = refused.diagnosis.to_dict()
-    return render.json_body(body, hint=refused.hint)
+    response = render.json_body(body, hint=refused.hint)
+    if refused.problem and origin:
+        response.headers.update(render.problem_headers(origin, entry.id))
+    return response
 
 
 def _require_string(body: Mapping[str, Any], name: str) -> None:

@@ -11,6 +11,8 @@ from aiohttp import web
 from .errors import ControlError
 
 HINT_HEADER = "X-Mockwx-Hint"
+PROBLEM_HEADER = "X-Mockwx-Problem"  # the dashboard page of a recorded problem
+PROBLEM_PAGE = "/__mock__/ui/problems/"
 XML_TYPE = "text/xml"
 JSON_TYPE = "application/json"
 MAX_HINT = 1000
@@ -21,6 +23,17 @@ def hint_headers(hint: str) -> dict[str, str]:
         return {}
     flat = " ".join(hint.split())[:MAX_HINT]
     return {HINT_HEADER: flat.encode("ascii", "backslashreplace").decode("ascii")}
+
+
+def origin(request: web.Request) -> str:
+    """scheme://host the caller reached the mock at (what a link back to it must use)."""
+    return f"{request.scheme}://{request.host}"
+
+
+def problem_headers(origin: str, entry_id: int) -> dict[str, str]:
+    """The header that links an answer to its problem's page (printable ASCII, as the Host header may not be)."""
+    url = f"{origin}{PROBLEM_PAGE}{entry_id}"
+    return {PROBLEM_HEADER: "".join(c if "!" <= c <= "~" else "%" + format(ord(c) & 0xFF, "02X") for c in url)}
 
 
 def json_body(data: Any, *, status: int = 200, hint: str = "") -> web.Response:
