@@ -56,6 +56,7 @@ class Entry:
     problem: str = ""  # the kind of problem, when this call is one
     request: RawMessage | None = None  # as it arrived (or, for a notification attempt, as it was sent)
     response: RawMessage | None = None
+    seq: int = 0  # its place in the order entries finished (ids are taken when calls start)
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -68,12 +69,14 @@ class Journal:
         self.entries: deque[Entry] = deque(maxlen=size)
         self.problems: deque[Entry] = deque(maxlen=size)
         self._ids = count(1)
+        self._finished = count(1)
         self.listeners: list[Callable[[Entry], None]] = []  # told of every entry as it finishes (the dashboard)
 
     def start(self, at: float, method: str, path: str, remote: str = "") -> Entry:
         return Entry(id=next(self._ids), at=at, method=method, path=path, api="", remote=remote)
 
     def finish(self, entry: Entry) -> None:
+        entry.seq = next(self._finished)
         self.entries.append(entry)
         if entry.problem:
             self.problems.append(entry)

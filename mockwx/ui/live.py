@@ -19,7 +19,7 @@ MAX_ORDERS = 50  # order numbers named in one batch; a page not named refreshes 
 class Change:
     """Something the dashboard may want to show: a finished journal entry."""
 
-    entry: int
+    seq: int  # the entry's place in the journal's finishing order (what a page has seen up to)
     order: str = ""  # the out_trade_no it concerns, when it concerns one
     problem: bool = False
 
@@ -79,7 +79,7 @@ def summary(changes: Iterable[Change]) -> dict[str, Any]:
     """What one message to the browser says about a batch of changes."""
     last, problems, orders = 0, 0, set()
     for change in changes:
-        last = max(last, change.entry)
+        last = max(last, change.seq)
         problems += change.problem
         if change.order:
             orders.add(change.order)

@@ -25,7 +25,7 @@ def make_environment() -> jinja2.Environment:
         trim_blocks=True,
         lstrip_blocks=True,
     )
-    env.filters.update(yuan=yuan, beijing=beijing, hms=hms, to_json=to_json)
+    env.filters.update(yuan=yuan, beijing=beijing, hms=hms, to_json=to_json, duration=duration)
     env.globals.update(static=static_url, ui=UI_ROOT, version=__version__)
     return env
 
@@ -57,3 +57,16 @@ def hms(at: Any) -> str:
 def to_json(value: Any) -> str:
     """Pretty JSON for people (Chinese kept as it is)."""
     return json.dumps(value, ensure_ascii=False, indent=2, sort_keys=True, default=str)
+
+
+def duration(seconds: float) -> str:
+    """15s, 3m, 1h, 2h30m, 1d2h: how WeChat's schedule is usually written."""
+    s = round(seconds)
+    if s < 60:
+        return f"{s}s"
+    parts = []
+    for unit, size in (("d", 86400), ("h", 3600), ("m", 60), ("s", 1)):
+        count, s = divmod(s, size)
+        if count:
+            parts.append(f"{count}{unit}")
+    return "".join(parts[:2])

@@ -1,0 +1,67 @@
+"""The signature doctor's diagnosis as the dashboard shows it, in the page's language.
+
+The diagnosis arrives as the journal stores it (a dict); its shape is growing (issue 8: mistake
+codes, texts per language under ``texts``), so every key is read defensively. When the record
+carries no text in the page's language, the mistakes are named and fixed from the text tables
+(``mistake.<code>`` and ``mistake.<code>.fix``).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from .i18n import Translator
+
+
+@dataclass(slots=True)
+class DoctorView:
+    mistakes: list[tuple[str, str]]  # (code, name in the page's language)
+    explanation: str
+    fix: str
+    expected_string: str = ""
+    expected_sign: str = ""
+    received_sign: str = ""
+    sign_type: str = ""
+    notes: list[str] = field(default_factory=list)
+
+
+def doctor_view(diagnosis: Any, t: Translator) -> DoctorView | None:
+    """The diagnosis in ``t``'s language, or None when there is none."""
+    if not isinstance(diagnosis, Mapping):
+        return None
+    codes = [c for c in _list(diagnosis.get("mistakes")) if isinstance(c, str)]
+    named = [(code, t(f"mistake.{code}") if t.has(f"mistake.{code}") else code) for code in codes]
+    texts = diagnosis.get("texts")
+    rendered = texts.get(t.lang) if isinstance(texts, Mapping) else None
+    if isinstance(rendered, Mapping):  # the doctor rendered this language itself
+        explanation, fix = _text(rendered.get("explanation")), _text(rendered.get("fix"))
+        notes = [_text(n) for n in _list(rendered.get("notes"))]
+    elif t.lang == "en":
+        explanation, fix = _text(diagnosis.get("explanation")), _text(diagnosis.get("fix"))
+        notes = [_text(n) for n in _list(diagnosis.get("notes")) if isinstance(n, str)]
+    elif codes:  # the record speaks English only: name and fix each mistake from the text tables
+        explanation = "；".join(name for _, name in named) + "。"
+        fix = " ".join(t(f"mistake.{c}.fix") for c in codes if t.has(f"mistake.{c}.fix"))
+        notes = []
+    else:
+        explanation, fix, notes = t("doctor.unknown"), t("doctor.unknown.fix"), []
+    return DoctorView(
+        mistakes=named,
+        explanation=explanation,
+        fix=fix,
+        expected_string=_text(diagnosis.get("expected_string")),
+        expected_sign=_text(diagnosis.get("expected_sign")),
+        received_sign=_text(diagnosis.get("received_sign")),
+        sign_type=_text(diagnosis.get("sign_type")),
+        notes=notes,
+    )
+
+
+def _text(value: Any) -> str:
+    return value if isinstance(value, str) else "" if value is None else str(value)
+
+
+def _list(value: Any) -> list[Any]:
+    return list(value) if isinstance(value, (list, tuple)) else []
