@@ -13,11 +13,15 @@ from urllib.parse import quote, urlencode
 
 from aiohttp import web
 
-from .. import views
+from .. import faults as fault_rules
+from .. import magic, views
+from ..backend import Backend
+from ..config import DEMO_API_KEY, DEMO_APPID
+from ..doctor import KeyCandidate
 from ..domain.errors import DomainError
-from ..domain.models import Order
+from ..domain.models import PROD, SANDBOX, Order
 from ..journal import Entry
-from ..ui import rows
+from ..ui import playground, rows
 from ..ui.doctoring import doctor_view
 from ..ui.i18n import LANG_COOKIE, LANGS, choose_lang
 from ..ui.live import Change, summary
@@ -25,7 +29,11 @@ from ..ui.sequence import render_svg
 from ..ui.site import Site
 from ..ui.story import build_story
 from ..ui.templating import STATIC_DIR, UI_ROOT
+from ..wire import SIGN_TYPES, mask_key
+from ..wire.errors import LOGIN_ERRCODES, V2_ERR_CODES
 from . import fallback, render
+from .control import read_json
+from .errors import ControlError
 from .keys import BACKEND
 
 SITE = web.AppKey("dashboard", Site)
@@ -251,6 +259,174 @@ async def story_svg(request: web.Request) -> web.StreamResponse:
     return web.Response(text=_diagram(request, order), content_type="image/svg+xml", headers=headers)
 
 
+# -- the signature playground ------------------------------------------------------------------
+
+# WeChat's documented signing example (v2.md 2.1): it reproduces 9A0A8659F005D6984697E2CA0A9CF3B7.
+EXAMPLES = {
+    "v2": {
+        "text": "appid=wxd930ea5d5a258f4f\nmch_id=10000100\ndevice_info=1000\nbody=test\nnonce_str=ibuaiVcKdpRxkhJA",
+        "key": DEMO_API_KEY,
+        "received": "9A0A8659F005D6984697E2CA0A9CF3B7",
+    },
+    "paysign": {
+        "text": f"appId={DEMO_APPID}\ntimeStamp=1490840662\nnonceStr=5K8264ILTKCH16CQ2502SI8ZNMTM67VS\n"
+        "package=prepay_id=wx2017033010242291fcfe0db70013231072\nsignType=MD5",
+        "key": DEMO_API_KEY,
+        "received": "",
+    },
+}
+
+
+def _wrong_keys(backend: Backend, fields: dict[str, str], mode: str, env: str = PROD) -> list[KeyCandidate]:
+    """The keys people sign with by mistake, for the merchant and app the fields name."""
+    state = backend.state
+    merchant, appid = state.merchants.get(fields.get("mch_id", "")), fields.get("appid", "")
+    if mode == "paysign":
+        order = state.order_by(state.by_prepay_id, fields.get("package", "").removeprefix("prepay_id="))
+        merchant = state.merchants.get(order.mch_id) if order else None
+        appid, env = (order.appid, order.env) if order else (fields.get("appId", ""), env)
+    if merchant is not None:
+        return backend.tenants.key_candidates(merchant, env, appid)[1:]
+    app = state.apps.get(appid)
+    return [KeyCandidate(app.secret, f"the AppSecret of {appid}", "appsecret_as_key")] if app else []
+
+
+def _prefill(backend: Backend, entry: Entry) -> dict[str, str]:
+    """The playground's form for a journaled call: its fields, its merchant's key, the sign it carried."""
+    state = backend.state
+    form = {"mode": "v2", "text": "", "key": "", "sign_type": "", "received": "", "entry": str(entry.id)}
+    fields = {str(k): str(v) for k, v in entry.fields.items() if isinstance(v, (str, int))}
+    if entry.api == "pay":
+        order = state.order_by(state.by_prepay_id, fields.get("package", "").removeprefix("prepay_id="))
+        signed = {k: v for k, v in fields.items() if k in playground.PAY_SIGN_FIELDS or k == "paySign"}
+        if order is not None:
+            signed.setdefault("appId", order.appid)
+            form["key"] = state.merchants[order.mch_id].key(order.env)
+        form.update(mode="paysign", text=json.dumps(signed, ensure_ascii=False, indent=2))
+        return form
+    merchant = state.merchants.get(fields.get("mch_id", ""))
+    if merchant is not None:
+        form["key"] = merchant.key(SANDBOX if entry.api.startswith("sandbox/") else PROD)
+    form["text"] = rows.pretty_xml(fields)
+    return form
+
+
+def _steps(request: web.Request, form: dict[str, str]) -> tuple[dict[str, Any], str]:
+    """Run the playground on a form; (its JSON answer, the steps' HTML)."""
+    site, backend = request.app[SITE], request.app[BACKEND]
+    t = site.texts.translator(lang_of(request))
+    recorded = backend.journal.find(_int(form.get("entry", ""), -1)) if form.get("entry") else None
+    diagnosis = recorded.error.get("diagnosis") if recorded is not None else None
+    mode = form.get("mode", "v2")
+    try:
+        fields = playground.parse_text(form.get("text", ""))
+        env = SANDBOX if recorded is not None and recorded.api.startswith("sandbox/") else PROD
+        bench = playground.work(
+            form.get("text", ""),
+            form.get("key", ""),
+            mode=mode,
+            sign_type=form.get("sign_type", ""),
+            received=form.get("received", ""),
+            wrong_keys=_wrong_keys(backend, fields, mode, env),
+            diagnosis=diagnosis if isinstance(diagnosis, dict) else None,
+        )
+    except playground.PlaygroundError as exc:
+        html = site.env.get_template("_steps.html").render(lang=t.lang, t=t, error=str(exc))
+        return {"error": str(exc), "html": html}, html
+    doctor = doctor_view(bench.diagnosis, t)
+    html = site.env.get_template("_steps.html").render(lang=t.lang, t=t, error="", b=bench, doctor=doctor)
+    answer = {
+        "sign": bench.sign,
+        "sign_type": bench.sign_type,
+        "string": f"{bench.joined}&key={bench.masked_key}" if bench.joined else f"key={bench.masked_key}",
+        "matches": bench.matches,
+        "mistakes": [code for code, _ in doctor.mistakes] if doctor else [],
+        "html": html,
+    }
+    return answer, html
+
+
+async def playground_page(request: web.Request) -> web.StreamResponse:
+    backend = request.app[BACKEND]
+    form = {"mode": "v2", "text": "", "key": "", "sign_type": "", "received": "", "entry": ""}
+    steps = ""
+    entry = backend.journal.find(_int(request.query.get("entry", ""), -1)) if request.query.get("entry") else None
+    if entry is not None:
+        form = _prefill(backend, entry)
+        _, steps = _steps(request, form)
+    elif request.query.get("mode") in playground.MODES:
+        form["mode"] = request.query["mode"]
+    return page(
+        request, "playground.html", "playground", form=form, steps=steps, examples=EXAMPLES, sign_types=SIGN_TYPES
+    )
+
+
+async def playground_run(request: web.Request) -> web.StreamResponse:
+    """The playground's JSON endpoint: {mode, text, key, sign_type?, received?, entry?} -> the steps."""
+    try:
+        data = await read_json(request)
+    except ControlError as error:
+        return render.control_error(error)
+    form = {k: v for k, v in data.items() if isinstance(v, str)}
+    answer, _ = _steps(request, form)
+    return render.json_body(answer, status=400 if "error" in answer else 200)
+
+
+# -- the control panel -----------------------------------------------------------------------------
+
+ADVANCES = ((15, "+15 s"), (60, "+1 min"), (3600, "+1 h"), (86640, "+24h4m"))
+EFFECTS = ("err_code", "return_msg", "errcode", "outcome", "variants", "ack", "duplicates", "delay", "drop")
+
+
+def _effect(rule: fault_rules.Fault) -> str:
+    """What a rule does, in a few words (its own fields: these are the control API's names)."""
+    data = rule.to_dict()
+    parts = [f"{k}={data[k]}" for k in EFFECTS if data.get(k) not in (None, "", 0, 0.0, False, [], "strict")]
+    if rule.api in fault_rules.NOTIFY_APIS and not rule.deliver:
+        parts.insert(0, "deliver=false")
+    return " ".join(parts)
+
+
+async def control_page(request: web.Request) -> web.StreamResponse:
+    backend = request.app[BACKEND]
+    state = backend.state
+    rules = [{**f.to_dict(), "effect": _effect(f)} for f in backend.faults.all()]
+    labels = {r["label"]: r["id"] for r in rules if r["label"]}
+    magic_rows = []
+    for fee, what, spec in magic.MAGIC_AMOUNTS:
+        label = f"magic {fee / 100:.2f}: {what}"
+        full = {**spec, "match": {"total_fee": str(fee)}, "label": label}
+        magic_rows.append({"fee": fee, "what": what, "spec": full, "rule": labels.get(label)})
+    notifications = sorted(state.notifications.values(), key=lambda n: (n.created_at, n.id), reverse=True)[:100]
+    return page(
+        request,
+        "control.html",
+        "control",
+        advances=ADVANCES,
+        jobs=backend.timers.pending(),
+        apps=[{"appid": a.appid, "name": a.name, "masked": mask_key(a.secret)} for a in state.apps.values()],
+        merchants=[
+            {
+                "mch_id": m.mch_id,
+                "name": m.name,
+                "masked": mask_key(m.api_key),
+                "sandbox": mask_key(m.sandbox_key) if m.sandbox_key else "",
+                "appids": m.appids,
+            }
+            for m in state.merchants.values()
+        ],
+        rules=rules,
+        magic=magic_rows,
+        notifications=notifications,
+        fault_apis=fault_rules.APIS,
+        login_errcodes=sorted(LOGIN_ERRCODES.items()),
+        err_codes=sorted(V2_ERR_CODES),
+        outcomes=fault_rules.OUTCOMES,
+        variants=fault_rules.VARIANTS,
+        acks=fault_rules.ACK_MODES,
+    )
+
+
 # -- the live stream -----------------------------------------------------------------------------
 
 
@@ -322,6 +498,9 @@ def add_routes(app: web.Application) -> None:
     app.router.add_get(f"{UI_ROOT}/journal/{{id}}", journal_entry)
     app.router.add_get(f"{UI_ROOT}/problems/{{id}}", problem_page)
     app.router.add_get(f"{UI_ROOT}/entries/{{id}}", entry_page)
+    app.router.add_get(f"{UI_ROOT}/playground", playground_page)
+    app.router.add_post(f"{UI_ROOT}/playground", playground_run)
+    app.router.add_get(f"{UI_ROOT}/control", control_page)
     app.router.add_get(f"{UI_ROOT}/orders", orders_page)
     app.router.add_get(f"{UI_ROOT}/orders/{{out_trade_no}}", order_page)
     app.router.add_get(f"{UI_ROOT}/orders/{{out_trade_no}}/story.svg", story_svg)

@@ -123,14 +123,19 @@ def pretty_body(raw: RawMessage | None) -> str:
             fields = parse_xml(stripped.encode("utf-8"))
         except XmlError:
             return text
-        lines = [f"  <{k}>{_cdata(v)}</{k}>" for k, v in fields.items()]
-        return "\n".join(["<xml>", *lines, "</xml>"])
+        return pretty_xml(fields)
     if stripped.startswith(("{", "[")):
         try:
             return json.dumps(json.loads(stripped), ensure_ascii=False, indent=2)
         except ValueError:
             return text
     return text
+
+
+def pretty_xml(fields: Mapping[str, str]) -> str:
+    """WeChat XML one field per line (values in CDATA unless digits), as people read it."""
+    lines = [f"  <{k}>{_cdata(v)}</{k}>" for k, v in fields.items()]
+    return "\n".join(["<xml>", *lines, "</xml>"])
 
 
 def _cdata(value: str) -> str:
