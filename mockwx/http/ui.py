@@ -85,12 +85,17 @@ def page(request: web.Request, template: str, active: str, *, status: int = 200,
 async def root(request: web.Request) -> web.StreamResponse:
     """A browser opening the mock's address gets the dashboard; API clients get the 501 answer."""
     if "text/html" in request.headers.get("Accept", ""):
-        raise web.HTTPFound(f"{UI_ROOT}/")
+        return redirect(f"{UI_ROOT}/")
     return await fallback.not_mocked(request)
 
 
 async def to_ui(request: web.Request) -> web.StreamResponse:
-    raise web.HTTPFound(f"{UI_ROOT}/")
+    return redirect(f"{UI_ROOT}/")
+
+
+def redirect(location: str) -> web.Response:
+    """A 302 returned, not raised (the journal middleware would pass a raised one on as a returned one)."""
+    return web.Response(status=302, headers={"Location": location})
 
 
 def fragment(request: web.Request, template: str, **context: Any) -> web.Response:
@@ -196,7 +201,7 @@ async def orders_page(request: web.Request) -> web.StreamResponse:
     backend = request.app[BACKEND]
     wanted = request.query.get("out_trade_no", "").strip()
     if wanted:
-        raise web.HTTPFound(f"{UI_ROOT}/orders/{quote(wanted, safe='')}")
+        return redirect(f"{UI_ROOT}/orders/{quote(wanted, safe='')}")
     listed = []
     for order in sorted(backend.state.orders.values(), key=lambda o: o.created_at, reverse=True)[:500]:
         summary_ = views.order_summary(backend, order)
@@ -415,7 +420,7 @@ async def control_page(request: web.Request) -> web.StreamResponse:
             }
             for m in state.merchants.values()
         ],
-        rules=rules,
+        rules=[r for r in rules if not r["label"].startswith("magic ")],  # those are in the magic table
         magic=magic_rows,
         notifications=notifications,
         fault_apis=fault_rules.APIS,

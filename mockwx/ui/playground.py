@@ -216,18 +216,35 @@ def received_string(
     return f"{body}&key={used}" if body else f"key={used}"
 
 
-def char_diff(expected: str, received: str) -> list[DiffPart]:
-    """What differs, character by character (difflib): delete = only expected, insert = only received."""
-    parts: list[DiffPart] = []
+def char_diff(expected: str, received: str, *, min_equal: int = 3) -> list[DiffPart]:
+    """What differs, character by character (difflib): delete = only expected, insert = only received.
+
+    Runs of fewer than ``min_equal`` equal characters between changes are folded into the change, so
+    two different keys read as one deletion and one insertion, not as confetti.
+    """
+    ops: list[tuple[str, str, str]] = []  # (op, expected part, received part)
     matcher = difflib.SequenceMatcher(None, expected, received, autojunk=False)
     for op, a1, a2, b1, b2 in matcher.get_opcodes():
+        ops.append(("equal" if op == "equal" else "change", expected[a1:a2], received[b1:b2]))
+    merged: list[list[str]] = []
+    for index, (op, old, new) in enumerate(ops):
+        inner = 0 < index < len(ops) - 1
+        if op == "equal" and inner and len(old) < min_equal:
+            op = "change"
+        if merged and merged[-1][0] == op == "change":
+            merged[-1][1] += old
+            merged[-1][2] += new
+        else:
+            merged.append([op, old, new])
+    parts: list[DiffPart] = []
+    for op, old, new in merged:
         if op == "equal":
-            parts.append(DiffPart("equal", expected[a1:a2]))
+            parts.append(DiffPart("equal", old))
             continue
-        if a2 > a1:
-            parts.append(DiffPart("delete", expected[a1:a2]))
-        if b2 > b1:
-            parts.append(DiffPart("insert", received[b1:b2]))
+        if old:
+            parts.append(DiffPart("delete", old))
+        if new:
+            parts.append(DiffPart("insert", new))
     return parts
 
 

@@ -103,3 +103,12 @@ def test_parse_text_takes_xml_json_and_pairs():
 def test_char_diff_marks_what_differs():
     parts = char_diff("a=1&key=K", "a=2&key=K")
     assert [(p.op, p.text) for p in parts] == [("equal", "a="), ("delete", "1"), ("insert", "2"), ("equal", "&key=K")]
+    keys = char_diff("key=1920****6a2d", "key=a1b2****8f90")  # no confetti of single shared characters
+    assert [(p.op, p.text) for p in keys] == [
+        ("equal", "key="),
+        ("delete", "1920"),
+        ("insert", "a1b2"),
+        ("equal", "****"),
+        ("delete", "6a2d"),
+        ("insert", "8f90"),
+    ]
