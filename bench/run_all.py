@@ -17,7 +17,7 @@ def main() -> None:
         "python": platform.python_version(),
         "machine": platform.machine(),
     }
-    for name in ("bench_unifiedorder", "bench_notify", "bench_fixture"):
+    for name in ("bench_unifiedorder", "bench_dashboard", "bench_notify", "bench_fixture"):
         module = __import__(name)
         sys.argv = [name]
         results[name] = module.main()

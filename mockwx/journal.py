@@ -14,7 +14,7 @@ from dataclasses import asdict, dataclass, field
 from itertools import count
 from typing import Any
 
-from .capture import RawMessage
+from .capture import Capture, RawMessage, settled
 
 # Error kinds that are the caller's mistake, not a business outcome it may legitimately meet.
 PROBLEM_KINDS = frozenset(
@@ -54,12 +54,17 @@ class Entry:
     fields: dict[str, Any] = field(default_factory=dict)
     error: dict[str, Any] = field(default_factory=dict)
     problem: str = ""  # the kind of problem, when this call is one
-    request: RawMessage | None = None  # as it arrived (or, for a notification attempt, as it was sent)
-    response: RawMessage | None = None
+    request: RawMessage | Capture | None = None  # as it arrived (a notification attempt: as it was sent)
+    response: RawMessage | Capture | None = None
     seq: int = 0  # its place in the order entries finished (ids are taken when calls start)
 
+    def settle(self) -> Entry:
+        """Make its raw messages readable (they are kept as cheap captures until someone reads them)."""
+        self.request, self.response = settled(self.request), settled(self.response)
+        return self
+
     def to_dict(self) -> dict[str, Any]:
-        return asdict(self)
+        return asdict(self.settle())
 
 
 class Journal:

@@ -14,7 +14,7 @@ from aiohttp import web
 
 from .. import catalogue
 from ..backend import Backend
-from ..capture import raw_message
+from ..capture import Capture
 from ..config import Config
 from ..journal import Entry
 from . import control, fallback, login, render, ui
@@ -68,21 +68,17 @@ async def journal_middleware(request: web.Request, handler: Next) -> web.StreamR
 
 
 async def _capture(entry: Entry, request: web.Request, response: web.StreamResponse) -> None:
-    """Keep the raw request and answer (bounded) for the dashboard and GET /__mock__/requests."""
-    body, size = request.get(BODY_READ), None  # what a handler that streamed the body kept of it
-    if body is None:
-        try:  # the body a handler read is cached; one it never read is read now, within client_max_size
-            body = await request.read() if request.body_exists else b""
-        except web.HTTPException:
-            body, size = b"", request.content_length
-    target = request.raw_path
-    entry.request = raw_message(f"{request.method} {target}", request.headers.items(), body, size=size)
+    """Keep the raw request and answer for the dashboard and GET /__mock__/requests (bounded, read lazily)."""
+    start = f"{request.method} {request.raw_path}"
+    body = request.get(BODY_READ)  # what a handler that streamed the body kept of it
+    try:  # the body a handler read is cached; one it never read is read now, within client_max_size
+        body = (await request.read() if request.body_exists else b"") if body is None else body
+        entry.request = Capture.of(start, request.headers, body)
+    except web.HTTPException:  # over client_max_size: only its size is kept
+        entry.request = Capture(start, request.headers, b"", request.content_length or 0)
     answer = response.body if isinstance(response, web.Response) else None
-    entry.response = raw_message(
-        f"{response.status} {response.reason}",
-        response.headers.items(),
-        answer if isinstance(answer, bytes) else b"",
-    )
+    answer = answer if isinstance(answer, bytes) else b""
+    entry.response = Capture.of(f"{response.status} {response.reason}", response.headers, answer)
 
 
 def _internal_answer(exc: Exception) -> web.Response:

@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from ..backend import Backend
+from ..capture import RawMessage
 from ..domain.models import SANDBOX, Attempt, Notification, NotifyStatus, Order, RefundStatus
 from ..journal import Entry
 from ..wire import XmlError, parse_xml
@@ -231,7 +232,8 @@ def _notification(notification: Notification, refs: dict[tuple[Any, Any], Entry]
 
 
 def _json(entry: Entry) -> dict[str, Any]:
-    body = entry.response.body if entry.response is not None else ""
+    response = entry.settle().response
+    body = response.body if isinstance(response, RawMessage) else ""
     try:
         data = json.loads(body) if body else {}
     except ValueError:
@@ -240,7 +242,8 @@ def _json(entry: Entry) -> dict[str, Any]:
 
 
 def _xml(entry: Entry) -> dict[str, str]:
-    body = entry.response.body if entry.response is not None and not entry.response.truncated else ""
+    response = entry.settle().response
+    body = response.body if isinstance(response, RawMessage) and not response.truncated else ""
     try:
         return parse_xml(body.encode("utf-8")) if body.strip().startswith("<") else {}
     except XmlError:
