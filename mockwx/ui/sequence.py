@@ -19,7 +19,7 @@ X = {CLIENT: 250, MERCHANT: 545, WECHAT: 830}
 HEAD = 96  # title and lifeline boxes
 ROW = 34
 GAP_ROW = 26
-NOTE_WIDTH = 220
+NOTE_WIDTH = 180  # at least
 SOFT = {"ok": "#e7f8ee", "problem": "#fee2e2", "pending": "#dbeafe", "fail": "#fef3c7"}  # note backgrounds
 COLOURS = {"": "#374151", "ok": "#07a153", "fail": "#b45309", "problem": "#dc2626", "pending": "#2563eb"}
 STYLE = """
@@ -130,6 +130,12 @@ def _head(story: Story, t: Callable[..., str]) -> str:
     return "".join(parts)
 
 
+def _note_width(text: str) -> float:
+    """Room for a note's text at 11.5px: about 6.6px a Latin character, 11.5px a Chinese one."""
+    estimate = sum(11.5 if ord(c) > 0x2E80 else 6.6 for c in text) + 24
+    return max(NOTE_WIDTH, min(estimate, WIDTH - GUTTER))
+
+
 def _gap(y: float, text: str) -> str:
     return (
         f'<g class="gap-row"><line class="gap-line" x1="{GUTTER - 8}" y1="{y + 9}" x2="{WIDTH - 12}" y2="{y + 9}"/>'
@@ -157,10 +163,11 @@ def _row(message: Message, y: float, t: Callable[..., str], first: float, link: 
     if message.kind != "reply":
         parts.append(f'<text class="time" x="12" y="{y + 18}">{_e(when)}</text>')
     if message.kind == "note":
-        x = X[message.source]
+        width = _note_width(label)
+        x = min(X[message.source], WIDTH - 8 - width / 2)  # the box stays inside the picture
         soft = SOFT.get(message.tone, "#f3f4f6")
         parts.append(
-            f'<rect class="note-box" x="{x - NOTE_WIDTH / 2}" y="{y + 3}" width="{NOTE_WIDTH}" height="{ROW - 10}"'
+            f'<rect class="note-box" x="{x - width / 2}" y="{y + 3}" width="{width}" height="{ROW - 10}"'
             f' rx="5" fill="{soft}" stroke="{colour}"/><text class="note" x="{x}" y="{y + 19}" text-anchor="middle"'
             f' fill="{colour}">{_e(label)}</text>'
         )

@@ -186,6 +186,7 @@ def _answer_detail(api: str, entry: Entry) -> str:
 
 def _notification(notification: Notification, refs: dict[tuple[Any, Any], Entry], now: float) -> Iterable[Message]:
     label = "story.refund_notify" if notification.kind == "refund" else "story.notify"
+    api = "refund_notify" if notification.kind == "refund" else "notify"  # as the journal names them
     variant = notification.label
     if notification.status == NotifyStatus.SUPPRESSED:
         yield Message(notification.created_at, WECHAT, WECHAT, "story.lost", "note", variant, "problem")
@@ -202,7 +203,7 @@ def _notification(notification: Notification, refs: dict[tuple[Any, Any], Entry]
             MERCHANT,
             label,
             detail=detail,
-            api=notification.kind,
+            api=api,
             ref=ref,
             gap=gap,
             seq=ref or _LAST,
@@ -217,7 +218,7 @@ def _notification(notification: Notification, refs: dict[tuple[Any, Any], Entry]
             "reply",
             answer,
             shade,
-            notification.kind,
+            api,
             ref,
             attempt.verdict,
             seq=ref or _LAST,

@@ -48,6 +48,8 @@ def test_faults_magic_amounts_resend_clock_and_reset(page, live_mock, screenshot
         pay_order(live_mock, "B20261127000021", merchant.url)
         api(live_mock, lambda c: c.advance(0))
         page.reload()
+        expect(page.locator("#jobs")).to_contain_text("notify:")  # the retry waiting on the clock
+        expect(page.locator("#jobs")).to_contain_text("in 15s")
         row = page.locator("#notifications tr[data-notification]").filter(has_text="B20261127000021")
         expect(row).to_contain_text("pending")
         row.get_by_role("button", name="Resend").click()

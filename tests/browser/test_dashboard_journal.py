@@ -51,6 +51,11 @@ def test_filters_and_a_problem_leads_to_its_page_and_the_playground(page, live_m
     expect(page.locator("#journal tbody tr.row")).to_have_count(1)
     page.goto(f"{live_mock.url}/__mock__/ui/?api=orderquery&outcome=ORDERNOTEXIST")
     expect(page.locator("#journal tbody tr.row")).to_have_count(1)
+    page.goto(f"{live_mock.url}/__mock__/ui/")
+    page.fill("#f-order", "B3")
+    page.get_by_role("button", name="Filter").click()
+    expect(page.locator("#journal tbody tr.row")).to_have_count(1)
+    expect(page.locator("#journal tbody tr.row .order-link")).to_have_text("B3")
     page.goto(link)  # the header a developer finds in a log
     doctor = page.locator("[data-testid=doctor]")
     expect(doctor.locator(".mistake")).to_have_text(["The AppSecret was used as the API key"])

@@ -74,7 +74,7 @@ async def test_refund_and_its_notification_join_the_story(client, mock, receiver
     assert labels.index("refund") < labels.index("story.refund_notify") < labels.index("story.refund_settled") or (
         labels.index("refund") < labels.index("story.refund_settled") < labels.index("story.refund_notify")
     )
-    assert any(m.kind == "reply" and m.verdict == "acked" and m.api == "refund" for m in story.messages)
+    assert any(m.kind == "reply" and m.verdict == "acked" and m.api == "refund_notify" for m in story.messages)
 
 
 async def test_a_lost_notification_and_a_forgotten_journal_still_tell_the_story(client, mock, receiver):

@@ -59,9 +59,20 @@ const mockwx = (() => {
     const el = document.getElementById("clock");
     if (!el || !clock) return;
     el.dataset.kind = clock.kind;
+    el.dataset.now = clock.now;
     el.querySelector(".clock-now").textContent = clock.beijing;
     el.querySelector(".clock-kind").textContent = t("clock." + clock.kind);
   }
+
+  // A real clock moves by itself: tick it here (Beijing time is UTC+8); a virtual one moves by events.
+  setInterval(() => {
+    const el = document.getElementById("clock");
+    if (!el || el.dataset.kind !== "real") return;
+    const now = Number(el.dataset.now) + 1;
+    el.dataset.now = now;
+    const beijing = new Date((now + 8 * 3600) * 1000).toISOString().slice(0, 19).replace("T", " ");
+    el.querySelector(".clock-now").textContent = beijing;
+  }, 1000);
 
   // One EventSource per page; every listener hears every change. The server batches changes and
   // drops a browser that stops reading; EventSource then reconnects and the page catches up.
