@@ -173,21 +173,22 @@ async def journal_entry(request: web.Request) -> web.StreamResponse:
     return fragment(request, "_entry.html", **entry_context(request, entry))
 
 
-async def problem_page(request: web.Request) -> web.StreamResponse:
-    entry = request.app[BACKEND].journal.find(_int(request.match_info["id"], -1))
-    if entry is None:
+def _entry_page(heading: str, lead: str = "") -> Any:
+    """A page for one journal entry: a problem's (where X-Mockwx-Problem leads) or any call's."""
+
+    async def show(request: web.Request) -> web.StreamResponse:
+        entry = request.app[BACKEND].journal.find(_int(request.match_info["id"], -1))
         t = request.app[SITE].texts.translator(lang_of(request))
-        return not_found(request, t("entry.gone", id=request.match_info["id"]))
-    return page(request, "problem.html", "journal", **entry_context(request, entry))
+        if entry is None:
+            return not_found(request, t("entry.gone", id=request.match_info["id"]))
+        titles = {"heading": t(heading, id=entry.id), "lead": t(lead) if lead else ""}
+        return page(request, "entry.html", "journal", **titles, **entry_context(request, entry))
+
+    return show
 
 
-async def entry_page(request: web.Request) -> web.StreamResponse:
-    """One call on a page of its own (where a downloaded diagram's arrows lead)."""
-    entry = request.app[BACKEND].journal.find(_int(request.match_info["id"], -1))
-    if entry is None:
-        t = request.app[SITE].texts.translator(lang_of(request))
-        return not_found(request, t("entry.gone", id=request.match_info["id"]))
-    return page(request, "entry.html", "journal", **entry_context(request, entry))
+problem_page = _entry_page("problem.title", "problem.lead")
+entry_page = _entry_page("entry.title")  # where a downloaded diagram's arrows lead
 
 
 # -- orders and their stories --------------------------------------------------------------------

@@ -8,8 +8,6 @@
   const empty = document.getElementById("journal-empty");
   const MAX_ROWS = 200;
   let last = Number(table.dataset.last || 0);
-  let busy = false;
-  let again = false;
 
   async function open(row) {
     body.querySelectorAll("tr.selected").forEach((r) => r.classList.remove("selected"));
@@ -30,35 +28,19 @@
     if (row && event.key === "Enter") open(row);
   });
 
-  async function catchUp() {
-    if (busy) {
-      again = true;
-      return;
+  const catchUp = mockwx.oneAtATime(async () => {
+    const query = table.dataset.query ? "&" + table.dataset.query : "";
+    const html = await mockwx.fragment(`${mockwx.ui}/journal/rows?after=${last}${query}`);
+    const holder = document.createElement("tbody");
+    holder.innerHTML = html;
+    for (const row of Array.from(holder.querySelectorAll("tr.row")).reverse()) {
+      row.classList.add("fresh");
+      body.insertBefore(row, body.firstChild);
+      last = Math.max(last, Number(row.dataset.seq));
     }
-    busy = true;
-    try {
-      const query = table.dataset.query ? "&" + table.dataset.query : "";
-      const html = await mockwx.fragment(`${mockwx.ui}/journal/rows?after=${last}${query}`);
-      const holder = document.createElement("tbody");
-      holder.innerHTML = html;
-      const fresh = Array.from(holder.querySelectorAll("tr.row"));
-      for (const row of fresh.reverse()) {
-        row.classList.add("fresh");
-        body.insertBefore(row, body.firstChild);
-        last = Math.max(last, Number(row.dataset.seq));
-      }
-      while (body.rows.length > MAX_ROWS) body.deleteRow(body.rows.length - 1);
-      empty.classList.toggle("hidden", body.rows.length > 0);
-    } catch (error) {
-      mockwx.toast(mockwx.t("failed", { error: error.message }), "problem");
-    } finally {
-      busy = false;
-      if (again) {
-        again = false;
-        catchUp();
-      }
-    }
-  }
+    while (body.rows.length > MAX_ROWS) body.deleteRow(body.rows.length - 1);
+    empty.classList.toggle("hidden", body.rows.length > 0);
+  });
 
   mockwx.live((change) => {
     if (change.entry > last || change.reset) catchUp();

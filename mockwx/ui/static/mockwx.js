@@ -4,6 +4,7 @@
 //   mockwx.live(onChange)      the live stream: calls onChange({entry, orders, attempts, clock}) as things happen
 //   mockwx.toast(text, tone)   a short message in the corner
 //   mockwx.fragment(url)       GET a server-rendered HTML fragment
+//   mockwx.oneAtATime(fn)      fn (async) run once at a time; a call while it runs makes it run once more after
 "use strict";
 
 const mockwx = (() => {
@@ -43,6 +44,29 @@ const mockwx = (() => {
     const response = await fetch(url, { credentials: "same-origin", headers: { Accept: "text/html" } });
     if (!response.ok) throw new Error(`${response.status} ${response.statusText}`);
     return response.text();
+  }
+
+  function oneAtATime(fn) {
+    let busy = false;
+    let again = false;
+    return async function run() {
+      if (busy) {
+        again = true;
+        return;
+      }
+      busy = true;
+      try {
+        await fn();
+      } catch (error) {
+        toast(t("failed", { error: error.message }), "problem");
+      } finally {
+        busy = false;
+        if (again) {
+          again = false;
+          run();
+        }
+      }
+    };
   }
 
   function toast(text, tone) {
@@ -121,5 +145,5 @@ const mockwx = (() => {
     button.textContent = t("hide");
   });
 
-  return { t, api, fragment, toast, live, ui, showClock };
+  return { t, api, fragment, toast, live, ui, showClock, oneAtATime };
 })();

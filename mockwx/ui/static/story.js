@@ -6,8 +6,6 @@
   const drawer = document.getElementById("drawer");
   const drawerBody = document.getElementById("drawer-body");
   const number = diagram.dataset.order;
-  let busy = false;
-  let again = false;
 
   async function openRef(ref, group) {
     diagram.querySelectorAll(".msg.selected").forEach((g) => g.classList.remove("selected"));
@@ -35,28 +33,12 @@
     if (event.key === "Escape") document.getElementById("drawer-close").click();
   });
 
-  async function refresh() {
-    if (busy) {
-      again = true;
-      return;
-    }
-    busy = true;
-    try {
-      const svg = await mockwx.fragment(diagram.dataset.src);
-      diagram.innerHTML = svg;
-      const state = diagram.querySelector("svg").dataset.state;
-      const badge = document.getElementById("trade-state");
-      if (state && badge) badge.textContent = state;
-    } catch (error) {
-      mockwx.toast(mockwx.t("failed", { error: error.message }), "problem");
-    } finally {
-      busy = false;
-      if (again) {
-        again = false;
-        refresh();
-      }
-    }
-  }
+  const refresh = mockwx.oneAtATime(async () => {
+    diagram.innerHTML = await mockwx.fragment(diagram.dataset.src);
+    const state = diagram.querySelector("svg").dataset.state;
+    const badge = document.getElementById("trade-state");
+    if (state && badge) badge.textContent = state;
+  });
 
   mockwx.live((change) => {
     if (change.more || change.orders.length === 0 || change.orders.includes(number)) refresh();
