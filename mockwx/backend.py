@@ -9,7 +9,7 @@ import copy
 import logging
 
 from . import magic
-from .capture import raw_message
+from .capture import Capture
 from .clock import VirtualClock, make_clock
 from .config import Config, demo_app, demo_merchant, restore_settings
 from .domain.models import Attempt, Notification
@@ -79,10 +79,9 @@ class Backend:
         }
         if attempt.error:
             entry.error = {"kind": attempt.verdict, "hint": attempt.error}
-        body = notification.body.encode("utf-8")
-        entry.request = raw_message(f"POST {notification.url}", notification.headers.items(), body)
+        entry.request = Capture.of(f"POST {notification.url}", notification.headers, notification.body.encode("utf-8"))
         if attempt.status is not None:
-            entry.response = raw_message(str(attempt.status), [], attempt.excerpt.encode("utf-8"))
+            entry.response = Capture.of(str(attempt.status), {}, attempt.excerpt.encode("utf-8"))
         self.journal.finish(entry)
 
     def _seed_rules(self) -> None:

@@ -18,10 +18,12 @@ def test_a_chinese_phone_gets_chinese_and_the_switch_is_remembered(phone, live_m
     phone.goto(f"{live_mock.url}/__mock__/ui/")
     expect(phone.locator("nav.nav")).to_contain_text("请求日志")
     expect(phone.locator("h1")).to_have_text("请求日志")
+    assert phone.evaluate("document.documentElement.scrollWidth") <= 390  # nothing wider than the phone
     phone.screenshot(path=screenshots / "phone-journal.png", full_page=True)
     phone.goto(f"{live_mock.url}/__mock__/ui/orders/B20261127000030")
     expect(phone.locator("#diagram svg .head").first).to_contain_text("小程序")
     expect(phone.locator("#diagram svg")).to_contain_text("支付结果通知")
+    assert phone.evaluate("document.documentElement.scrollWidth") <= 390  # the diagram scrolls in its card
     phone.screenshot(path=screenshots / "phone-story.png", full_page=True)
 
     phone.get_by_role("link", name="EN", exact=True).click()
