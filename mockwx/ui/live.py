@@ -1,7 +1,9 @@
 """The live fan-out: each change in the mock (a journal entry, which includes every notification
-attempt) goes to every open dashboard stream through a bounded queue of its own. The API path only
-puts, never waits; a browser whose queue is full is dropped (its EventSource reconnects and the
-page catches up from the journal), so a slow browser can never slow WeChat's APIs down.
+attempt) wakes every open dashboard stream through a queue of its own that holds one wake-up at
+most. The API path only sets a flag and puts, never waits, and does nothing for a stream already
+woken: the stream reads what changed from the journal itself, once per batch. A stream that cannot
+write in time is let go (its EventSource reconnects and the page catches up from the journal), so a
+slow browser can never slow WeChat's APIs down, however busy they are.
 """
 
 from __future__ import annotations
@@ -11,13 +13,12 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
-QUEUE_SIZE = 4096  # changes a stream may lag behind before it is dropped (~0.7 s at 6,000 requests/s)
 MAX_ORDERS = 50  # order numbers named in one batch; a page not named refreshes anyway when the list is cut
 
 
 @dataclass(frozen=True, slots=True)
 class Change:
-    """Something the dashboard may want to show: a finished journal entry."""
+    """Something the dashboard may want to show: a finished journal entry (the API path fills in only seq)."""
 
     seq: int  # the entry's place in the journal's finishing order (what a page has seen up to)
     order: str = ""  # the out_trade_no it concerns, when it concerns one
@@ -28,8 +29,13 @@ class Change:
 class Subscriber:
     """One open stream: its queue, and whether the hub let go of it."""
 
-    queue: asyncio.Queue[Change | None] = field(default_factory=lambda: asyncio.Queue(QUEUE_SIZE))
+    queue: asyncio.Queue[Change | None] = field(default_factory=lambda: asyncio.Queue(1))  # a wake-up, or the end
     closed: bool = False
+    woken: bool = False  # a change is waiting for the stream: later ones need not be queued
+
+    def taken(self) -> None:
+        """The stream is about to read the journal: the next change wakes it again."""
+        self.woken = False
 
     def close(self) -> None:
         """Wake the stream with the end marker, whatever the queue holds."""
@@ -42,16 +48,14 @@ class Subscriber:
 class Hub:
     """Every open stream of one mock."""
 
-    def __init__(self, queue_size: int = QUEUE_SIZE) -> None:
-        self.queue_size = queue_size
+    def __init__(self) -> None:
         self._subscribers: set[Subscriber] = set()
-        self.dropped = 0  # streams let go because they fell behind
 
     def __len__(self) -> int:
         return len(self._subscribers)
 
     def subscribe(self) -> Subscriber:
-        subscriber = Subscriber(asyncio.Queue(self.queue_size))
+        subscriber = Subscriber()
         self._subscribers.add(subscriber)
         return subscriber
 
@@ -59,14 +63,11 @@ class Hub:
         self._subscribers.discard(subscriber)
 
     def publish(self, change: Change) -> None:
-        """Hand ``change`` to every stream, now, without waiting for any of them."""
-        for subscriber in tuple(self._subscribers):
-            try:
-                subscriber.queue.put_nowait(change)
-            except asyncio.QueueFull:
-                self.dropped += 1
-                self._subscribers.discard(subscriber)
-                subscriber.close()
+        """Wake every stream not already woken, now, without waiting for any of them."""
+        for subscriber in self._subscribers:
+            if not subscriber.woken:
+                subscriber.woken = True
+                subscriber.queue.put_nowait(change)  # empty: a stream that is not woken has taken its wake-up
 
     def close(self) -> None:
         """End every stream (the mock is stopping)."""

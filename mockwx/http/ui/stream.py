@@ -10,6 +10,7 @@ from typing import Any
 from aiohttp import web
 
 from ... import views
+from ...backend import Backend
 from ...journal import Entry
 from ...ui import rows
 from ...ui.live import Change, summary
@@ -34,26 +35,22 @@ async def stream(request: web.Request) -> web.StreamResponse:
     await response.prepare(request)
     subscriber = hub.subscribe()
     try:
-        last = backend.journal.entries[-1].seq if backend.journal.entries else 0
-        hello = {**summary([]), "entry": last, "clock": views.clock_view(backend)}
+        sent = backend.journal.entries[-1].seq if backend.journal.entries else 0
+        hello = {**summary([]), "entry": sent, "clock": views.clock_view(backend)}
         await response.write(b"retry: 1500\n\n" + _event(hello))
         while not subscriber.closed:
             try:
-                first = await asyncio.wait_for(subscriber.queue.get(), KEEPALIVE_SECONDS)
+                woken = await asyncio.wait_for(subscriber.queue.get(), KEEPALIVE_SECONDS)
             except TimeoutError:
                 await asyncio.wait_for(response.write(b": keep-alive\n\n"), WRITE_TIMEOUT)
                 continue
-            if first is None:
+            if woken is None:
                 break
             await asyncio.sleep(BATCH_SECONDS)  # let the rest of a burst join this message
-            batch = [first]
-            while not subscriber.queue.empty():
-                change = subscriber.queue.get_nowait()
-                if change is None:
-                    subscriber.closed = True
-                    break
-                batch.append(change)
-            data = {**summary(batch), "clock": views.clock_view(backend)}
+            subscriber.taken()
+            changes = _since(backend, sent)
+            sent = max((c.seq for c in changes), default=sent)
+            data = {**summary(changes), "clock": views.clock_view(backend)}
             await asyncio.wait_for(response.write(_event(data)), WRITE_TIMEOUT)
     except (ConnectionError, TimeoutError):
         pass  # the browser went away, or stopped reading: its EventSource will reconnect
@@ -62,15 +59,25 @@ async def stream(request: web.Request) -> web.StreamResponse:
     return response
 
 
+def _since(backend: Backend, seq: int) -> list[Change]:
+    """What the journal finished after position ``seq``: the stream's work, off the API path."""
+    changes = []
+    for entry in reversed(backend.journal.entries):
+        if entry.seq <= seq:
+            break
+        changes.append(Change(entry.seq, rows.order_of(entry, backend.state), bool(entry.problem)))
+    return changes
+
+
 def listen(app: web.Application) -> None:
     """Tell the hub of every finished journal entry (only while a page streams: no cost otherwise)."""
-    backend, hub = app[BACKEND], app[SITE].hub
+    hub = app[SITE].hub
 
     def heard(entry: Entry) -> None:
         if len(hub):
-            hub.publish(Change(entry.seq, rows.order_of(entry, backend.state), bool(entry.problem)))
+            hub.publish(Change(entry.seq))
 
-    backend.journal.listeners.append(heard)
+    app[BACKEND].journal.listeners.append(heard)
 
 
 async def close_streams(app: web.Application) -> None:
