@@ -12,6 +12,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from .. import doctor
 from .i18n import Translator
 
 
@@ -31,6 +32,7 @@ def doctor_view(diagnosis: Any, t: Translator) -> DoctorView | None:
     """The diagnosis in ``t``'s language, or None when there is none."""
     if not isinstance(diagnosis, Mapping):
         return None
+    diagnosis = _rendered(diagnosis)
     codes = [c for c in _list(diagnosis.get("mistakes")) if isinstance(c, str)]
     named = [(code, t(f"mistake.{code}") if t.has(f"mistake.{code}") else code) for code in codes]
     texts = diagnosis.get("texts")
@@ -57,6 +59,16 @@ def doctor_view(diagnosis: Any, t: Translator) -> DoctorView | None:
         sign_type=_text(diagnosis.get("sign_type")),
         notes=notes,
     )
+
+
+def _rendered(record: Mapping[str, Any]) -> Mapping[str, Any]:
+    """The record with its texts in every language, when the doctor can render its own records (a
+    record of mistake codes, issue 8); otherwise the record as it is."""
+    view_of = getattr(doctor, "view_of", None)
+    if callable(view_of) and "findings" in record and "texts" not in record:
+        rendered = view_of(dict(record))
+        return rendered if isinstance(rendered, Mapping) else record
+    return record
 
 
 def _text(value: Any) -> str:
