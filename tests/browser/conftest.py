@@ -36,7 +36,7 @@ def _chromium() -> str | None:
     return os.environ.get("MOCKWX_CHROMIUM") or shutil.which("chromium") or shutil.which("chromium-browser")
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="package")  # one Chromium for the package; gone before async tests elsewhere run
 def browser() -> Iterator[object]:
     executable = _chromium()
     missing = None
