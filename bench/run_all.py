@@ -20,6 +20,7 @@ from pathlib import Path
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 
+import bench_dashboard  # noqa: E402
 import bench_doctor  # noqa: E402
 import bench_fixture  # noqa: E402
 import bench_gc_loop  # noqa: E402
@@ -41,7 +42,7 @@ SUITE = {
     "gc_loop": (bench_gc_loop, [], ["--rounds", "2", "--seconds", "2"]),
 }
 # studies outside the CPU-ratio table: what one operation costs (name -> module with main() -> dict)
-STUDIES = {"v3_crypto": bench_v3_crypto, "doctor": bench_doctor, "waiters": bench_waiters}
+STUDIES = {"v3_crypto": bench_v3_crypto, "doctor": bench_doctor, "waiters": bench_waiters, "dashboard": bench_dashboard}
 BASELINE = HERE / "baseline.json"
 
 

@@ -9,8 +9,10 @@ import copy
 import logging
 
 from . import magic
+from .capture import Capture
 from .clock import SystemClock, VirtualClock, make_clock
 from .config import Config, demo_app, demo_merchant, restore_settings
+from .domain.models import Attempt, Notification
 from .faults import Faults
 from .ids import Ids
 from .journal import Journal
@@ -57,7 +59,9 @@ class Backend:
         self.tenants = TenantService(state, ids, self.keyring)
         self.login = LoginService(state, clock, ids, settings)
         self.orders = OrderService(state, clock, ids, settings)
-        self.engine = NotifyEngine(state, clock, self.timers, ids, settings.notify)
+        self.engine = NotifyEngine(
+            state, clock, self.timers, ids, settings.notify, on_attempt=self._journal_attempt
+        )
         self.notices = Notices(
             state,
             ids,
@@ -71,6 +75,28 @@ class Backend:
         self.checkout = CheckoutService(state, clock, ids, self.notices, self.faults)
         self.refunds = RefundService(state, clock, ids, settings, self.timers, self.orders, self.notices)
         self.bills = BillService(state)
+
+    def _journal_attempt(self, notification: Notification, attempt: Attempt) -> None:
+        """A notification attempt is a call the mock makes: the journal lists it with the ones it receives."""
+        entry = self.journal.start(attempt.at, "POST", notification.url)
+        entry.api = "refund_notify" if notification.kind == "refund" else "notify"
+        entry.status = attempt.status or 0
+        entry.outcome = attempt.verdict
+        entry.latency_ms = attempt.latency_ms
+        entry.fields = {
+            "notification_id": notification.id,
+            "attempt": attempt.number,
+            "out_trade_no": notification.out_trade_no,
+            **({"out_refund_no": notification.out_refund_no} if notification.out_refund_no else {}),
+            **({"label": notification.label} if notification.label else {}),
+            **({"manual": True} if attempt.manual else {}),
+        }
+        if attempt.error:
+            entry.error = {"kind": attempt.verdict, "hint": attempt.error}
+        entry.request = Capture.of(f"POST {notification.url}", notification.headers, notification.body.encode("utf-8"))
+        if attempt.status is not None:
+            entry.response = Capture.of(str(attempt.status), {}, attempt.excerpt.encode("utf-8"))
+        self.journal.finish(entry)
 
     def _seed_rules(self) -> None:
         if self.settings.magic_amounts:

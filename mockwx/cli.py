@@ -252,6 +252,7 @@ def banner(backend, access: Access, host: str, port: int) -> str:
         f"  WeChat login (api.weixin.qq.com)     {url}/sns/jscode2session",
         f"  WeChat Pay v2 (api.mch.weixin.qq.com) {url}/pay/unifiedorder",
         f"  control API                           {url}/__mock__",
+        f"  dashboard (open it in a browser)      {url}/__mock__/ui/",
         f"  clock: {backend.clock.kind}   state: {backend.persistence.location}",
     ]
     for app in backend.state.apps.values():
@@ -417,6 +418,7 @@ def demo_banner(mock: str, shop: str, operator_token: str, clock: str) -> str:
     return f"""mockwx demo: the mock and the reference merchant, wired to each other ({clock} clock)
   mock (WeChat)      {mock}     control API {mock}/__mock__
   merchant           {shop}     notify URL {shop}/wxpay/notify
+  dashboard          {mock}/__mock__/ui/   (every call live; each order's story: Orders)
 Demo tenant: appid wxd930ea5d5a258f4f, mch_id 10000100, API key 192006250b4c09247ec02edce69f6a2d
 
 A whole payment, by hand (each line prints JSON; copy values from one into the next):
@@ -433,4 +435,6 @@ A whole payment, by hand (each line prints JSON; copy values from one into the n
                                       -H 'Authorization: Bearer {operator_token}' -d '{{}}'
 Then try a forged notification:  curl -s -X POST -H "$J" {mock}/__mock__/notify \\
                                       -d '{{"out_trade_no": "<out_trade_no>", "variant": "forged"}}'
-and read what the merchant answered in step 7. Ctrl-C stops both."""
+and read what the merchant answered in step 7, or open the order's story on the dashboard:
+  {mock}/__mock__/ui/orders/<out_trade_no>
+Ctrl-C stops both."""

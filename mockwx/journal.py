@@ -12,9 +12,12 @@ saying how much), and so is what one query returns (a page, at most ``MAX_PAGE``
 from __future__ import annotations
 
 from collections import deque
+from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from itertools import count
 from typing import Any
+
+from .capture import Capture, RawMessage, settled
 
 # Error kinds that are the caller's mistake, not a business outcome it may legitimately meet.
 PROBLEM_KINDS = frozenset(
@@ -62,9 +65,17 @@ class Entry:
     fields: dict[str, Any] = field(default_factory=dict)
     error: dict[str, Any] = field(default_factory=dict)
     problem: str = ""  # the kind of problem, when this call is one
+    request: RawMessage | Capture | None = None  # as it arrived (a notification attempt: as it was sent)
+    response: RawMessage | Capture | None = None
+    seq: int = 0  # its place in the order entries finished (ids are taken when calls start)
+
+    def settle(self) -> Entry:
+        """Make its raw messages readable (they are kept as cheap captures until someone reads them)."""
+        self.request, self.response = settled(self.request), settled(self.response)
+        return self
 
     def to_dict(self) -> dict[str, Any]:
-        return asdict(self)
+        return asdict(self.settle())
 
 
 class Journal:
@@ -74,6 +85,8 @@ class Journal:
         self.entries: deque[Entry] = deque(maxlen=size)
         self.problems: deque[Entry] = deque(maxlen=size)
         self._ids = count(1)
+        self._finished = count(1)
+        self.listeners: list[Callable[[Entry], None]] = []  # told of every entry as it finishes (the dashboard)
 
     def start(self, at: float, method: str, path: str, remote: str = "") -> Entry:
         return Entry(id=next(self._ids), at=at, method=method, path=path, api="", remote=remote)
@@ -81,9 +94,20 @@ class Journal:
     def finish(self, entry: Entry) -> None:
         entry.path, entry.outcome = _cut(entry.path, MAX_TEXT), _cut(entry.outcome, MAX_TEXT)
         entry.fields, entry.error = bounded(entry.fields), bounded(entry.error)
+        entry.seq = next(self._finished)
         self.entries.append(entry)
         if entry.problem:
             self.problems.append(entry)
+        for listener in self.listeners:
+            listener(entry)
+
+    def find(self, entry_id: int) -> Entry | None:
+        """The entry with this id, while the journal still holds it (problems are kept longer)."""
+        for source in (self.entries, self.problems):
+            found = next((e for e in reversed(source) if e.id == entry_id), None)
+            if found is not None:
+                return found
+        return None
 
     def clear(self) -> None:
         self.entries.clear()

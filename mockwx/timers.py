@@ -53,6 +53,10 @@ class Timers:
     def __len__(self) -> int:
         return len(self._jobs)
 
+    def pending(self) -> list[tuple[float, str]]:
+        """(due time, key) of every job still to run, soonest first."""
+        return sorted((at, key) for key, (at, _, _) in self._jobs.items())
+
     def next_due(self) -> float | None:
         if self.closed:
             return None

@@ -77,6 +77,11 @@ def test_serve_on_a_free_port_then_ctrl_c(tmp_path):
         assert "wxd930ea5d5a258f4f" in text and "192006250b4c09247ec02edce69f6a2d" in text and "AppSecret" in text
         with urllib.request.urlopen(f"{url}/__mock__") as response:
             assert json.load(response)["merchants"] == ["10000100"]
+        assert f"{url}/__mock__/ui/" in text  # the dashboard's address is printed, and serves the page
+        with urllib.request.urlopen(urllib.request.Request(f"{url}/", headers={"Accept": "text/html"})) as response:
+            assert (
+                response.url == f"{url}/__mock__/ui/" and "<title>Journal · mockwx</title>" in response.read().decode()
+            )
         proc.send_signal(signal.SIGINT)
         out, _ = proc.communicate(timeout=10)
         assert proc.returncode == 0 and "stopped" in out and "Traceback" not in out
@@ -140,6 +145,12 @@ def test_demo_runs_the_walkthrough_it_prints():
         note = _call("GET", f"{mock}/__mock__/notifications/wait?out_trade_no={number}&status=acked&timeout=5")
         assert note["notification"]["attempts"][0]["verdict"] == "acked"
         assert _call("GET", f"{shop}/api/orders/{number}", token=token)["status"] == "PAID"
+        assert f"dashboard          {mock}/__mock__/ui/" in text
+        with urllib.request.urlopen(f"{mock}/__mock__/ui/orders/{number}/story.svg", timeout=5) as response:
+            svg = response.read().decode()  # the payment just made, as the dashboard draws it
+        for label in ("wx.login", "code2session", "unifiedorder", "wx.requestPayment", "payment notification"):
+            assert f">{label}<" in svg
+        assert 'data-arrows="10"' in svg and 'data-verdict="acked"' in svg
         proc.send_signal(signal.SIGINT)
         out, _ = proc.communicate(timeout=10)
         assert proc.returncode == 0 and "Traceback" not in out

@@ -15,13 +15,14 @@ from aiohttp import web
 from .. import catalogue
 from ..access import Access
 from ..backend import Backend
+from ..capture import Capture
 from ..config import Config
 from ..escape import printable
 from ..journal import Entry
-from . import control, fallback, guard, login, render
+from . import control, fallback, guard, login, render, ui
 from .endpoint import Dialect, Handler, route
 from .faults import Dropped
-from .keys import ACCESS, BACKEND, ENTRY
+from .keys import ACCESS, BACKEND, BODY_READ, ENTRY
 from .v2 import handlers as v2
 from .v3 import handlers as v3
 
@@ -66,6 +67,7 @@ async def journal_middleware(request: web.Request, handler: Next) -> web.StreamR
     entry.status = response.status
     entry.latency_ms = round((perf_counter() - started) * 1000, 3)
     try:
+        await _capture(entry, request, response)
         if entry.outcome != "dropped":
             await _send(request, response, entry)
     finally:
@@ -91,6 +93,20 @@ def _http_error_answer(path: str, exc: web.HTTPException) -> web.Response:
     if path.startswith("/__mock__") and exc.status >= 400:
         return render.json_body({"error": f"{exc.status} {exc.reason}", "hint": "GET /__mock__"}, status=exc.status)
     return web.Response(status=exc.status, reason=exc.reason, text=exc.text, headers=exc.headers)
+
+
+async def _capture(entry: Entry, request: web.Request, response: web.StreamResponse) -> None:
+    """Keep the raw request and answer for the dashboard and GET /__mock__/requests (bounded, read lazily)."""
+    start = f"{request.method} {request.raw_path}"
+    body = request.get(BODY_READ)  # what a handler that streamed the body kept of it
+    try:  # the body a handler read is cached; one it never read is read now, within client_max_size
+        body = (await request.read() if request.body_exists else b"") if body is None else body
+        entry.request = Capture.of(start, request.headers, body)
+    except web.HTTPException:  # over client_max_size: only its size is kept
+        entry.request = Capture(start, request.headers, b"", request.content_length or 0)
+    answer = response.body if isinstance(response, web.Response) else None
+    answer = answer if isinstance(answer, bytes) else b""
+    entry.response = Capture.of(f"{response.status} {response.reason}", response.headers, answer)
 
 
 def _internal_answer(exc: Exception) -> web.Response:
@@ -147,5 +163,6 @@ def create_app(
     add_endpoint_routes(app)
     control.add_routes(app)
     guard.add_routes(app)
+    ui.add_routes(app)
     fallback.add_routes(app)
     return app

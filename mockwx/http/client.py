@@ -223,8 +223,8 @@ class _Record:
         return view_of(self.data, lang)
 
 
-def answer(backend: Backend, entry: Entry, data: dict[str, Any]) -> web.Response:
-    """The simulated client's callback for POST /__mock__/pay."""
+def answer(backend: Backend, entry: Entry, data: dict[str, Any], *, origin: str = "") -> web.Response:
+    """The simulated client's callback for POST /__mock__/pay (``origin``: where the problem pages are)."""
     outcome = data.get("outcome", "ok")
     if outcome not in OUTCOMES:
         raise ControlError(400, f"outcome must be one of {', '.join(OUTCOMES)}, not {outcome!r}")
@@ -245,7 +245,7 @@ def answer(backend: Backend, entry: Entry, data: dict[str, Any]) -> web.Response
                 raise ControlError.of(error) from None
             raise PaymentRefused.of(error) from None
     except PaymentRefused as refused:
-        return _refused(entry, refused, backend.settings.lang)
+        return _refused(entry, refused, backend.settings.lang, origin)
     order = payment.order
     message = client_message(payment.outcome, payment.reason)
     entry.outcome = message
@@ -261,7 +261,7 @@ def answer(backend: Backend, entry: Entry, data: dict[str, Any]) -> web.Response
     )
 
 
-def _refused(entry: Entry, refused: PaymentRefused, lang: str) -> web.Response:
+def _refused(entry: Entry, refused: PaymentRefused, lang: str, origin: str = "") -> web.Response:
     entry.outcome = f"fail {refused.desc}"
     entry.error = {"kind": refused.problem or "REFUSED", "hint": refused.hint}
     if refused.diagnosis is not None:
@@ -275,7 +275,10 @@ def _refused(entry: Entry, refused: PaymentRefused, lang: str) -> web.Response:
     }
     if refused.diagnosis is not None:
         body["mockwx"]["diagnosis"] = refused.diagnosis.view(lang)
-    return render.json_body(body, hint=refused.hint)
+    response = render.json_body(body, hint=refused.hint)
+    if refused.problem and origin:
+        response.headers.update(render.problem_headers(origin, entry.id))
+    return response
 
 
 def _require_string(body: Mapping[str, Any], name: str) -> None:

@@ -92,22 +92,27 @@ def _handler(fn):
     """Render ControlError (and the domain errors a call runs into) as its JSON 4xx answer."""
 
     async def wrapped(request: web.Request) -> web.StreamResponse:
+        entry = request[ENTRY]
+        if request.method != "GET":  # a change to the mock is journaled (reads are not: pages poll them)
+            entry.api = "control"
         try:
             response = await fn(request)
             await request.app[BACKEND].state.commit()  # answer only what is stored
+            entry.outcome = entry.outcome or "ok"
             return response
         except ControlError as error:
-            return render.control_error(error)
+            failed = error
         except DomainError as error:
-            return render.control_error(ControlError.of(error))
+            failed = ControlError.of(error)
         except StorageError as exc:
-            return render.control_error(
-                ControlError(
-                    503,
-                    f"the change could not be stored, so it was undone: {exc}",
-                    hint="free some disk space (or fix the state file) and send the same call again",
-                )
+            failed = ControlError(
+                503,
+                f"the change could not be stored, so it was undone: {exc}",
+                hint="free some disk space (or fix the state file) and send the same call again",
             )
+        entry.outcome = entry.outcome or f"refused {failed.status}"
+        entry.error = entry.error or {"kind": "CONTROL", "hint": failed.message}
+        return render.control_error(failed)
 
     return wrapped
 
@@ -188,7 +193,9 @@ async def reset(request: web.Request) -> web.StreamResponse:
 
 async def mint_login(request: web.Request) -> web.StreamResponse:
     backend = request.app[BACKEND]
+    request[ENTRY].api = "login"  # the mini program's wx.login
     data = await read_json(request)
+    request[ENTRY].fields = data
     appid = data.get("appid") or next(iter(backend.state.apps), "")
     user = data.get("user")
     if not isinstance(appid, str) or not isinstance(user, str):
@@ -338,7 +345,7 @@ async def pay(request: web.Request) -> web.StreamResponse:
     entry.api = "pay"
     data = await read_json(request)
     entry.fields = data
-    return client.answer(backend, entry, data)
+    return client.answer(backend, entry, data, origin=render.origin(request))
 
 
 def _paged(request: web.Request, name: str, items: list[Any], view: Any = None) -> web.Response:

@@ -21,6 +21,7 @@ from ..catalogue import Endpoint
 from ..domain.errors import DomainError
 from ..journal import Entry, problem_kind
 from ..persist import StorageError
+from . import render
 from .faults import Dropped
 from .keys import BACKEND, ENTRY
 
@@ -92,6 +93,8 @@ def route(endpoint: Endpoint, env: str, handler: Handler, dialect: Dialect) -> C
             entry.problem = "INTERNAL"
         entry.outcome, entry.error = failure.outcome, failure.details
         entry.problem = entry.problem or problem_kind(entry.error)
+        if entry.problem:
+            failure.response.headers.update(render.problem_headers(render.origin(request), entry.id))
         return failure.response
 
     return serve

@@ -11,3 +11,4 @@ from ..journal import Entry
 BACKEND = web.AppKey("backend", Backend)
 ACCESS = web.AppKey("access", Access)  # who may use the control API, how much hints reveal
 ENTRY = web.RequestKey("entry", Entry)  # the request's journal entry
+BODY_READ = web.RequestKey("body_read", bytes)  # the body, kept by a handler that read it as a stream

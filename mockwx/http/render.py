@@ -12,6 +12,8 @@ from ..escape import printable
 from .errors import ControlError
 
 HINT_HEADER = "X-Mockwx-Hint"
+PROBLEM_HEADER = "X-Mockwx-Problem"  # the dashboard page of a recorded problem
+PROBLEM_PAGE = "/__mock__/ui/problems/"
 XML_TYPE = "text/xml"
 JSON_TYPE = "application/json"
 MAX_HINT = 1000
@@ -20,6 +22,17 @@ MAX_HINT = 1000
 def hint_headers(hint: str) -> dict[str, str]:
     """The hint as a header value: printable ASCII only, whatever the request carried."""
     return {HINT_HEADER: printable(hint)[:MAX_HINT]} if hint else {}
+
+
+def origin(request: web.Request) -> str:
+    """scheme://host the caller reached the mock at (what a link back to it must use)."""
+    return f"{request.scheme}://{request.host}"
+
+
+def problem_headers(origin: str, entry_id: int) -> dict[str, str]:
+    """The header that links an answer to its problem's page (printable ASCII, as the Host header may not be)."""
+    url = f"{origin}{PROBLEM_PAGE}{entry_id}"
+    return {PROBLEM_HEADER: "".join(c if "!" <= c <= "~" else "%" + format(ord(c) & 0xFF, "02X") for c in url)}
 
 
 def json_body(data: Any, *, status: int = 200, hint: str = "") -> web.Response:

@@ -35,6 +35,7 @@ log = logging.getLogger("mockwx.notify")
 # dialect -> judge(status, raw reply, lenient) -> (verdict, reason)
 JUDGES: dict[str, Callable[..., tuple[str, str]]] = {"v2": v2.judge_reply, "v3": v3.judge_reply}
 Signer = Callable[[Notification], dict[str, str]]
+AttemptListener = Callable[[Notification, Attempt], None]
 
 MAX_REPLY_BYTES = 64 * 1024
 EXCERPT_CHARS = 300
@@ -42,9 +43,16 @@ EXCERPT_CHARS = 300
 
 class NotifyEngine:
     def __init__(
-        self, state: State, clock: SystemClock | VirtualClock, timers: Timers, ids: Ids, settings: NotifySettings
+        self,
+        state: State,
+        clock: SystemClock | VirtualClock,
+        timers: Timers,
+        ids: Ids,
+        settings: NotifySettings,
+        on_attempt: AttemptListener | None = None,
     ) -> None:
         self.state = state
+        self.on_attempt = on_attempt  # told of every attempt once its verdict is known (the journal)
         self.clock = clock
         self.timers = timers
         self.ids = ids
@@ -166,6 +174,7 @@ class NotifyEngine:
                     printable(notification.out_trade_no),
                     len(notification.attempts),
                 )
+        self._report(notification, attempt)
         await self._saved(notification)
 
     async def resend(self, notification_id: str) -> Attempt:
@@ -180,8 +189,17 @@ class NotifyEngine:
             notification.status = NotifyStatus.ACKED
             notification.next_at = None
             self.timers.cancel(f"notify:{notification.id}")
+        self._report(notification, attempt)
         await self._saved(notification)
         return attempt
+
+    def _report(self, notification: Notification, attempt: Attempt) -> None:
+        if self.on_attempt is None:
+            return
+        try:
+            self.on_attempt(notification, attempt)
+        except Exception:  # a listener's bug must not stop deliveries
+            log.exception("the attempt listener failed on notification %s", notification.id)
 
     async def _saved(self, notification: Notification) -> None:
         self.state.put_notification(notification)

@@ -39,7 +39,7 @@ def exchange(harness, route: Route, method: str, target: str, body, hdrs) -> Non
 
 def test_the_route_table_is_what_is_fuzzed():
     dialects = {r.dialect for r in ROUTES}
-    assert dialects == {"control", "pay", "login", "v3", "fallback"}
+    assert dialects == {"control", "pay", "login", "v3", "ui", "fallback"}
     assert len(of("pay")) >= 20 and len(of("control")) >= 20 and len(of("login")) == 2
 
 
@@ -75,6 +75,22 @@ def test_api_v3_endpoints(harness, data):
             timestamp=int(time.time()),
         )
     exchange(harness, route, route.method, target, body, hdrs)
+
+
+@given(data=st.data())
+def test_dashboard_pages(harness, data):
+    """The dashboard's pages and fragments with generated path values and queries: a page or a 4xx, never a 5xx."""
+    route = data.draw(st.sampled_from(of("ui")), label="route")
+    target = gen.fill(route.path, data.draw, harness.known)
+    if data.draw(st.booleans(), label="query"):
+        names = st.sampled_from(["lang", "api", "out_trade_no", "outcome", "problems", "since", "limit", "mode"])
+        params = data.draw(st.dictionaries(names, gen.TEXT | gen.EDGE_NUMBERS, max_size=3), label="query")
+        target += "?" + "&".join(f"{k}={quote(v, errors='surrogatepass')}" for k, v in params.items())
+    body, kind = data.draw(gen.control_bodies(harness.known), label="body")
+    hdrs = data.draw(gen.headers(), label="headers")
+    if kind:
+        hdrs["Content-Type"] = kind
+    exchange(harness, route, route.method, target, body if route.method == "POST" else None, hdrs)
 
 
 @given(data=st.data())

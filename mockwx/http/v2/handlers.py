@@ -14,7 +14,7 @@ from ...services.orders import TRADE_STATE_DESC
 from ...wire import XmlError, parse_compact, parse_date, parse_xml
 from ..endpoint import Call, Failure
 from ..faults import Injected, apply_fault
-from ..keys import ACCESS
+from ..keys import ACCESS, BODY_READ
 from . import answers
 from .auth import Gateway, V2Request
 from .errors import BizFail, ReturnFail, v2_error
@@ -40,11 +40,12 @@ async def read_body(request: web.Request, limit: int) -> bytes:
             chunks.append(chunk)
         elif size > _DRAIN_LIMIT:
             break
+    request[BODY_READ] = b"".join(chunks)  # the journal keeps the start of it: the stream is gone
     if size > limit:
         raise ReturnFail(
             "XML_FORMAT_ERROR", hint=f"the body is {size} bytes or more; mockwx takes at most {limit} (max_body_bytes)"
         )
-    return b"".join(chunks)
+    return request[BODY_READ]
 
 
 async def read_fields(request: web.Request, limit: int) -> dict[str, str]:

@@ -1,0 +1,87 @@
+"""An order's story built from what a real mock on loopback saw: the login that led to it, the calls,
+every notification attempt with its gap, the refund and its notification, and nothing of other orders."""
+
+from __future__ import annotations
+
+from mockwx.config import DEMO_SECRET
+from mockwx.ui.story import CLIENT, MERCHANT, WECHAT, build_story
+
+from ..support import Reply
+
+
+async def _paid_order(client, receiver, number: str, replies: list[Reply]) -> dict:
+    login = await client.login("alice")
+    await client.code2session(login["code"])
+    receiver.plan = list(replies)
+    order = await client.unifiedorder(number, 100, notify_url=receiver.url, openid=login["openid"])
+    await client.pay(client.payment_params(order["prepay_id"]))
+    return order
+
+
+def _story(mock, number: str):
+    return build_story(mock.backend, mock.backend.checkout.order_numbered(number))
+
+
+async def test_a_payment_with_retries_tells_the_whole_story(client, mock, receiver):
+    await _paid_order(client, receiver, "S20261127000001", [Reply(status=500), Reply(body=b"FAIL")])
+    await client.unifiedorder("S20261127000099", 1)  # another order: not in this story
+    for seconds in (0, 15, 15):
+        await client.advance(seconds)
+    await client.v2("/pay/orderquery", {"out_trade_no": "S20261127000001"})
+    story = _story(mock, "S20261127000001")
+    calls = [(m.label, m.source, m.target) for m in story.messages if m.kind == "call"]
+    assert calls == [
+        ("wx.login", CLIENT, WECHAT),
+        ("code2session", MERCHANT, WECHAT),
+        ("unifiedorder", MERCHANT, WECHAT),
+        ("wx.requestPayment", CLIENT, WECHAT),
+        ("story.notify", WECHAT, MERCHANT),
+        ("story.notify", WECHAT, MERCHANT),
+        ("story.notify", WECHAT, MERCHANT),
+        ("orderquery", MERCHANT, WECHAT),
+    ]
+    assert len(story.arrows()) == 16  # each call and its answer
+    attempts = [m for m in story.messages if m.label == "story.notify"]
+    assert [m.gap for m in attempts] == [0.0, 15.0, 15.0]
+    verdicts = [m.verdict for m in story.messages if m.kind == "reply" and m.verdict]
+    assert verdicts == ["http_error", "rejected", "acked"]
+    replies = {m.ref: m.detail for m in story.messages if m.kind == "reply"}
+    pay_entry = next(m.ref for m in story.messages if m.label == "wx.requestPayment")
+    assert replies[pay_entry] == "requestPayment:ok"
+    assert all(m.ref for m in story.arrows())  # every arrow opens its raw message
+    assert story.order["trade_state"] == "SUCCESS"
+
+
+async def test_a_problem_call_and_a_pending_retry_show(client, mock, receiver):
+    await _paid_order(client, receiver, "S20261127000002", [Reply(status=503)] * 20)
+    await client.v2("/pay/closeorder", {"out_trade_no": "S20261127000002"}, key=DEMO_SECRET)
+    await client.advance(0)
+    story = _story(mock, "S20261127000002")
+    close = [m for m in story.messages if m.api == "closeorder"]
+    assert [m.kind for m in close] == ["call", "reply"] and close[1].tone == "problem"
+    assert close[1].detail == "FAIL 签名错误"
+    (pending,) = [m for m in story.messages if m.label == "story.next"]
+    assert pending.kind == "note" and pending.detail == "15s"
+
+
+async def test_refund_and_its_notification_join_the_story(client, mock, receiver):
+    await _paid_order(client, receiver, "S20261127000003", [])
+    await client.advance(0)
+    await client.refund("S20261127000003", "R1", 40, notify_url=receiver.url)
+    await client.advance(60)
+    story = _story(mock, "S20261127000003")
+    labels = [m.label for m in story.messages]
+    assert labels.index("refund") < labels.index("story.refund_notify") < labels.index("story.refund_settled") or (
+        labels.index("refund") < labels.index("story.refund_settled") < labels.index("story.refund_notify")
+    )
+    assert any(m.kind == "reply" and m.verdict == "acked" and m.api == "refund_notify" for m in story.messages)
+
+
+async def test_a_lost_notification_and_a_forgotten_journal_still_tell_the_story(client, mock, receiver):
+    await client.fault(api="notify", deliver=False)
+    await _paid_order(client, receiver, "S20261127000004", [])
+    mock.backend.journal.clear()  # the journal is bounded: the state must carry the story
+    story = _story(mock, "S20261127000004")
+    labels = [(m.label, m.detail) for m in story.messages]
+    assert ("unifiedorder", "story.from_state") in labels and ("wx.requestPayment", "story.from_state") in labels
+    assert any(m.label == "story.lost" and m.tone == "problem" for m in story.messages)
