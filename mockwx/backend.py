@@ -59,9 +59,7 @@ class Backend:
         self.tenants = TenantService(state, ids, self.keyring)
         self.login = LoginService(state, clock, ids, settings)
         self.orders = OrderService(state, clock, ids, settings)
-        self.engine = NotifyEngine(
-            state, clock, self.timers, ids, settings.notify, on_attempt=self._journal_attempt
-        )
+        self.engine = NotifyEngine(state, clock, self.timers, ids, settings.notify, on_attempt=self._journal_attempt)
         self.notices = Notices(
             state,
             ids,

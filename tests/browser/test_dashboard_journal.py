@@ -62,5 +62,6 @@ def test_filters_and_a_problem_leads_to_its_page_and_the_playground(page, live_m
     expect(doctor).to_contain_text("key=1920************************6a2d")
     doctor.get_by_role("link", name="Open in the playground").click()
     expect(page.locator("[data-testid=verdict]")).to_have_text("✗ The sign does not match.")
-    expect(page.locator("#play-steps .mistake")).to_have_text(["signed with the AppSecret instead of the merchant API key"])
+    appsecret = "signed with the AppSecret instead of the merchant API key"
+    expect(page.locator("#play-steps .mistake")).to_have_text([appsecret])
     expect(page.locator("[data-testid=diff] del")).not_to_have_count(0)
