@@ -36,8 +36,10 @@ def _chromium() -> str | None:
     return os.environ.get("MOCKWX_CHROMIUM") or shutil.which("chromium") or shutil.which("chromium-browser")
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def browser() -> Iterator[object]:
+    """Chromium, once per module: Playwright's sync API runs an event loop of its own while it is
+    open, so it must be closed before the suite's async tests run (modules run one after another)."""
     executable = _chromium()
     missing = None
     try:
