@@ -23,6 +23,7 @@ from .services.login import LoginService
 from .services.orders import OrderService
 from .services.refund import RefundService
 from .services.tenants import TenantService
+from .services.userdata import UserDataService
 from .state import State
 from .timers import Timers
 
@@ -53,6 +54,7 @@ class Backend:
         state, clock, ids, settings = self.state, self.clock, self.ids, self.settings
         self.tenants = TenantService(state, ids)
         self.login = LoginService(state, clock, ids, settings)
+        self.userdata = UserDataService(state, clock, ids, settings, self.login)
         self.orders = OrderService(state, clock, ids, settings)
         self.engine = NotifyEngine(state, clock, self.timers, ids, settings.notify)
         self.notices = Notices(state, ids, self.engine, settings.notify, self.faults)

@@ -50,6 +50,15 @@ DIALECTS: dict[str, str] = {
 ENDPOINTS: tuple[Endpoint, ...] = (
     Endpoint("code2session", "login", "*", "/sns/jscode2session", source="v2.md 1.1-1.3"),
     Endpoint("token", "login", "*", "/cgi-bin/token", source="v2.md 1.5"),
+    Endpoint("stable_token", "login", "*", "/cgi-bin/stable_token", source="v2.md 1.5 (getStableAccessToken)"),
+    Endpoint("checksession", "login", "*", "/wxa/checksession", source="v2.md 1.4 (checkSessionKey)"),
+    Endpoint(
+        "getuserphonenumber",
+        "login",
+        "*",
+        "/wxa/business/getuserphonenumber",
+        source="v2.md 1.4; miniprogram-client.md 5",
+    ),
     Endpoint("unifiedorder", "v2", "*", "/pay/unifiedorder", sandbox=True, source="v2.md 3"),
     Endpoint("orderquery", "v2", "*", "/pay/orderquery", sandbox=True, source="v2.md 6.1"),
     Endpoint("closeorder", "v2", "*", "/pay/closeorder", sandbox=True, source="v2.md 6.2"),

@@ -16,7 +16,7 @@ from .. import catalogue
 from ..backend import Backend
 from ..config import Config
 from ..journal import Entry
-from . import control, fallback, login, render
+from . import control, fallback, login, render, wx
 from .endpoint import Dialect, Handler, route
 from .faults import Dropped
 from .keys import BACKEND, ENTRY
@@ -108,5 +108,6 @@ def create_app(config: Config | None = None, backend: Backend | None = None) -> 
     app.cleanup_ctx.append(lifecycle)
     add_endpoint_routes(app)
     control.add_routes(app)
+    wx.add_routes(app)
     fallback.add_routes(app)
     return app

@@ -55,6 +55,11 @@ class Client:
 
     def request_payment(self, body: Mapping[str, Any], outcome: str, reason: str) -> Payment:
         """wx.requestPayment: check the five signed parameters, then let the user decide."""
+        order = self.requested_order(body)
+        return self.checkout.pay(order, order.openid, outcome, reason, "requestPayment")
+
+    def requested_order(self, body: Mapping[str, Any]) -> Order:
+        """What wx.requestPayment checks before the cashier opens: the five parameters, their paySign, a JSAPI order."""
         for name in ("timeStamp", "nonceStr", "package", "paySign"):
             _require_string(body, name)
         for name in ("signType", "appId"):
@@ -72,7 +77,7 @@ class Client:
                 BAD_PACKAGE,
                 f"order {order.out_trade_no} is a {order.trade_type} order; wx.requestPayment pays JSAPI orders",
             )
-        return self.checkout.pay(order, order.openid, outcome, reason, "requestPayment")
+        return order
 
     def app_payment(self, body: Mapping[str, Any], outcome: str, reason: str) -> Payment:
         """The APP SDK's PayReq: appid, partnerid, prepayid, package=Sign=WXPay, noncestr, timestamp, sign."""
@@ -203,6 +208,35 @@ def answer(backend: Backend, entry: Entry, data: dict[str, Any]) -> web.Response
     )
 
 
+def cashier(backend: Backend, entry: Entry, data: dict[str, Any]) -> web.Response:
+    """What the cashier shows before the user decides (POST /__mock__/wx/cashier, the phone's payment sheet):
+    the payee, the body and the amount, once the parameters and their paySign pass WeChat's checks."""
+    try:
+        try:
+            order = Client(backend).requested_order(data)
+            refusal = backend.checkout.refusal(order)
+            if refusal is not None:
+                raise refusal
+        except DomainError as error:
+            if not error.rule.client:
+                raise ControlError.of(error) from None
+            raise PaymentRefused.of(error) from None
+    except PaymentRefused as refused:
+        return _refused(entry, refused)
+    entry.outcome = "cashier open"
+    merchant = backend.state.merchants[order.mch_id]
+    return render.json_body(
+        {
+            "payee": merchant.name or merchant.mch_id,
+            "body": order.body,
+            "total_fee": order.total_fee,
+            "fee_type": order.fee_type,
+            "out_trade_no": order.out_trade_no,
+            "appid": order.appid,
+        }
+    )
+
+
 def _refused(entry: Entry, refused: PaymentRefused) -> web.Response:
     entry.outcome = f"fail {refused.desc}"
     entry.error = {"kind": refused.problem or "REFUSED", "hint": refused.hint}
@@ -213,7 +247,7 @@ def _refused(entry: Entry, refused: PaymentRefused) -> web.Response:
         "errMsg": f"requestPayment:fail {refused.desc}",
         "err_code": refused.err_code,
         "err_desc": refused.desc,
-        "mockwx": {"hint": refused.hint},
+        "mockwx": {"hint": refused.hint, "journal_id": entry.id},
     }
     if refused.diagnosis is not None:
         body["mockwx"]["diagnosis"] = refused.diagnosis.to_dict()
