@@ -16,6 +16,7 @@ from aiohttp import web
 from . import __version__
 from .config import DEFAULT_PORT, DEMO_API_KEY, Config, ConfigError, load_config
 from .doctor import KeyCandidate, diagnose
+from .http import wx
 from .http.app import create_app
 from .http.keys import BACKEND
 from .persist import StateFileError, StorageError
@@ -42,6 +43,12 @@ def _serve_parser(sub: argparse._SubParsersAction) -> None:
         metavar="HOST",
         help="also deliver notifications to this host, network or *.domain (default: loopback only; * for any)",
     )
+    p.add_argument(
+        "--miniprogram",
+        metavar="FOLDER|URL",
+        help="the mini program the phone page runs (app.json, app.js, pages/...; default: the demo shop)",
+    )
+    p.add_argument("--backend", metavar="URL", help="the mini program's backend (wx.getExtConfigSync().backend)")
     p.add_argument("--log-level", default="INFO", choices=("DEBUG", "INFO", "WARNING", "ERROR"))
 
 
@@ -165,8 +172,12 @@ def serve_command(args: argparse.Namespace) -> int:
         return 2
     host = args.host or config.host or "127.0.0.1"
     port = args.port if args.port is not None else (config.port if config.port is not None else DEFAULT_PORT)
+    problem = wx.phone_problem(args.miniprogram or "", args.backend or "")
+    if problem:
+        print(f"error: {problem}", file=sys.stderr)
+        return 2
     try:
-        asyncio.run(_serve(config, host, port))
+        asyncio.run(_serve(config, host, port, args.miniprogram or "", args.backend or ""))
     except (StateFileError, StorageError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
@@ -205,8 +216,10 @@ async def _until_stopped(runners: list[web.AppRunner], banner_text: str) -> None
         print("mockwx: stopped.", flush=True)
 
 
-async def _serve(config: Config, host: str, port: int) -> None:
+async def _serve(config: Config, host: str, port: int, miniprogram: str = "", backend: str = "") -> None:
     app = create_app(config)
+    phone = wx.setup(app)
+    phone.miniprogram, phone.backend = miniprogram, backend
     runner, bound = await _listen(app, host, port)
     await _until_stopped([runner], banner(app[BACKEND], host, bound))
 
@@ -218,6 +231,7 @@ def banner(backend, host: str, port: int) -> str:
         f"  WeChat login (api.weixin.qq.com)     {url}/sns/jscode2session",
         f"  WeChat Pay v2 (api.mch.weixin.qq.com) {url}/pay/unifiedorder",
         f"  control API                           {url}/__mock__",
+        f"  the phone (a mini program)            {url}/__mock__/ui/phone",
         f"  clock: {backend.clock.kind}   state: {backend.persistence.location}",
     ]
     for app in backend.state.apps.values():
@@ -330,6 +344,7 @@ def demo_command(args: argparse.Namespace) -> int:
 async def _demo(config: Config, args: argparse.Namespace) -> None:
     from merchant import create_app as create_merchant
     from merchant import demo_config
+    from merchant.config import DEMO_SHOP_PRODUCTS
 
     mock_app = create_app(config)
     mock_runner, mock_port = await _listen(mock_app, args.host, args.port)
@@ -338,8 +353,10 @@ async def _demo(config: Config, args: argparse.Namespace) -> None:
     db = ":memory:" if args.memory else ".mockwx/demo-merchant.sqlite3"
     if db != ":memory:":
         Path(db).parent.mkdir(parents=True, exist_ok=True)
-    merchant_config = demo_config(mock_url, merchant_url, db, sweep_interval=30)
+    merchant_config = demo_config(mock_url, merchant_url, db, sweep_interval=30, products=DEMO_SHOP_PRODUCTS)
     backend = mock_app[BACKEND]
+    phone = wx.setup(mock_app)  # the phone runs the demo shop against this merchant
+    phone.backend, phone.ext = merchant_url, {"operatorToken": merchant_config.operator_token}
     merchant_app = create_merchant(merchant_config, clock=backend.clock.now)  # one clock for both
     try:
         merchant_runner, _ = await _listen(merchant_app, args.host, args.merchant_port)
@@ -355,6 +372,9 @@ def demo_banner(mock: str, shop: str, operator_token: str, clock: str) -> str:
   mock (WeChat)      {mock}     control API {mock}/__mock__
   merchant           {shop}     notify URL {shop}/wxpay/notify
 Demo tenant: appid wxd930ea5d5a258f4f, mch_id 10000100, API key 192006250b4c09247ec02edce69f6a2d
+
+Open the phone and buy a coffee with clicks only (the demo shop, a mini program, runs in the browser):
+  {mock}/__mock__/ui/phone
 
 A whole payment, by hand (each line prints JSON; copy values from one into the next):
   1. the mini program logs in:   curl -s -X POST {mock}/__mock__/login -d '{{"user": "alice"}}'

@@ -9,6 +9,7 @@ service, render; wx.login and the payment itself go through ``/__mock__/login`` 
 
 from __future__ import annotations
 
+import json
 import mimetypes
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -36,6 +37,7 @@ LANGS = ("en", "zh")
 LANG_COOKIE = "mockwx_lang"  # the dashboard's language switch remembers the choice in this cookie
 SDK_VERSION = "3.3.4"  # the base library the phone plays (>= 2.21.2: the phone button's code; >= 2.24.0: errno)
 MAX_APP_FILE = 2 * 1024 * 1024
+MAX_MODULES = 500
 MAX_PROXY_BODY = 1024 * 1024
 REQUEST_TIMEOUT = 60.0  # wx.request's default and maximum (miniprogram-client.md 7.1)
 PAGE_HEADERS = {
@@ -69,6 +71,18 @@ class PhoneSetup:
         """WeChat's "request domain list": loopback, and the backend's host."""
         extra = [urlsplit(self.backend).hostname or ""] if self.backend else []
         return Allowlist([*self.request_domains, *filter(None, extra)])
+
+
+def phone_problem(miniprogram: str, backend: str) -> str:
+    """What is wrong with a mini program and backend given on the command line, or ''."""
+    if backend and not backend.startswith(("http://", "https://")):
+        return f"--backend must be an http(s) URL, got {backend!r}"
+    if not miniprogram or miniprogram.startswith(("http://", "https://")):
+        return ""
+    folder = Path(miniprogram).expanduser()
+    if not (folder / "app.json").is_file():
+        return f"--miniprogram {miniprogram}: no app.json there (a mini program folder holds app.json, app.js, pages/)"
+    return ""
 
 
 PHONE = web.AppKey("phone", PhoneSetup)
@@ -119,6 +133,7 @@ async def phone_page(request: web.Request) -> web.StreamResponse:
                 "appName": app.name if app else "",
                 "apps": sorted(backend.state.apps),
                 "backend": request.query.get("backend") or phone.backend,
+                "ext": phone.ext,
                 "source": phone.miniprogram or "demo shop",
                 "sdkVersion": SDK_VERSION,
                 "lang": lang,
@@ -143,30 +158,61 @@ def _users(backend: Any, appid: str) -> list[str]:
 
 
 async def app_file(request: web.Request) -> web.StreamResponse:
-    """A file of the mini program the phone runs: from its folder, or fetched from its base URL."""
+    """A file of the mini program the phone runs: from its folder, or fetched from its base URL.
+
+    A ``.js`` file is served wrapped as a CommonJS module (``__wxDefine(path, function (require,
+    module, exports) {...})``): each file has its own scope, as in WeChat, and may ``require`` others.
+    """
     phone = request.app[PHONE]
     path = request.match_info["path"]
     if not path or ".." in path.split("/") or path.startswith("/") or "\\" in path:
-        raise web.HTTPNotFound(text=f"no file {path!r} in the mini program")
-    headers = {"Cache-Control": "no-store", "X-Content-Type-Options": "nosniff"}
+        return web.Response(status=404, text=f"no file {path!r} in the mini program")
     folder = phone.folder()
     if folder is not None:
         target = (folder / path).resolve()
         if folder not in target.parents or not target.is_file() or target.stat().st_size > MAX_APP_FILE:
-            raise web.HTTPNotFound(text=f"no file {path!r} in the mini program folder {folder}")
-        kind = mimetypes.guess_type(target.name)[0] or "text/plain"
-        return web.Response(body=target.read_bytes(), content_type=kind, charset="utf-8", headers=headers)
-    url = urljoin(phone.miniprogram.rstrip("/") + "/", path)
+            return web.Response(status=404, text=f"no file {path!r} in the mini program folder {folder}")
+        body = target.read_bytes()
+    else:
+        fetched = await _fetched(request, urljoin(phone.miniprogram.rstrip("/") + "/", path))
+        if isinstance(fetched, web.Response):
+            return fetched
+        body = fetched
+    if path.endswith(".js"):
+        body = b"__wxDefine(%s, function (require, module, exports) {\n%s\n});\n" % (json.dumps(path).encode(), body)
+    kind = mimetypes.guess_type(path)[0] or "text/plain"
+    headers = {"Cache-Control": "no-store", "X-Content-Type-Options": "nosniff"}
+    return web.Response(body=body, content_type=kind, charset="utf-8", headers=headers)
+
+
+async def _fetched(request: web.Request, url: str) -> bytes | web.Response:
+    """A file of a mini program given by URL, or the answer that says why it is not there."""
     try:
         async with request.app[FETCH].get(url, timeout=aiohttp.ClientTimeout(total=10)) as answer:
             body = await answer.content.read(MAX_APP_FILE + 1)
             status = answer.status
     except (aiohttp.ClientError, TimeoutError) as exc:
-        raise web.HTTPBadGateway(text=f"the mini program at {url} could not be fetched: {exc}") from None
+        return web.Response(status=502, text=f"the mini program at {url} could not be fetched: {exc}")
     if status != 200 or len(body) > MAX_APP_FILE:
-        raise web.HTTPNotFound(text=f"{url} answered {status}")
-    kind = mimetypes.guess_type(path)[0] or "text/plain"
-    return web.Response(body=body, content_type=kind, charset="utf-8", headers=headers)
+        return web.Response(status=404, text=f"{url} answered {status}")
+    return body
+
+
+async def app_modules(request: web.Request) -> web.StreamResponse:
+    """The mini program's .js files, so the phone can load every module ``require`` may ask for.
+
+    Only a folder can be listed; for a mini program at a URL the phone loads app.js and the pages.
+    """
+    folder = request.app[PHONE].folder()
+    found: list[str] = []
+    if folder is not None and folder.is_dir():
+        for file in sorted(folder.rglob("*.js")):
+            relative = file.relative_to(folder).as_posix()
+            if not any(part.startswith(".") or part == "node_modules" for part in relative.split("/")):
+                found.append(relative)
+            if len(found) >= MAX_MODULES:
+                break
+    return render.json_body({"modules": found})
 
 
 # -- what the wx object asks the mock ------------------------------------------------------------
@@ -311,6 +357,7 @@ def add_routes(app: web.Application) -> None:
 
     app.cleanup_ctx.append(fetcher)
     app.router.add_get("/__mock__/ui/phone", phone_page)
+    app.router.add_get("/__mock__/wx/modules", app_modules)
     app.router.add_get("/__mock__/wx/app/{path:.*}", app_file)
     app.router.add_static("/__mock__/ui/static/phone/", STATIC, append_version=False)
     for method, path, fn in ROUTES:

@@ -136,7 +136,8 @@ class UserDataService:
         encrypted, iv = self._seal(
             account, {"phoneNumber": number, "purePhoneNumber": number, "countryCode": COUNTRY_CODE}
         )
-        return OpenData({"code": code.code, "encryptedData": encrypted, "iv": iv})
+        # phoneNumber is for the sheet the client draws ("138****1234, 微信绑定号码"), never for e.detail
+        return OpenData({"code": code.code, "encryptedData": encrypted, "iv": iv, "phoneNumber": number})
 
     def exchange(self, command: ExchangePhoneCode) -> dict[str, Any]:
         """phone_info for a getPhoneNumber code: single use, five minutes, the token's own app's."""
