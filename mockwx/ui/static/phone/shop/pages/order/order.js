@@ -59,7 +59,6 @@ Page({
       signType: params.signType,
       paySign: params.paySign,
       success: () => {
-        wx.showToast({ title: "支付成功" });
         this.setData({ note: "等待商户确认：微信的支付通知到达商户后，这里会显示「已支付 PAID」", noteOk: false });
         this.poll(0);
       },
