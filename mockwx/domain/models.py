@@ -136,15 +136,9 @@ REPLACED_KEPT = 10
 
 
 @dataclass(slots=True)
-class PhoneCode(_Record):
-    """The code the getPhoneNumber button gives (protocol/miniprogram-client.md 5): five minutes, single use."""
-
-    code: str
-    appid: str
-    user: str
-    created_at: float
-    expires_at: float
-    used_at: float | None = None
+class PhoneCode(LoginCode):
+    """The code the getPhoneNumber button gives (protocol/miniprogram-client.md 5): another token than
+    wx.login's, with the same life: five minutes, single use."""
 
 
 @dataclass(slots=True)

@@ -7,7 +7,8 @@ checkout service's.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
@@ -180,17 +181,13 @@ def answer(backend: Backend, entry: Entry, data: dict[str, Any]) -> web.Response
         raise ControlError(400, "reason must be a string")
     client = Client(backend)
     try:
-        try:
+        with _client_refusals():
             if "paySign" in data:
                 payment = client.request_payment(data, outcome, reason)
             elif "prepayid" in data:
                 payment = client.app_payment(data, outcome, reason)
             else:
                 payment = client.direct_payment(data, outcome, reason)
-        except DomainError as error:
-            if not error.rule.client:
-                raise ControlError.of(error) from None
-            raise PaymentRefused.of(error) from None
     except PaymentRefused as refused:
         return _refused(entry, refused)
     order = payment.order
@@ -212,15 +209,11 @@ def cashier(backend: Backend, entry: Entry, data: dict[str, Any]) -> web.Respons
     """What the cashier shows before the user decides (POST /__mock__/wx/cashier, the phone's payment sheet):
     the payee, the body and the amount, once the parameters and their paySign pass WeChat's checks."""
     try:
-        try:
+        with _client_refusals():
             order = Client(backend).requested_order(data)
             refusal = backend.checkout.refusal(order)
             if refusal is not None:
                 raise refusal
-        except DomainError as error:
-            if not error.rule.client:
-                raise ControlError.of(error) from None
-            raise PaymentRefused.of(error) from None
     except PaymentRefused as refused:
         return _refused(entry, refused)
     entry.outcome = "cashier open"
@@ -235,6 +228,18 @@ def cashier(backend: Backend, entry: Entry, data: dict[str, Any]) -> web.Respons
             "appid": order.appid,
         }
     )
+
+
+@contextmanager
+def _client_refusals() -> Iterator[None]:
+    """A business rule's no, as the client says it (PaymentRefused), or as the control API does when the
+    client has no words for it (ControlError)."""
+    try:
+        yield
+    except DomainError as error:
+        if not error.rule.client:
+            raise ControlError.of(error) from None
+        raise PaymentRefused.of(error) from None
 
 
 def _refused(entry: Entry, refused: PaymentRefused) -> web.Response:

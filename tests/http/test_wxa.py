@@ -11,6 +11,8 @@ import re
 import pytest
 
 from mockwx.config import DEMO_APPID, DEMO_SECRET
+from mockwx.testing.client import MockClient
+from mockwx.testing.server import MockServer, mock_config
 from mockwx.wire import session_signature
 
 SPACED_RID = re.compile(r" rid: [0-9a-f]{8}-[0-9a-f]{8}-[0-9a-f]{8}$")
@@ -262,3 +264,22 @@ async def test_checksession_checks_openid_and_sig_method(client):
     assert answer["errcode"] == 40097
     answer, _ = await checksession(client, "", session["openid"], signature)
     assert answer["errcode"] == 41001
+
+
+async def test_tokens_scopes_sessions_and_phone_codes_survive_a_restart(tmp_path):
+    config = mock_config(db=str(tmp_path / "state.sqlite3"))
+    async with MockServer(config) as mock, MockClient(mock.url) as client:
+        first = await stable(client)
+        await client.control("POST", "/wx/settings", {"user": "alice", "scope": "scope.record", "granted": False})
+        code = await phone_code(client)
+        session = await session_of(client)
+        await client.control("POST", "/wx/session/expire", {"user": "alice"})
+    async with MockServer(mock_config(db=str(tmp_path / "state.sqlite3"))) as mock, MockClient(mock.url) as client:
+        assert (await stable(client))["access_token"] == first["access_token"]
+        setting = await client.control("GET", "/wx/settings", params={"user": "alice"})
+        assert setting["authSetting"] == {"scope.record": False}
+        answer, _ = await exchange(client, code, first["access_token"])
+        assert answer["errcode"] == 0
+        assert (await client.control("GET", "/wx/session?user=alice"))["valid"] is False
+        renewed = await session_of(client)
+        assert renewed["session_key"] != session["session_key"]
