@@ -132,7 +132,7 @@ class AccessToken(_Record):
     retired: dict[str, float] = field(default_factory=dict)  # token -> works until (the latest few)
 
 
-REPLACED_KEPT = 10
+RETIRED_KEPT = 10
 
 
 @dataclass(slots=True)

@@ -169,10 +169,14 @@ async def app_file(request: web.Request) -> web.StreamResponse:
         return web.Response(status=404, text=f"no file {path!r} in the mini program")
     folder = phone.folder()
     if folder is not None:
-        target = (folder / path).resolve()
-        if folder not in target.parents or not target.is_file() or target.stat().st_size > MAX_APP_FILE:
+        try:
+            target = (folder / path).resolve()
+            found = folder in target.parents and target.is_file() and target.stat().st_size <= MAX_APP_FILE
+            body = target.read_bytes() if found else b""
+        except (OSError, ValueError):  # a NUL byte, a name too long, a file that vanished
+            found = False
+        if not found:
             return web.Response(status=404, text=f"no file {path!r} in the mini program folder {folder}")
-        body = target.read_bytes()
     else:
         fetched = await _fetched(request, urljoin(phone.miniprogram.rstrip("/") + "/", path))
         if isinstance(fetched, web.Response):
@@ -299,14 +303,29 @@ async def cashier(request: web.Request) -> web.StreamResponse:
 async def proxy_request(request: web.Request) -> web.StreamResponse:
     """wx.request, sent from here as the WeChat client sends it: any HTTP status is a success."""
     backend, data = await _call(request, "wx.request")
-    url, method = data.get("url"), str(data.get("method", "GET")).upper()
-    if not isinstance(url, str):
-        raise ControlError(400, 'expected {"url": "https://...", "method": "GET", "header": {}, "data": ...}')
+    url, method, header, timeout = (
+        data.get("url"),
+        data.get("method", "GET"),
+        data.get("header") or {},
+        data.get("timeout"),
+    )
+    if (
+        not isinstance(url, str)
+        or not isinstance(method, str)
+        or not isinstance(header, dict)
+        or not (
+            timeout is None or (isinstance(timeout, (int, float)) and not isinstance(timeout, bool) and timeout > 0)
+        )
+    ):
+        raise ControlError(
+            400, 'expected {"url": "https://...", "method": "GET", "header": {}, "body": "...", "timeout"?: ms > 0}'
+        )
+    method = method.upper()
     refusal = request.app[PHONE].allowlist().refusal(url)
     if refusal:
         request[ENTRY].outcome = "fail url not in domain list"
         return render.json_body({"errMsg": "request:fail url not in domain list", "mockwx": {"hint": refusal}})
-    headers = {str(k): str(v) for k, v in (data.get("header") or {}).items() if str(k).lower() != "referer"}
+    headers = {str(k): str(v) for k, v in header.items() if str(k).lower() != "referer"}
     appid = data.get("appid") or next(iter(backend.state.apps), "")
     headers["Referer"] = f"https://servicewechat.com/{appid}/devtools/page-frame.html"  # fixed by WeChat
     body = data.get("body")
@@ -316,7 +335,7 @@ async def proxy_request(request: web.Request) -> web.StreamResponse:
             url,
             data=body.encode("utf-8") if isinstance(body, str) else None,
             headers=headers,
-            timeout=aiohttp.ClientTimeout(total=min(float(data.get("timeout") or REQUEST_TIMEOUT), REQUEST_TIMEOUT)),
+            timeout=aiohttp.ClientTimeout(total=min(timeout / 1000 if timeout else REQUEST_TIMEOUT, REQUEST_TIMEOUT)),
             allow_redirects=False,
         ) as answer:
             raw = await answer.content.read(MAX_PROXY_BODY)

@@ -15,7 +15,7 @@ from ..clock import SystemClock, VirtualClock
 from ..config import Settings
 from ..domain.commands import CheckSession, Code2Session, FetchStableToken, FetchToken
 from ..domain.errors import DomainError
-from ..domain.models import REPLACED_KEPT, AccessToken, Account, LoginCode, MiniApp
+from ..domain.models import RETIRED_KEPT, AccessToken, Account, LoginCode, MiniApp
 from ..ids import Ids
 from ..state import State
 from ..wire import session_signature
@@ -40,7 +40,14 @@ class LoginService:
         """The test user ``user`` as seen by ``appid``, created on first use."""
         account = self.state.account(appid, user)
         if account is None:
-            app = self.state.apps[appid]
+            app = self.state.apps.get(appid)
+            if app is None:
+                known = ", ".join(sorted(self.state.apps)) or "none"
+                raise DomainError(
+                    "APP_NOT_FOUND", f"no mini program {appid!r} is registered", fix=f"registered: {known}"
+                )
+            if not user or len(user) > MAX_USER_LEN:
+                raise DomainError("INVALID", f'user must be a name of 1-{MAX_USER_LEN} characters, like "alice"')
             account = Account(
                 appid=appid,
                 user=user,
@@ -53,11 +60,7 @@ class LoginService:
 
     def mint_code(self, appid: str, user: str) -> tuple[LoginCode, Account]:
         """What wx.login returns to the mini program of ``appid`` for the test user ``user``."""
-        if appid not in self.state.apps:
-            known = ", ".join(sorted(self.state.apps)) or "none"
-            raise DomainError("APP_NOT_FOUND", f"no mini program {appid!r} is registered", fix=f"registered: {known}")
-        if not user or len(user) > MAX_USER_LEN:
-            raise DomainError("INVALID", f'user must be a name of 1-{MAX_USER_LEN} characters, like "alice"')
+        account = self.account(appid, user)
         now = self.clock.now()
         code = LoginCode(
             code=self.ids.fresh(self.ids.login_code, self.state.codes),
@@ -67,7 +70,6 @@ class LoginService:
             expires_at=now + self.settings.login.code_ttl,
         )
         self.state.put_code(code)
-        account = self.account(appid, user)
         if account.session_expired:  # the session had ended: this login starts a new one, with a new key
             self._new_session_key(account)
         return code, account
@@ -175,7 +177,7 @@ class LoginService:
             token=self.ids.fresh(self.ids.access_token, self.state.by_token),
             expires_at=now + self.settings.login.token_ttl,
             stable=stable,
-            retired=dict(list(retired.items())[-REPLACED_KEPT:]),
+            retired=dict(list(retired.items())[-RETIRED_KEPT:]),
         )
         self.state.put_token(token)
         return token

@@ -54,15 +54,10 @@ class UserDataService:
         self.settings = settings
         self.login = login
 
-    def _account(self, appid: str, user: str) -> Account:
-        if appid not in self.state.apps:
-            raise DomainError("APP_NOT_FOUND", f"no mini program {appid!r} is registered")
-        return self.login.account(appid, user)
-
     # -- scopes ---------------------------------------------------------------------------------
 
     def auth_setting(self, appid: str, user: str) -> AuthSetting:
-        self._account(appid, user)
+        self.login.account(appid, user)
         return self.state.auth_settings.get(f"{appid}:{user}") or AuthSetting(appid=appid, user=user)
 
     def decide(self, appid: str, user: str, scope: str, granted: bool) -> AuthSetting:
@@ -77,7 +72,7 @@ class UserDataService:
     def forget(self, appid: str, user: str) -> AuthSetting:
         """The user deleted the mini program: every decision is forgotten."""
         setting = AuthSetting(appid=appid, user=user)
-        self._account(appid, user)
+        self.login.account(appid, user)
         self.state.put_auth_setting(setting)
         return setting
 
@@ -87,7 +82,7 @@ class UserDataService:
         """userInfo, rawData, signature, encryptedData and iv, under the user's current session_key."""
         if api not in PROFILE_APIS or mode not in PROFILE_MODES:
             raise DomainError("INVALID", f"api must be one of {PROFILE_APIS} and mode one of {PROFILE_MODES}")
-        account = self._account(appid, user)
+        account = self.login.account(appid, user)
         public = dict(ANONYMOUS_PROFILE) if mode == "anonymous" else _real_profile(user)
         raw_data = json.dumps(public, ensure_ascii=False, separators=(",", ":"))
         sealed = dict(public)
@@ -122,7 +117,7 @@ class UserDataService:
 
     def phone_button(self, appid: str, user: str) -> OpenData:
         """The getPhoneNumber button's e.detail after "allow": a code, and the older encryptedData."""
-        account = self._account(appid, user)
+        account = self.login.account(appid, user)
         now = self.clock.now()
         code = PhoneCode(
             code=self.ids.fresh(self.ids.phone_code, self.state.phone_codes),

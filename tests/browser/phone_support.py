@@ -71,3 +71,13 @@ def log_statuses(page: Any, api: str) -> list[str]:
     """The result column of the wx.* log for one API, oldest first."""
     texts = page.locator(f'#wxlog li[data-api="{api}"] .log-status').all_inner_texts()
     return [t.split(" · ")[0] for t in reversed(texts)]
+
+
+def wait_for_calls(page: Any, api: str, count: int, *, kind: str = "", timeout: float = 15_000) -> None:
+    """Wait until the wx.* log holds ``count`` finished calls of ``api`` (``kind``: only "ok" or "failed" ones)."""
+    selector = f'#wxlog li[data-api="{api}"]' + (f".{kind}" if kind else ":not(.pending)")
+    page.wait_for_function(
+        "([selector, count]) => document.querySelectorAll(selector).length >= count",
+        arg=[selector, count],
+        timeout=timeout,
+    )

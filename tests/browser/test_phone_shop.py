@@ -9,7 +9,7 @@ import pytest
 
 from mockwx.ids import Ids
 
-from .phone_support import OPERATOR, LiveShop, control, log_statuses, phone_url
+from .phone_support import OPERATOR, LiveShop, control, log_statuses, phone_url, wait_for_calls
 
 WAIT = 15_000  # ms: generous, the machine is shared
 
@@ -39,7 +39,7 @@ def test_a_student_buys_a_coffee_with_clicks_only(page, live_mock, shop, screens
     page.locator("#setting-button").wait_for()
     assert page.inner_text("#location") == "getLocation:fail auth deny"
     page.click("#locate-button")  # denied: no dialog this time, an immediate fail
-    page.wait_for_function("() => document.querySelectorAll('#wxlog li[data-api=\"wx.getLocation\"]').length === 2")
+    wait_for_calls(page, "wx.getLocation", 2)
     assert page.locator(".auth-sheet").count() == 0
     assert log_statuses(page, "wx.getLocation") == ["getLocation:fail auth deny"] * 2
     page.click("#setting-button")
@@ -98,9 +98,7 @@ def test_a_student_buys_a_coffee_with_clicks_only(page, live_mock, shop, screens
     page.wait_for_timeout(300)  # let the sheet finish sliding in
     page.screenshot(path=screenshots / "phone-4-paid.png")
     page.click(".done-button")
-    page.wait_for_function(
-        "() => document.querySelectorAll('#wxlog li[data-api=\"wx.requestPayment\"].ok').length === 1"
-    )
+    wait_for_calls(page, "wx.requestPayment", 1, kind="ok")
     assert log_statuses(page, "wx.requestPayment") == ["requestPayment:fail cancel", "requestPayment:ok"]
     # requestPayment:ok is the client's word: the page polls the merchant, which says PAID once WeChat's
     # notification has landed (and been acknowledged)
@@ -134,9 +132,10 @@ def test_an_ended_session_logs_in_again_with_a_new_session_key(page, live_mock, 
     page.locator("#screen .product").first.wait_for(timeout=WAIT)
     before = control(live_mock, "POST", "/login", {"user": "alice"})["openid"]
     page.click("#end-session")
+    page.locator("#end-session.done").wait_for(timeout=WAIT)
     page.click("#relaunch")
     page.locator("#screen .product").first.wait_for(timeout=WAIT)
-    page.wait_for_function("() => document.querySelectorAll('#wxlog li[data-api=\"wx.login\"]').length === 2")
+    wait_for_calls(page, "wx.login", 2)
     assert "checkSession:fail session time out, need relogin" in log_statuses(page, "wx.checkSession")
     assert control(live_mock, "GET", "/wx/session?user=alice")["valid"] is True
     assert control(live_mock, "POST", "/login", {"user": "alice"})["openid"] == before
@@ -147,7 +146,7 @@ def test_another_user_holds_the_phone(page, live_mock, shop):
     page.locator("#screen .product").first.wait_for(timeout=WAIT)
     page.fill("#new-user", "carol")
     page.click("#new-user-form button")
-    page.wait_for_function("() => document.querySelectorAll('#wxlog li[data-api=\"wx.login\"]').length === 2")
+    wait_for_calls(page, "wx.login", 2)
     assert page.input_value("#user") == "carol"
     page.get_by_text("我的资料").click()
     page.click("#phone-button")

@@ -102,7 +102,7 @@ def test_the_scope_state_machine(shop_page, live_mock):
     control(live_mock, "POST", "/wx/settings", {"user": "alice", "scope": "scope.record", "granted": True})
     assert settle(shop_page, "wx.authorize({ scope: 'scope.record' })") == {"ok": {"errMsg": "authorize:ok"}}
     shop_page.click("#delete-app")  # deleting the mini program forgets every decision
-    shop_page.locator("#screen .product").first.wait_for(timeout=WAIT)
+    shop_page.locator("#delete-app.done").wait_for(timeout=WAIT)
     assert control(live_mock, "GET", "/wx/settings?user=alice")["authSetting"] == {}
 
 

@@ -4,6 +4,8 @@ and the mini program's files (protocol/miniprogram-client.md)."""
 
 from __future__ import annotations
 
+import asyncio
+
 import pytest
 from aiohttp import web
 from yarl import URL
@@ -35,6 +37,7 @@ async def test_scopes_are_remembered_per_user_and_forgotten_with_the_app(client)
         ({"user": "alice", "scope": "scope.teleport", "granted": True}, 400, "is not a scope"),
         ({"user": "alice", "scope": "scope.record", "granted": "yes"}, 400, "granted"),
         ({"scope": "scope.record", "granted": True}, 400, "whose phone"),
+        ({"user": "x" * 65, "scope": "scope.record", "granted": True}, 400, "user must be a name"),
         ({"appid": "wx0000000000000009", "user": "alice", "scope": "scope.record", "granted": True}, 404, "no mini"),
     ],
 )
@@ -131,6 +134,33 @@ async def test_wx_request_goes_out_from_the_mock_and_any_status_is_a_success(cli
     assert sent["headers"]["Referer"] == "https://servicewechat.com/wxd930ea5d5a258f4f/devtools/page-frame.html"
 
 
+@pytest.mark.parametrize(
+    "body",
+    [
+        {"method": "GET"},
+        {"url": "http://127.0.0.1:9/", "header": ["content-type"]},
+        {"url": "http://127.0.0.1:9/", "timeout": "soon"},
+        {"url": "http://127.0.0.1:9/", "timeout": -1},
+        {"url": "http://127.0.0.1:9/", "method": 7},
+    ],
+)
+async def test_a_malformed_wx_request_is_a_400_that_says_what_to_send(client, body):
+    with pytest.raises(MockRefused, match="400.*expected"):
+        await client.control("POST", "/wx/request", body)
+
+
+async def test_wx_request_timeout_is_in_milliseconds(client, aiohttp_server):
+    async def slow(request: web.Request) -> web.Response:
+        await asyncio.sleep(2)
+        return web.Response(text="late")
+
+    app = web.Application()
+    app.router.add_get("/slow", slow)
+    server = await aiohttp_server(app)
+    answer = await client.control("POST", "/wx/request", {"url": str(server.make_url("/slow")), "timeout": 200})
+    assert answer == {"errMsg": "request:fail timeout"}
+
+
 async def test_wx_request_outside_the_domain_list_fails_as_in_wechat(client):
     answer = await client.control("POST", "/wx/request", {"url": "https://shop.example.com/api", "method": "GET"})
     assert answer["errMsg"] == "request:fail url not in domain list"
@@ -153,7 +183,13 @@ async def get(client, path):
 async def test_the_demo_shop_is_served_and_nothing_outside_it(client):
     status, headers, body = await get(client, "/__mock__/wx/app/app.json")
     assert status == 200 and b'"pages"' in body
-    for path in ("../../../../../pyproject.toml", "%2e%2e/%2e%2e/%2e%2e/%2e%2e/%2e%2e/pyproject.toml", "pages/no.js"):
+    for path in (
+        "a%00b.js",
+        "x" * 5000 + ".js",
+        "../../../../../pyproject.toml",
+        "%2e%2e/%2e%2e/%2e%2e/%2e%2e/%2e%2e/pyproject.toml",
+        "pages/no.js",
+    ):
         async with client.session.get(URL(f"{client.url}/__mock__/wx/app/{path}", encoded=True)) as answer:
             assert answer.status in (404, 501) and b"build-system" not in await answer.read()
 

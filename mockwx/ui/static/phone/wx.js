@@ -69,9 +69,8 @@
     return done.then((o) => (o.ok ? o.result : Promise.reject(o.result)));
   }
 
-  function requireTap(name) {
+  function requireTap() {
     if (!host.tapping) throw fail(TAP_ONLY);
-    return name;
   }
 
   function typeName(value) {
@@ -244,6 +243,9 @@
     };
   }
 
+  // what a third-party platform's ext.json would give: the backend the phone was pointed at, and the rest
+  const extConfig = () => Object.assign({ backend: host.backend }, host.ext || {});
+
   const navigate = (kind) => (options) => invoke(kind, options, () => host.navigate(kind, options || {}));
 
   const wx = {
@@ -291,8 +293,8 @@
     getSystemInfoSync: systemInfo,
     getSystemInfo: (o) => invoke("getSystemInfo", o, () => systemInfo()),
     getAccountInfoSync: () => ({ miniProgram: { appId: host.appid, envVersion: "develop", version: "" } }),
-    getExtConfigSync: () => ({ extConfig: Object.assign({ backend: host.backend }, host.ext || {}) }).extConfig,
-    getExtConfig: (o) => invoke("getExtConfig", o, () => ({ extConfig: Object.assign({ backend: host.backend }, host.ext || {}) })),
+    getExtConfigSync: () => extConfig(),
+    getExtConfig: (o) => invoke("getExtConfig", o, () => ({ extConfig: extConfig() })),
     canIUse: () => true,
   };
 
