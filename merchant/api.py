@@ -31,6 +31,13 @@ Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 _TRADE_NO = re.compile(r"[0-9A-Za-z_\-|*@]{6,32}")
 _CODE = re.compile(r"[\x21-\x7e]{1,128}")  # a wx.login code: printable ASCII, no spaces
 _PRODUCT_ID = re.compile(r"[A-Za-z0-9_-]{1,32}")
+_OPEN_DATA = re.compile(r"[\s\S]{1,8192}")  # rawData, signature, encryptedData, iv: checked by what they prove
+_PROFILE_PARTS = (
+    ("rawData", "wx.getUserProfile's rawData"),
+    ("signature", "its signature"),
+    ("encryptedData", "its encryptedData"),
+    ("iv", "its iv"),
+)
 
 HTTP_CODES = {
     404: ("NOT_FOUND", "no such endpoint: {method} {path} (see merchant/README.md for the API)"),
@@ -160,6 +167,26 @@ async def pay_order(request: web.Request) -> web.StreamResponse:
     return _json(params.to_json())
 
 
+async def profile(request: web.Request) -> web.StreamResponse:
+    """The user's profile, believed only as far as the session_key proves it (the client's userInfo is ignored)."""
+    s = _services(request)
+    session = await s.auth.user(request.headers.get("Authorization"))
+    data = await _body(request)
+    fields = [_string(data, name, _OPEN_DATA, what) for name, what in _PROFILE_PARTS]
+    return _json(s.userdata.profile(session, *fields))
+
+
+async def phone(request: web.Request) -> web.StreamResponse:
+    """The phone number: ``{"code"}`` from the getPhoneNumber button, or its older ``{"encryptedData", "iv"}``."""
+    s = _services(request)
+    session = await s.auth.user(request.headers.get("Authorization"))
+    data = await _body(request)
+    if "code" in data:
+        return _json(await s.userdata.phone_from_code(_string(data, "code", _CODE, "the button's e.detail.code")))
+    encrypted = _string(data, "encryptedData", _OPEN_DATA, "the button's e.detail.encryptedData")
+    return _json(s.userdata.phone_from_encrypted(session, encrypted, _string(data, "iv", _OPEN_DATA, "its iv")))
+
+
 # -- the operator's API ---------------------------------------------------------------------------
 
 
@@ -218,6 +245,8 @@ def add_routes(app: web.Application) -> None:
     app.router.add_get("/api/orders/{out_trade_no}", get_order)
     app.router.add_post("/api/orders/{out_trade_no}/pay", pay_order)
     app.router.add_post("/api/orders/{out_trade_no}/refund", refund_order)
+    app.router.add_post("/api/profile", profile)
+    app.router.add_post("/api/phone", phone)
     app.router.add_post("/ops/reconcile", reconcile)
     app.router.add_post("/wxpay/notify", payment_notify)
     app.router.add_post("/wxpay/refund-notify", refund_notify)

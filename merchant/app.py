@@ -19,6 +19,8 @@ from .reconcile import Reconciler
 from .refunds import Refunds
 from .services import SERVICES, Services
 from .store import Store
+from .tokens import AccessTokens
+from .userdata import UserData
 from .wechat import WeChatClient
 
 MAX_BODY_BYTES = 64 * 1024  # JSON calls and WeChat's notifications are all far smaller
@@ -38,6 +40,7 @@ def build_services(config: MerchantConfig, clock: Callable[[], float]) -> Servic
         notifications=Notifications(config, store, clock),
         reconciler=reconciler,
         refunds=Refunds(config, store, wechat, clock),
+        userdata=UserData(config, wechat, AccessTokens(wechat, clock)),
     )
 
 

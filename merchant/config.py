@@ -45,6 +45,12 @@ DEFAULT_PRODUCTS: tuple[Product, ...] = (
     Product("bagel", "Sesame bagel", 1200),
     Product("beans", "House blend beans 250g", 6800),
 )
+# The same catalogue as a Chinese coffee shop names it: what `make demo` and the phone's demo shop sell.
+DEMO_SHOP_PRODUCTS: tuple[Product, ...] = (
+    Product("coffee", "澳白 Flat white", 1800),
+    Product("bagel", "芝麻贝果", 1200),
+    Product("beans", "自家拼配咖啡豆 250g", 6800),
+)
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

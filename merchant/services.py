@@ -13,6 +13,7 @@ from .notify import Notifications
 from .reconcile import Reconciler
 from .refunds import Refunds
 from .store import Store
+from .userdata import UserData
 from .wechat import WeChatClient
 
 
@@ -26,6 +27,7 @@ class Services:
     notifications: Notifications
     reconciler: Reconciler
     refunds: Refunds
+    userdata: UserData
 
 
 SERVICES = web.AppKey("merchant.services", Services)

@@ -45,10 +45,10 @@ class WeChatForged(Exception):
 
 
 class LoginFailed(Exception):
-    """code2session answered an errcode."""
+    """api.weixin.qq.com (code2session, the access_token, the phone number) answered an errcode."""
 
-    def __init__(self, errcode: int, errmsg: str) -> None:
-        super().__init__(f"code2session errcode {errcode}: {errmsg}")
+    def __init__(self, errcode: int, errmsg: str, api: str = "code2session") -> None:
+        super().__init__(f"{api} errcode {errcode}: {errmsg}")
         self.errcode = errcode
         self.errmsg = errmsg
 
@@ -107,26 +107,57 @@ class WeChatClient:
 
     # -- login ------------------------------------------------------------------------------------
 
+    async def _login_api(self, api: str, method: str, path: str, **kwargs: Any) -> dict[str, Any]:
+        """A JSON call to login_base_url; its answer, or LoginFailed / WeChatUnavailable."""
+        url = self.config.login_base_url.rstrip("/") + path
+        try:
+            async with self.session.request(method, url, **kwargs) as response:
+                if response.status != 200:
+                    raise WeChatUnavailable(f"{api} answered HTTP {response.status}")
+                data = await response.json(content_type=None)
+        except (aiohttp.ClientError, TimeoutError, ValueError) as exc:
+            raise WeChatUnavailable(f"{api} failed: {type(exc).__name__}: {exc}") from None
+        if not isinstance(data, dict):
+            raise WeChatUnavailable(f"{api} answered something that is not a JSON object")
+        errcode = data.get("errcode") or 0  # a success may carry errcode 0 or none at all
+        if errcode:
+            raise LoginFailed(int(errcode), str(data.get("errmsg", "")), api)
+        return data
+
     async def code2session(self, code: str) -> LoginResult:
         c = self.config
         params = {"appid": c.appid, "secret": c.app_secret, "js_code": code, "grant_type": "authorization_code"}
-        url = c.login_base_url.rstrip("/") + "/sns/jscode2session"
-        try:
-            async with self.session.get(url, params=params) as response:
-                if response.status != 200:
-                    raise WeChatUnavailable(f"code2session answered HTTP {response.status}")
-                data = await response.json(content_type=None)
-        except (aiohttp.ClientError, TimeoutError, ValueError) as exc:
-            raise WeChatUnavailable(f"code2session failed: {type(exc).__name__}: {exc}") from None
-        if not isinstance(data, dict):
-            raise WeChatUnavailable("code2session answered something that is not a JSON object")
-        errcode = data.get("errcode") or 0  # a success may carry errcode 0 or none at all
-        if errcode:
-            raise LoginFailed(int(errcode), str(data.get("errmsg", "")))
+        data = await self._login_api("code2session", "GET", "/sns/jscode2session", params=params)
         openid, session_key = data.get("openid"), data.get("session_key")
         if not isinstance(openid, str) or not openid or not isinstance(session_key, str) or not session_key:
             raise WeChatUnavailable("code2session answered without openid and session_key")
         return LoginResult(openid=openid, session_key=session_key)
+
+    async def stable_token(self, force_refresh: bool = False) -> tuple[str, int]:
+        """getStableAccessToken: (access_token, expires_in), the same token while it lives unless forced."""
+        c = self.config
+        body = {"grant_type": "client_credential", "appid": c.appid, "secret": c.app_secret}
+        if force_refresh:
+            body["force_refresh"] = True
+        data = await self._login_api("stable_token", "POST", "/cgi-bin/stable_token", json=body)
+        token, expires_in = data.get("access_token"), data.get("expires_in")
+        if not isinstance(token, str) or not token or not isinstance(expires_in, int):
+            raise WeChatUnavailable("stable_token answered without access_token and expires_in")
+        return token, expires_in
+
+    async def phone_number(self, access_token: str, code: str) -> dict[str, Any]:
+        """The phone_info behind the getPhoneNumber button's code (getuserphonenumber)."""
+        data = await self._login_api(
+            "getuserphonenumber",
+            "POST",
+            "/wxa/business/getuserphonenumber",
+            params={"access_token": access_token},
+            json={"code": code},
+        )
+        info = data.get("phone_info")
+        if not isinstance(info, dict) or not isinstance(info.get("phoneNumber"), str):
+            raise WeChatUnavailable("getuserphonenumber answered without phone_info")
+        return info
 
     # -- Pay v2 -----------------------------------------------------------------------------------
 

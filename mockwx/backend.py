@@ -26,6 +26,7 @@ from .services.login import LoginService
 from .services.orders import OrderService
 from .services.refund import RefundService
 from .services.tenants import TenantService
+from .services.userdata import UserDataService
 from .state import State
 from .timers import Timers
 
@@ -58,6 +59,7 @@ class Backend:
         self.keyring = KeyRing(state, clock)
         self.tenants = TenantService(state, ids, self.keyring)
         self.login = LoginService(state, clock, ids, settings)
+        self.userdata = UserDataService(state, clock, ids, settings, self.login)
         self.orders = OrderService(state, clock, ids, settings)
         self.engine = NotifyEngine(state, clock, self.timers, ids, settings.notify, on_attempt=self._journal_attempt)
         self.notices = Notices(

@@ -30,6 +30,7 @@ from .config import (
 )
 from .doctor import LANGS, Finding, KeyCandidate
 from .doctor.teach import Reading, lesson_keys, looks_pasted, read_pasted, teach
+from .http import wx
 from .http.app import create_app
 from .http.keys import ACCESS, BACKEND
 from .http.serving import listen
@@ -74,6 +75,12 @@ def _serve_parser(sub: argparse._SubParsersAction) -> None:
         choices=REVEAL_HINTS,
         help="may hints carry the expected sign and key: auto (default: on loopback only), always, never",
     )
+    p.add_argument(
+        "--miniprogram",
+        metavar="FOLDER|URL",
+        help="the mini program the phone page runs (app.json, app.js, pages/...; default: the demo shop)",
+    )
+    p.add_argument("--backend", metavar="URL", help="the mini program's backend (wx.getExtConfigSync().backend)")
     p.add_argument("--log-level", default="INFO", choices=("DEBUG", "INFO", "WARNING", "ERROR"))
     p.add_argument("--lang", choices=LANGS, help="language of the signature doctor's explanations (default en)")
 
@@ -213,8 +220,12 @@ def serve_command(args: argparse.Namespace) -> int:
         return 2
     host = args.host or config.host or "127.0.0.1"
     port = args.port if args.port is not None else (config.port if config.port is not None else DEFAULT_PORT)
+    problem = wx.phone_problem(args.miniprogram or "", args.backend or "")
+    if problem:
+        print(f"error: {problem}", file=sys.stderr)
+        return 2
     try:
-        asyncio.run(_serve(config, host, port))
+        asyncio.run(_serve(config, host, port, args.miniprogram or "", args.backend or ""))
     except (StateFileError, StorageError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
@@ -239,8 +250,10 @@ async def _until_stopped(runners: list[web.AppRunner], banner_text: str) -> None
         print("mockwx: stopped.", flush=True)
 
 
-async def _serve(config: Config, host: str, port: int) -> None:
+async def _serve(config: Config, host: str, port: int, miniprogram: str = "", backend: str = "") -> None:
     app = create_app(config, host=host)
+    phone = wx.setup(app)
+    phone.miniprogram, phone.backend = miniprogram, backend
     runner, bound = await listen(app, host, port, idle_timeout=config.settings.idle_timeout)
     await _until_stopped([runner], banner(app[BACKEND], app[ACCESS], host, bound))
 
@@ -253,6 +266,7 @@ def banner(backend, access: Access, host: str, port: int) -> str:
         f"  WeChat Pay v2 (api.mch.weixin.qq.com) {url}/pay/unifiedorder",
         f"  control API                           {url}/__mock__",
         f"  dashboard (open it in a browser)      {url}/__mock__/ui/",
+        f"  the phone (a mini program)            {url}/__mock__/ui/phone",
         f"  clock: {backend.clock.kind}   state: {backend.persistence.location}",
     ]
     for app in backend.state.apps.values():
@@ -394,6 +408,7 @@ def demo_command(args: argparse.Namespace) -> int:
 async def _demo(config: Config, args: argparse.Namespace) -> None:
     from merchant import create_app as create_merchant
     from merchant import demo_config
+    from merchant.config import DEMO_SHOP_PRODUCTS
 
     mock_app = create_app(config, host=args.host)
     mock_runner, mock_port = await listen(mock_app, args.host, args.port, idle_timeout=config.settings.idle_timeout)
@@ -402,8 +417,10 @@ async def _demo(config: Config, args: argparse.Namespace) -> None:
     db = ":memory:" if args.memory else ".mockwx/demo-merchant.sqlite3"
     if db != ":memory:":
         Path(db).parent.mkdir(parents=True, exist_ok=True)
-    merchant_config = demo_config(mock_url, merchant_url, db, sweep_interval=30)
+    merchant_config = demo_config(mock_url, merchant_url, db, sweep_interval=30, products=DEMO_SHOP_PRODUCTS)
     backend = mock_app[BACKEND]
+    phone = wx.setup(mock_app)  # the phone runs the demo shop against this merchant
+    phone.backend, phone.ext = merchant_url, {"operatorToken": merchant_config.operator_token}
     merchant_app = create_merchant(merchant_config, clock=backend.clock.now)  # one clock for both
     try:
         merchant_runner, _ = await listen(merchant_app, args.host, args.merchant_port)
@@ -420,6 +437,9 @@ def demo_banner(mock: str, shop: str, operator_token: str, clock: str) -> str:
   merchant           {shop}     notify URL {shop}/wxpay/notify
   dashboard          {mock}/__mock__/ui/   (every call live; each order's story: Orders)
 Demo tenant: appid wxd930ea5d5a258f4f, mch_id 10000100, API key 192006250b4c09247ec02edce69f6a2d
+
+Open the phone and buy a coffee with clicks only (the demo shop, a mini program, runs in the browser):
+  {mock}/__mock__/ui/phone
 
 A whole payment, by hand (each line prints JSON; copy values from one into the next):
   0. once, in your shell:        J='Content-Type: application/json'

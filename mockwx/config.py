@@ -44,6 +44,8 @@ class LoginSettings:
     code_ttl: int = 300  # wx.login codes live five minutes
     rate_limit_per_minute: int = 100  # code2session calls per user per minute before 45011; 0 = off
     token_ttl: int = 7200
+    token_overlap: int = 300  # a replaced access_token still works this long (the refresh's five minutes)
+    phone_code_ttl: int = 300  # the getPhoneNumber button's code lives five minutes
 
 
 @dataclass(slots=True)
@@ -266,6 +268,8 @@ RANGES: dict[str, tuple[float, float]] = {
     "login.code_ttl": (1, 30 * DAY),
     "login.rate_limit_per_minute": (0, 1_000_000),
     "login.token_ttl": (1, 30 * DAY),
+    "login.token_overlap": (0, DAY),
+    "login.phone_code_ttl": (1, 30 * DAY),
     "pay.prepay_ttl": (1, 30 * DAY),
     "pay.default_expiry": (1, 365 * DAY),
     "pay.min_expiry": (0, DAY),

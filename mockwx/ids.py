@@ -63,6 +63,18 @@ class Ids:
     def access_token(self) -> str:
         return self._pick(_ALNUM + "_-", 136)
 
+    def phone_code(self) -> str:
+        """The getPhoneNumber button's code: 64 hex digits, like the one in WeChat's documentation."""
+        return self._hex(64)
+
+    def error_hint(self) -> str:
+        """The ``hint: [...]`` id the newer APIs put in errmsg (captured: ``qKhDWV0sf-0s77ta``)."""
+        return self._pick(_ALNUM, 9) + "-" + self._pick(_ALNUM, 6)
+
+    def iv(self) -> bytes:
+        """An AES-CBC iv for open data."""
+        return self._rng.randbytes(16)
+
     def request_id(self) -> str:
         """The ``rid`` WeChat appends to errmsg: three groups of 8 hex digits."""
         return "-".join(self._hex(8) for _ in range(3))
@@ -107,6 +119,12 @@ class Ids:
     def openid(appid: str, user: str) -> str:
         """Stable per (appid, user) and different across appids."""
         return "o" + _derive(f"openid:{appid}:{user}", 27)
+
+    @staticmethod
+    def phone_number(user: str) -> str:
+        """A test user's mobile number: stable per user, in the 138 range mainland numbers start with."""
+        digest = hashlib.sha256(f"phone:{user}".encode()).digest()
+        return "138" + str(int.from_bytes(digest[:8], "big") % 10**8).zfill(8)
 
     @staticmethod
     def unionid(open_platform: str, user: str) -> str:

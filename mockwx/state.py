@@ -20,11 +20,13 @@ from typing import Any
 from .domain.models import (
     AccessToken,
     Account,
+    AuthSetting,
     LoginCode,
     Merchant,
     MiniApp,
     Notification,
     Order,
+    PhoneCode,
     Refund,
     _Record,
     order_key,
@@ -41,6 +43,9 @@ _KINDS: dict[str, type[_Record]] = {
     "account": Account,
     "code": LoginCode,
     "token": AccessToken,
+    "stable_token": AccessToken,
+    "phone_code": PhoneCode,
+    "auth_setting": AuthSetting,
     "order": Order,
     "refund": Refund,
     "notification": Notification,
@@ -68,6 +73,9 @@ class State:
         self.accounts: dict[str, Account] = {}  # "appid:user"
         self.codes: dict[str, LoginCode] = {}
         self.tokens: dict[str, AccessToken] = {}  # appid
+        self.stable_tokens: dict[str, AccessToken] = {}  # appid
+        self.phone_codes: dict[str, PhoneCode] = {}
+        self.auth_settings: dict[str, AuthSetting] = {}  # "appid:user"
         self.orders: dict[str, Order] = {}  # "env:mch_id:out_trade_no"
         self.refunds: dict[str, Refund] = {}  # "env:mch_id:out_refund_no"
         self.notifications: dict[str, Notification] = {}
@@ -90,6 +98,9 @@ class State:
             "account": self.accounts,
             "code": self.codes,
             "token": self.tokens,
+            "stable_token": self.stable_tokens,
+            "phone_code": self.phone_codes,
+            "auth_setting": self.auth_settings,
             "order": self.orders,
             "refund": self.refunds,
             "notification": self.notifications,
@@ -121,12 +132,24 @@ class State:
         self._persist("code", code.code, code)
 
     def put_token(self, token: AccessToken) -> None:
-        old = self.tokens.get(token.appid)
-        if old is not None:
+        kind, table = ("stable_token", self.stable_tokens) if token.stable else ("token", self.tokens)
+        old = table.get(token.appid)
+        if old is not None and old.token != token.token:
             self.by_token.pop(old.token, None)
-        self.tokens[token.appid] = token
+        table[token.appid] = token
         self.by_token[token.token] = token
-        self._persist("token", token.appid, token)
+        self._persist(kind, token.appid, token)
+
+    def put_stable_token(self, token: AccessToken) -> None:
+        self.put_token(token)
+
+    def put_phone_code(self, code: PhoneCode) -> None:
+        self.phone_codes[code.code] = code
+        self._persist("phone_code", code.code, code)
+
+    def put_auth_setting(self, setting: AuthSetting) -> None:
+        self.auth_settings[setting.key] = setting
+        self._persist("auth_setting", setting.key, setting)
 
     def put_order(self, order: Order) -> None:
         key = order.key
@@ -269,6 +292,13 @@ class State:
 
     def account(self, appid: str, user: str) -> Account | None:
         return self.accounts.get(f"{appid}:{user}")
+
+    def retired_by(self, token: str) -> AccessToken | None:
+        """The token that replaced ``token``, or None."""
+        for current in (*self.tokens.values(), *self.stable_tokens.values()):
+            if token in current.retired:
+                return current
+        return None
 
     def order_by(self, index: dict[str, str], value: str) -> Order | None:
         key = index.get(value)

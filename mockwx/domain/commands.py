@@ -99,3 +99,30 @@ class FetchToken:
 
     appid: str
     secret: str
+
+
+@dataclass(frozen=True, slots=True)
+class FetchStableToken:
+    """The stable access_token (getStableAccessToken): the same one while it lives, unless forced."""
+
+    appid: str
+    secret: str
+    force_refresh: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class CheckSession:
+    """Is this user's session_key still the valid one? (/wxa/checksession, v2.md 1.4)"""
+
+    access_token: str
+    openid: str
+    signature: str
+    sig_method: str
+
+
+@dataclass(frozen=True, slots=True)
+class ExchangePhoneCode:
+    """The phone number behind a getPhoneNumber code (/wxa/business/getuserphonenumber, v2.md 1.4)."""
+
+    access_token: str
+    code: str

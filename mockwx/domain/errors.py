@@ -43,6 +43,7 @@ class Rule:
     kind: str  # what sort of no, for our own control API: invalid, not_found, conflict, refused, busy
     v2: V2Answer | None = None
     login: int | None = None  # errcode
+    login_hinted: bool = False  # errmsg in the newer APIs' form: "<msg> hint: [<id>] rid: <rid>"
     client: str = ""  # wx.requestPayment's errMsg reason
     v3: tuple[int, str, str] | None = None  # HTTP status, code, message (API v3, protocol/v3.md 4.3, 6, 8, 9)
 
@@ -120,6 +121,15 @@ _RULES = (
     Rule("CODE_INVALID", "invalid", login=40029),
     Rule("CODE_USED", "conflict", login=40163),
     Rule("LOGIN_RATE_LIMITED", "refused", login=45011),
+    # -- access_token and the APIs that need one (protocol/v2.md 1.4, 1.5) --------------------
+    Rule("TOKEN_MISSING", "invalid", login=41001),
+    Rule("TOKEN_MALFORMED", "invalid", login=40014),
+    Rule("TOKEN_NOT_LATEST", "invalid", login=40001),
+    Rule("TOKEN_EXPIRED", "invalid", login=42001),
+    Rule("OPENID_INVALID", "invalid", login=40003),
+    Rule("ARGS_INVALID", "invalid", login=40097),
+    Rule("SESSION_SIGNATURE_WRONG", "invalid", login=87009),
+    Rule("PHONE_CODE_INVALID", "invalid", login=40029, login_hinted=True),
     # -- our own records and inputs (the control API) -----------------------------------------
     Rule("NOT_FOUND", "not_found"),
     Rule("CONFLICT", "conflict"),

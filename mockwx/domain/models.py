@@ -102,13 +102,15 @@ class Merchant(_Record):
 
 @dataclass(slots=True)
 class Account(_Record):
-    """A named test user as seen by one mini program."""
+    """A named test user as seen by one mini program, with the session_key of their current login."""
 
     appid: str
     user: str
     openid: str
     session_key: str
     unionid: str = ""
+    session_expired: bool = False  # wx.checkSession fails until the next wx.login mints a new session_key
+    old_session_keys: list[str] = field(default_factory=list)  # replaced ones, newest last (to name them)
 
 
 @dataclass(slots=True)
@@ -125,9 +127,41 @@ class LoginCode(_Record):
 
 @dataclass(slots=True)
 class AccessToken(_Record):
+    """A mini program's access_token: from /cgi-bin/token, or (``stable``) from /cgi-bin/stable_token.
+
+    The two are kept apart (protocol/v2.md 1.5; getStableAccessToken's page): fetching one never
+    invalidates the other. ``retired`` remembers the tokens this one replaced and until when each still
+    works; after that they answer 40001 ("not latest").
+    """
+
     appid: str
     token: str
     expires_at: float
+    stable: bool = False
+    retired: dict[str, float] = field(default_factory=dict)  # token -> works until (the latest few)
+
+
+RETIRED_KEPT = 10
+
+
+@dataclass(slots=True)
+class PhoneCode(LoginCode):
+    """The code the getPhoneNumber button gives (protocol/miniprogram-client.md 5): another token than
+    wx.login's, with the same life: five minutes, single use."""
+
+
+@dataclass(slots=True)
+class AuthSetting(_Record):
+    """What one user decided about one mini program's scopes (miniprogram-client.md 3): absent = never
+    asked, True = allowed, False = denied (and no dialog again until changed in the settings page)."""
+
+    appid: str
+    user: str
+    scopes: dict[str, bool] = field(default_factory=dict)
+
+    @property
+    def key(self) -> str:
+        return f"{self.appid}:{self.user}"
 
 
 @dataclass(slots=True)

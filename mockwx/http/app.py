@@ -19,7 +19,7 @@ from ..capture import Capture
 from ..config import Config
 from ..escape import printable
 from ..journal import Entry
-from . import control, fallback, guard, login, render, ui
+from . import control, fallback, guard, login, render, ui, wx
 from .endpoint import Dialect, Handler, route
 from .faults import Dropped
 from .keys import ACCESS, BACKEND, BODY_READ, ENTRY
@@ -164,5 +164,6 @@ def create_app(
     control.add_routes(app)
     guard.add_routes(app)
     ui.add_routes(app)
+    wx.add_routes(app)
     fallback.add_routes(app)
     return app

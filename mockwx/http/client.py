@@ -8,7 +8,8 @@ checkout service's.
 from __future__ import annotations
 
 import heapq
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
@@ -61,6 +62,11 @@ class Client:
 
     def request_payment(self, body: Mapping[str, Any], outcome: str, reason: str) -> Payment:
         """wx.requestPayment: check the five signed parameters, then let the user decide."""
+        order = self.requested_order(body)
+        return self.checkout.pay(order, order.openid, outcome, reason, "requestPayment")
+
+    def requested_order(self, body: Mapping[str, Any]) -> Order:
+        """What wx.requestPayment checks before the cashier opens: the five parameters, their paySign, a JSAPI order."""
         for name in ("timeStamp", "nonceStr", "package", "paySign"):
             _require_string(body, name)
         for name in ("signType", "appId"):
@@ -83,7 +89,7 @@ class Client:
                 BAD_PACKAGE,
                 f"order {order.out_trade_no} is a {order.trade_type} order; wx.requestPayment pays JSAPI orders",
             )
-        return self.checkout.pay(order, order.openid, outcome, reason, "requestPayment")
+        return order
 
     def app_payment(self, body: Mapping[str, Any], outcome: str, reason: str) -> Payment:
         """The APP SDK's PayReq: appid, partnerid, prepayid, package=Sign=WXPay, noncestr, timestamp, sign."""
@@ -233,17 +239,13 @@ def answer(backend: Backend, entry: Entry, data: dict[str, Any], *, origin: str 
         raise ControlError(400, "reason must be a string")
     client = Client(backend)
     try:
-        try:
+        with _client_refusals():
             if "paySign" in data:
                 payment = client.request_payment(data, outcome, reason)
             elif "prepayid" in data:
                 payment = client.app_payment(data, outcome, reason)
             else:
                 payment = client.direct_payment(data, outcome, reason)
-        except DomainError as error:
-            if not error.rule.client:
-                raise ControlError.of(error) from None
-            raise PaymentRefused.of(error) from None
     except PaymentRefused as refused:
         return _refused(entry, refused, backend.settings.lang, origin)
     order = payment.order
@@ -261,6 +263,43 @@ def answer(backend: Backend, entry: Entry, data: dict[str, Any], *, origin: str 
     )
 
 
+def cashier(backend: Backend, entry: Entry, data: dict[str, Any]) -> web.Response:
+    """What the cashier shows before the user decides (POST /__mock__/wx/cashier, the phone's payment sheet):
+    the payee, the body and the amount, once the parameters and their paySign pass WeChat's checks."""
+    try:
+        with _client_refusals():
+            order = Client(backend).requested_order(data)
+            refusal = backend.checkout.refusal(order)
+            if refusal is not None:
+                raise refusal
+    except PaymentRefused as refused:
+        return _refused(entry, refused, backend.settings.lang)
+    entry.outcome = "cashier open"
+    merchant = backend.state.merchants[order.mch_id]
+    return render.json_body(
+        {
+            "payee": merchant.name or merchant.mch_id,
+            "body": order.body,
+            "total_fee": order.total_fee,
+            "fee_type": order.fee_type,
+            "out_trade_no": order.out_trade_no,
+            "appid": order.appid,
+        }
+    )
+
+
+@contextmanager
+def _client_refusals() -> Iterator[None]:
+    """A business rule's no, as the client says it (PaymentRefused), or as the control API does when the
+    client has no words for it (ControlError)."""
+    try:
+        yield
+    except DomainError as error:
+        if not error.rule.client:
+            raise ControlError.of(error) from None
+        raise PaymentRefused.of(error) from None
+
+
 def _refused(entry: Entry, refused: PaymentRefused, lang: str, origin: str = "") -> web.Response:
     entry.outcome = f"fail {refused.desc}"
     entry.error = {"kind": refused.problem or "REFUSED", "hint": refused.hint}
@@ -271,7 +310,7 @@ def _refused(entry: Entry, refused: PaymentRefused, lang: str, origin: str = "")
         "errMsg": f"requestPayment:fail {refused.desc}",
         "err_code": refused.err_code,
         "err_desc": refused.desc,
-        "mockwx": {"hint": refused.hint},
+        "mockwx": {"hint": refused.hint, "journal_id": entry.id},
     }
     if refused.diagnosis is not None:
         body["mockwx"]["diagnosis"] = refused.diagnosis.view(lang)

@@ -4,6 +4,7 @@ The mock uses it to check and produce messages; the reference merchant uses it a
 """
 
 from .crypto import decrypt_req_info, encrypt_req_info, req_info_key
+from .opendata import OpenDataError, encrypt_open_data, open_open_data, seal_open_data, session_signature
 from .sign import (
     HMAC_SHA256,
     MD5,
@@ -28,14 +29,17 @@ __all__ = [
     "HMAC_SHA256",
     "MAX_XML_BYTES",
     "MD5",
+    "OpenDataError",
     "SIGN_TYPES",
     "XmlError",
     "canonical_string",
     "decrypt_req_info",
     "digest",
+    "encrypt_open_data",
     "encrypt_req_info",
     "mask_key",
     "new_nonce",
+    "open_open_data",
     "parse_compact",
     "parse_date",
     "parse_xml",
@@ -45,6 +49,8 @@ __all__ = [
     "render_xml",
     "req_info_key",
     "request_sign_type",
+    "seal_open_data",
+    "session_signature",
     "sign",
     "to_compact",
     "to_dashed",

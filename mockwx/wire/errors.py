@@ -53,20 +53,28 @@ V2_RETURN_MSGS: dict[str, str] = {
 # WeChat's text for a busy system, as captured in SYSTEMERROR answers.
 SYSTEM_BUSY = "系统繁忙,请稍后再试."
 
-# errcode -> errmsg (before the ", rid: ..." suffix) for api.weixin.qq.com.
+# errcode -> errmsg (before the "rid: ..." suffix) for api.weixin.qq.com.
 LOGIN_ERRCODES: dict[int, str] = {
     -1: "system error",
     40001: "invalid credential, access_token is invalid or not latest",
     40002: "invalid grant_type",
+    40003: "invalid openid",
     40013: "invalid appid",
+    40014: "invalid access_token",
     40029: "invalid code",
+    40097: "invalid args",
     40125: "invalid appsecret",
     40163: "code been used",
     40226: "code blocked",
+    41001: "access_token missing",
     41002: "appid missing",
     41004: "appsecret missing",
     41008: "missing code",
+    42001: "access_token expired",
+    43002: "require POST method",
     45011: "api minute-quota reach limit mustslower retry next minute",
+    47001: "data format error",
+    87009: "invalid signature",
 }
 
 # API v3 error codes a fault rule can ask for -> (HTTP status, message) (protocol/v3.md 4.3, 8.1, 9.2).
@@ -84,3 +92,16 @@ V3_ERROR_CODES: dict[str, tuple[int, str]] = {
     "PARAM_ERROR": (400, "参数错误"),
     "SIGN_ERROR": (401, "签名错误"),
 }
+
+# How errmsg ends. code2session's captured answers write "<msg>, rid: <rid>"; the access_token family
+# writes "<msg> rid: <rid>" (captured: 40001, 41001, 42001); the newer APIs (getuserphonenumber) write
+# "<msg> hint: [<hint>] rid: <rid>" (captured: 40029). The others follow their neighbours (UNVERIFIED).
+LOGIN_RID_SPACED = frozenset({40001, 40014, 41001, 42001, 43002, 47001, 87009, 40003, 40097})
+
+
+def login_errmsg(errcode: int, rid: str, hint: str = "") -> str:
+    """The whole errmsg of a login-family error: the text, then the request id as WeChat appends it."""
+    text = LOGIN_ERRCODES[errcode]
+    if hint:
+        return f"{text} hint: [{hint}] rid: {rid}"
+    return f"{text}{' ' if errcode in LOGIN_RID_SPACED else ', '}rid: {rid}"

@@ -40,9 +40,12 @@ class Route:
             return "v3"
         if is_pay_path(self.path):
             return "pay"
-        if self.path.startswith(("/sns/", "/cgi-bin/")):
+        if self.path in LOGIN_PATHS:
             return "login"
         return "fallback"
+
+
+LOGIN_PATHS = frozenset(catalogue.mocked_paths("login"))
 
 
 def is_pay_path(path: str) -> bool:
