@@ -18,9 +18,11 @@ from aiohttp import web
 
 from mockwx.wire import render_xml
 
+from . import notify_v3
 from .checkout import MAX_QUANTITY
 from .errors import ApiError, bad_request
 from .notify import Verdict
+from .pay_v3 import V3Gateway
 from .refunds import MAX_REASON, OUT_REFUND_NO
 from .services import SERVICES, Services
 
@@ -195,15 +197,34 @@ async def _notify_body(request: web.Request) -> bytes | None:
         return None
 
 
+def _v3_reply(verdict: Verdict) -> web.Response:
+    """API v3 wants 200 or 204 for "received", 4xx/5xx with code FAIL otherwise (protocol/v3.md 7.3)."""
+    if verdict.ok:
+        return web.Response(status=204)
+    return _json({"code": "FAIL", "message": verdict.reason[:64]}, status=verdict.status)
+
+
 async def payment_notify(request: web.Request) -> web.StreamResponse:
+    s = _services(request)
     body = await _notify_body(request)
-    verdict = Verdict(False, "body too large") if body is None else await _services(request).notifications.payment(body)
+    if isinstance(s.gateway, V3Gateway):
+        verdict = Verdict(False, "body too large", 413)
+        if body is not None:
+            verdict = await notify_v3.payment(s.notifications, s.gateway, request.headers, body)
+        return _v3_reply(verdict)
+    verdict = Verdict(False, "body too large") if body is None else await s.notifications.payment(body)
     return _xml_reply(verdict)
 
 
 async def refund_notify(request: web.Request) -> web.StreamResponse:
+    s = _services(request)
     body = await _notify_body(request)
-    verdict = Verdict(False, "body too large") if body is None else await _services(request).notifications.refund(body)
+    if isinstance(s.gateway, V3Gateway):
+        verdict = Verdict(False, "body too large", 413)
+        if body is not None:
+            verdict = await notify_v3.refund(s.notifications, s.gateway, request.headers, body)
+        return _v3_reply(verdict)
+    verdict = Verdict(False, "body too large") if body is None else await s.notifications.refund(body)
     return _xml_reply(verdict)
 
 
