@@ -55,3 +55,25 @@ def v3_problems(c: MerchantConfig) -> list[str]:
         if problem:
             out.append(problem + " (pub_key.pem: the WeChat Pay public key)")
     return out
+
+
+def settings_from_folder(folder: str | Path, *, public_key: bool = True) -> dict[str, str]:
+    """The v3 settings for key files as ``run_mock.py`` and ``POST /__mock__/tenants/{mch_id}/keys`` write
+    them: apiclient_key.pem, pub_key.pem, apiv3_key.txt and ids.txt (``merchant_serial=...`` lines).
+
+    ``public_key`` picks the WeChat Pay public key; False verifies with the platform certificates instead.
+    """
+    path = Path(folder)
+    ids = dict(
+        line.split("=", 1) for line in (path / "ids.txt").read_text(encoding="ascii").splitlines() if "=" in line
+    )
+    settings = {
+        "api": "v3",
+        "api_v3_key": (path / "apiv3_key.txt").read_text(encoding="ascii").strip(),
+        "merchant_serial": ids.get("merchant_serial", ""),
+        "private_key_file": str(path / "apiclient_key.pem"),
+    }
+    if public_key:
+        settings["wechatpay_public_key_id"] = ids.get("public_key_id", "")
+        settings["wechatpay_public_key_file"] = str(path / "pub_key.pem")
+    return settings
