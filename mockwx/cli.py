@@ -86,6 +86,12 @@ def _run_parser(sub: argparse._SubParsersAction) -> None:
         default=None,
         help=f"port of the fresh mock (default: a free one; {DEFAULT_PORT} with --merchant, for its config)",
     )
+    p.add_argument(
+        "--api",
+        choices=("v2", "v3"),
+        default="v2",
+        help="the WeChat Pay API the built-in merchant speaks (default v2); a scenario's setup.api wins",
+    )
     p.add_argument("--junit", metavar="FILE", help="also write JUnit XML")
     p.add_argument("--json", metavar="FILE", help="also write a JSON report")
     p.add_argument("-q", "--quiet", action="store_true", help="print failing steps only")
@@ -311,9 +317,9 @@ def run_command(args: argparse.Namespace) -> int:
     from .scenarios.report import ConsoleReport, write_json, write_junit
 
     logging.basicConfig(level=logging.ERROR, format="%(name)s %(levelname)s %(message)s")
-    report = ConsoleReport(verbose=not args.quiet)
+    report = ConsoleReport(verbose=not args.quiet, api=args.api)
     port = args.mock_port if args.mock_port is not None else (DEFAULT_PORT if args.merchant else 0)
-    runner = Runner(mock_url=args.mock, merchant_url=args.merchant, mock_port=port, listener=report)
+    runner = Runner(mock_url=args.mock, merchant_url=args.merchant, mock_port=port, api=args.api, listener=report)
     started = time.perf_counter()
     try:
         results = asyncio.run(runner.run_paths(args.paths))

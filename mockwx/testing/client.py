@@ -1,9 +1,11 @@
-"""A client for a running mock: the control API, and signed Pay v2 / login calls made the way a
-merchant backend makes them. Used by mockwx's own tests, the pytest plugin and scenarios.
+"""A client for a running mock: the control API, and signed Pay v2, API v3 and login calls made the
+way a merchant backend makes them. Used by mockwx's own tests, the pytest plugin and scenarios.
 """
 
 from __future__ import annotations
 
+import json as jsonlib
+import time
 from typing import Any
 from urllib.parse import quote
 
@@ -11,6 +13,7 @@ import aiohttp
 
 from ..config import DEMO_API_KEY, DEMO_APPID, DEMO_MCH_ID, DEMO_SECRET
 from ..wire import MD5, new_nonce, parse_xml, pay_sign, render_xml, with_sign
+from ..wire.v3 import build_authorization, compact_json, load_private_key
 
 
 class MockRefused(AssertionError):
@@ -34,6 +37,7 @@ class MockClient:
         self.appid, self.secret, self.mch_id, self.api_key = appid, secret, mch_id, api_key
         self._session = session
         self._own_session = session is None
+        self._v3_keys: dict[str, Any] | None = None  # the merchant's v3 material, fetched when first needed
 
     @property
     def session(self) -> aiohttp.ClientSession:
@@ -120,6 +124,32 @@ class MockClient:
             body = with_sign(body, key or self.api_key, sign_type)
         async with self.session.post(f"{self.url}{path}", data=render_xml(body)) as response:
             return parse_xml(await response.read())
+
+    async def v3_keys(self) -> dict[str, Any]:
+        """The merchant's API v3 material (GET /__mock__/tenants/{mch_id}/keys), fetched once."""
+        if self._v3_keys is None:
+            self._v3_keys = await self.control("GET", f"/tenants/{self.mch_id}/keys")
+        return self._v3_keys
+
+    async def v3(self, method: str, target: str, body: Any = None) -> dict[str, Any]:
+        """An API v3 request (``target`` = path?query), signed with the merchant's private key as an SDK
+        signs it; ``{"status": <HTTP status>, **<the JSON answer>}`` (the answer's signature is not checked)."""
+        keys = await self.v3_keys()
+        raw = b"" if body is None else compact_json(body)
+        authorization = build_authorization(
+            method,
+            target,
+            raw,
+            mchid=self.mch_id,
+            serial_no=keys["merchant_serial"],
+            private_key=load_private_key(keys["merchant_private_key"]),
+            timestamp=int(time.time()),  # the wall clock, as WeChat checks it
+        )
+        headers = {"Authorization": authorization, "Content-Type": "application/json", "Accept": "application/json"}
+        async with self.session.request(method, f"{self.url}{target}", data=raw or None, headers=headers) as response:
+            text = await response.read()
+            answer = jsonlib.loads(text) if text else {}
+            return {"status": response.status, **(answer if isinstance(answer, dict) else {"body": answer})}
 
     async def unifiedorder(
         self,
