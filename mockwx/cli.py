@@ -13,7 +13,7 @@ from pathlib import Path
 
 from aiohttp import web
 
-from . import __version__
+from . import __version__, cli_v3
 from .config import DEFAULT_PORT, DEMO_API_KEY, DEMO_APPID, DEMO_MCH_ID, DEMO_SECRET, Config, ConfigError, load_config
 from .doctor import LANGS, Finding, KeyCandidate
 from .doctor.teach import Reading, lesson_keys, looks_pasted, read_pasted, teach
@@ -50,14 +50,18 @@ def _serve_parser(sub: argparse._SubParsersAction) -> None:
 def _sign_parser(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser(
         "sign",
-        help="print the canonical string and the sign of some fields (a teaching tool)",
+        help="print the canonical string and the sign of some fields, or with --v3 the v3 message (a teaching tool)",
         description="Print the string WeChat Pay v2 signs and the sign, for fields given as name=value, as a"
         " signed string pasted from a log ('appid=...&body=...&key=...') or as an XML file. With --check,"
         " say why a sign you have is not the right one.",
     )
     p.add_argument("fields", nargs="*", metavar="name=value", help="the fields, or one whole signed string (quote it)")
     p.add_argument("--xml", metavar="FILE", help="read the fields from a WeChat XML message ('-' for stdin)")
-    p.add_argument("--key", help="the merchant API key (default: a pasted string's key=, else the demo key)")
+    p.add_argument(
+        "--key",
+        help="the merchant API key (default: a pasted string's key=, else the demo key); with --v3 a PEM file:"
+        " a private key (apiclient_key.pem), or a certificate / public key to check with",
+    )
     p.add_argument("--sign-type", choices=(MD5, HMAC_SHA256), help="default: the fields' sign_type, else MD5")
     p.add_argument("--check", metavar="SIGN", help="a sign to diagnose (default: the fields' own sign, if any)")
     p.add_argument("--appid", help="the mini program whose AppSecret to suspect (default: the fields' appid)")
@@ -68,6 +72,7 @@ def _sign_parser(sub: argparse._SubParsersAction) -> None:
         help="an AppSecret the sign may have been made with (the demo mini program's is known)",
     )
     p.add_argument("--lang", choices=LANGS, default="en", help="language of the explanations (default en)")
+    cli_v3.add_arguments(p)
 
 
 def _run_parser(sub: argparse._SubParsersAction) -> None:
@@ -290,6 +295,8 @@ def sign_keys(args: argparse.Namespace, reading: Reading) -> list[KeyCandidate]:
 
 
 def sign_command(args: argparse.Namespace) -> int:
+    if args.v3 or args.paysign:
+        return cli_v3.sign_v3_command(args)
     try:
         reading = sign_fields(args)
     except (OSError, ValueError) as exc:

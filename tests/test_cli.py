@@ -142,3 +142,84 @@ def test_demo_runs_the_walkthrough_it_prints():
     finally:
         if proc.poll() is None:
             proc.kill()
+
+
+# -- sign --v3 -------------------------------------------------------------------------------------
+
+
+def demo_key():
+    from wechatpayv3.utils import load_private_key
+
+    from mockwx import demo_v3
+
+    return load_private_key(demo_v3.MERCHANT_KEY_PEM)
+
+
+def test_sign_v3_prints_the_message_and_the_signature_wechatpayv3_makes(tmp_path):
+    from wechatpayv3.utils import rsa_sign
+
+    body = tmp_path / "body.json"
+    body.write_bytes('{"description":"咖啡","amount":{"total":1}}'.encode())
+    result = run(
+        "sign",
+        "--v3",
+        "POST",
+        "/v3/pay/transactions/jsapi",
+        "--timestamp",
+        "1554208460",
+        "--nonce",
+        "N1",
+        "--body",
+        str(body),
+    )
+    assert result.returncode == 0, result.stderr
+    lines = result.stdout.splitlines()
+    assert lines[1:6] == [
+        "  POST\\n",
+        "  /v3/pay/transactions/jsapi\\n",
+        "  1554208460\\n",
+        "  N1\\n",
+        '  {"description":"咖啡","amount":{"total":1}}\\n',
+    ]
+    signed = 'POST\n/v3/pay/transactions/jsapi\n1554208460\nN1\n{"description":"咖啡","amount":{"total":1}}\n'
+    assert f"signature: {rsa_sign(demo_key(), signed)}" in result.stdout  # an independent SDK agrees
+    assert 'Authorization: WECHATPAY2-SHA256-RSA2048 mchid="10000100",nonce_str="N1"' in result.stdout
+
+
+def test_sign_v3_checks_a_whole_authorization_and_names_the_mistake(tmp_path):
+    from wechatpayv3.utils import build_authorization
+
+    body = tmp_path / "body.json"
+    body.write_text('{"mchid":"10000100","amount":{"total":1}}')
+    serial = "497FD66A2D559EC06E2C30399913C26F39BBF266"
+    # wechatpayv3 signs json.dumps(data): ", " and ": " separators, while the body sent here is compact
+    header = build_authorization(
+        "/v3/pay/transactions/jsapi",
+        "POST",
+        "10000100",
+        serial,
+        demo_key(),
+        data={"mchid": "10000100", "amount": {"total": 1}},
+    )
+    args = ("sign", "--v3", "POST", "/v3/pay/transactions/jsapi", "--body", str(body), "--authorization", header)
+    result = run(*args)
+    assert result.returncode == 1 and "does NOT verify" in result.stdout
+    assert "signed in another serialisation than the bytes sent" in result.stdout
+    assert '  {"mchid": "10000100", "amount": {"total": 1}}\\n' in result.stdout  # what was signed instead
+    chinese = run(*args, "--lang", "zh")
+    assert chinese.returncode == 1 and "签名验证不通过" in chinese.stdout and "序列化" in chinese.stdout
+    body.write_text('{"mchid": "10000100", "amount": {"total": 1}}')  # the bytes wechatpayv3 really sends
+    assert run(*args).returncode == 0
+
+
+def test_sign_v3_paysign_mode_and_bad_input():
+    from wechatpayv3.utils import rsa_sign
+
+    fields = ("wxd930ea5d5a258f4f", "1554208460", "N2", "prepay_id=wx201410272009395522657a690389285100")
+    good = rsa_sign(demo_key(), "".join(f"{line}\n" for line in fields))
+    assert run("sign", "--v3", "--paysign", *fields, "--check", good).returncode == 0
+    bare = rsa_sign(demo_key(), "".join(f"{line}\n" for line in (*fields[:3], fields[3][len("prepay_id=") :])))
+    result = run("sign", "--v3", "--paysign", *fields, "--check", bare)
+    assert result.returncode == 1 and "prepay_id=" in result.stdout and "why:" in result.stdout
+    assert run("sign", "--v3", "POST").returncode == 2
+    assert run("sign", "--v3", "GET", "relative/path").returncode == 2
