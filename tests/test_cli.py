@@ -10,6 +10,8 @@ import sys
 import urllib.request
 from pathlib import Path
 
+import pytest
+
 ROOT = Path(__file__).resolve().parent.parent
 
 
@@ -67,6 +69,9 @@ def test_serve_on_a_free_port_then_ctrl_c(tmp_path):
         text = "".join(lines)
         url = re.search(r"listening on (http://127\.0\.0\.1:\d+)", text).group(1)
         assert "wxd930ea5d5a258f4f" in text and "192006250b4c09247ec02edce69f6a2d" in text and "AppSecret" in text
+        assert "APIv3 key mockwxDemoApiV3Key20261127a1b2c3" in text and "PUB_KEY_ID_01001000010020261127" in text
+        assert f"key files in {tmp_path / 'keys' / '10000100'}/" in text  # beside the state file
+        assert (tmp_path / "keys/10000100/apiclient_key.pem").stat().st_mode & 0o777 == 0o600
         with urllib.request.urlopen(f"{url}/__mock__") as response:
             assert json.load(response)["merchants"] == ["10000100"]
         proc.send_signal(signal.SIGINT)
@@ -101,7 +106,8 @@ def _call(method: str, url: str, body: dict | None = None, token: str = "") -> d
         return json.load(response)
 
 
-def test_demo_runs_the_walkthrough_it_prints():
+@pytest.mark.parametrize("api", ["v2", "v3"])
+def test_demo_runs_the_walkthrough_it_prints(tmp_path, api):
     mock_port, shop_port = _free_port(), _free_port()
     proc = subprocess.Popen(
         [
@@ -115,10 +121,13 @@ def test_demo_runs_the_walkthrough_it_prints():
             str(shop_port),
             "--log-level",
             "WARNING",
+            "--api",
+            api,
         ],
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,
         text=True,
+        cwd=tmp_path,  # the v3 key files go to .mockwx/keys/ here
     )
     try:
         text = ""
@@ -131,6 +140,9 @@ def test_demo_runs_the_walkthrough_it_prints():
         code = _call("POST", f"{mock}/__mock__/login", {"user": "alice"})["code"]
         token = _call("POST", f"{shop}/api/login", {"code": code})["token"]
         order = _call("POST", f"{shop}/api/orders", {"product_id": "coffee", "quantity": 1}, token)
+        assert order["signType"] == ("RSA" if api == "v3" else "MD5")
+        if api == "v3":
+            assert "The merchant speaks API v3" in text and (tmp_path / ".mockwx/keys/10000100/pub_key.pem").exists()
         assert _call("POST", f"{mock}/__mock__/pay", order)["errMsg"] == "requestPayment:ok"
         number = order["out_trade_no"]
         note = _call("GET", f"{mock}/__mock__/notifications/wait?out_trade_no={number}&status=acked&timeout=5")
