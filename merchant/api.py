@@ -204,28 +204,28 @@ def _v3_reply(verdict: Verdict) -> web.Response:
     return _json({"code": "FAIL", "message": verdict.reason[:64]}, status=verdict.status)
 
 
-async def payment_notify(request: web.Request) -> web.StreamResponse:
+async def _notification(request: web.Request, kind: str) -> web.StreamResponse:
+    """A payment or refund notification, read in the configured API's dialect and answered in it."""
     s = _services(request)
     body = await _notify_body(request)
     if isinstance(s.gateway, V3Gateway):
         verdict = Verdict(False, "body too large", 413)
         if body is not None:
-            verdict = await notify_v3.payment(s.notifications, s.gateway, request.headers, body)
+            read = notify_v3.payment if kind == "payment" else notify_v3.refund
+            verdict = await read(s.notifications, s.gateway, request.headers, body)
         return _v3_reply(verdict)
-    verdict = Verdict(False, "body too large") if body is None else await s.notifications.payment(body)
+    verdict = Verdict(False, "body too large")
+    if body is not None:
+        verdict = await (s.notifications.payment if kind == "payment" else s.notifications.refund)(body)
     return _xml_reply(verdict)
+
+
+async def payment_notify(request: web.Request) -> web.StreamResponse:
+    return await _notification(request, "payment")
 
 
 async def refund_notify(request: web.Request) -> web.StreamResponse:
-    s = _services(request)
-    body = await _notify_body(request)
-    if isinstance(s.gateway, V3Gateway):
-        verdict = Verdict(False, "body too large", 413)
-        if body is not None:
-            verdict = await notify_v3.refund(s.notifications, s.gateway, request.headers, body)
-        return _v3_reply(verdict)
-    verdict = Verdict(False, "body too large") if body is None else await s.notifications.refund(body)
-    return _xml_reply(verdict)
+    return await _notification(request, "refund")
 
 
 async def health(request: web.Request) -> web.StreamResponse:

@@ -14,15 +14,13 @@ from pathlib import Path
 from aiohttp import web
 
 from . import __version__, cli_v3
-from .banner import banner, demo_banner, keys_folder, v3_demo_lines
 from .config import DEFAULT_PORT, DEMO_API_KEY, DEMO_APPID, DEMO_MCH_ID, DEMO_SECRET, Config, ConfigError, load_config
 from .doctor import LANGS, Finding, KeyCandidate
 from .doctor.teach import Reading, lesson_keys, looks_pasted, read_pasted, teach
 from .http.app import create_app
 from .http.keys import BACKEND
 from .persist import StateFileError, StorageError
-from .services.keys import export as export_keys
-from .views import merchant_view
+from .v3_banner import keys_folder, v3_demo_lines, v3_lines, write_demo_keys
 from .wire import HMAC_SHA256, MD5, parse_xml
 
 DEFAULT_DB = ".mockwx/state.sqlite3"
@@ -244,6 +242,29 @@ async def _serve(config: Config, host: str, port: int) -> None:
     await _until_stopped([runner], banner(app[BACKEND], host, bound, keys_folder(config)))
 
 
+def banner(backend, host: str, port: int, keys: Path | None = None) -> str:
+    url = f"http://{host if ':' not in host else f'[{host}]'}:{port}"
+    lines = [
+        f"mockwx {__version__} listening on {url}",
+        f"  WeChat login (api.weixin.qq.com)     {url}/sns/jscode2session",
+        f"  WeChat Pay v2 (api.mch.weixin.qq.com) {url}/pay/unifiedorder",
+        f"  WeChat Pay v3 (api.mch.weixin.qq.com) {url}/v3/pay/transactions/jsapi",
+        f"  control API                           {url}/__mock__",
+        f"  clock: {backend.clock.kind}   state: {backend.persistence.location}",
+    ]
+    for app in backend.state.apps.values():
+        lines.append(f"mini program {app.appid}  AppSecret {app.secret}  {app.name}")
+    for merchant in backend.state.merchants.values():
+        lines.append(f"merchant     {merchant.mch_id}  API key {merchant.api_key}  appids {', '.join(merchant.appids)}")
+        lines += v3_lines(backend, merchant, keys)
+    lines += [
+        "Try:",
+        f'  curl -s -X POST {url}/__mock__/login -d \'{{"user": "alice"}}\'',
+        "Ctrl-C to stop.",
+    ]
+    return "\n".join(lines)
+
+
 # -- sign ----------------------------------------------------------------------------------------
 
 
@@ -362,13 +383,7 @@ async def _demo(config: Config, args: argparse.Namespace) -> None:
     if db != ":memory:":
         Path(db).parent.mkdir(parents=True, exist_ok=True)
     backend = mock_app[BACKEND]
-    v3: dict[str, str] = {}
-    if args.api != "v2":  # the demo merchant's v3 key files, as its SDK config names them
-        from merchant.config_v3 import settings_from_folder
-
-        folder = keys_folder(config) / DEMO_MCH_ID
-        export_keys(merchant_view(backend, backend.state.merchants[DEMO_MCH_ID])["v3"], folder)
-        v3 = settings_from_folder(folder, public_key=args.api == "v3")
+    v3 = write_demo_keys(backend, keys_folder(config), args.api)
     merchant_config = demo_config(mock_url, merchant_url, db, sweep_interval=30, **v3)
     merchant_app = create_merchant(merchant_config, clock=backend.clock.now)  # one clock for both
     try:
@@ -377,6 +392,27 @@ async def _demo(config: Config, args: argparse.Namespace) -> None:
         await mock_runner.cleanup()
         raise
     text = demo_banner(mock_url, merchant_url, merchant_config.operator_token, backend.clock.kind)
-    if v3:
-        text = text.replace("\nA whole payment", f"\n{v3_demo_lines(args.api, v3)}\nA whole payment", 1)
+    text = text.replace("\nA whole payment", f"{v3_demo_lines(args.api, v3)}\nA whole payment", 1)
     await _until_stopped([mock_runner, merchant_runner], text)
+
+
+def demo_banner(mock: str, shop: str, operator_token: str, clock: str) -> str:
+    return f"""mockwx demo: the mock and the reference merchant, wired to each other ({clock} clock)
+  mock (WeChat)      {mock}     control API {mock}/__mock__
+  merchant           {shop}     notify URL {shop}/wxpay/notify
+Demo tenant: appid wxd930ea5d5a258f4f, mch_id 10000100, API key 192006250b4c09247ec02edce69f6a2d
+
+A whole payment, by hand (each line prints JSON; copy values from one into the next):
+  1. the mini program logs in:   curl -s -X POST {mock}/__mock__/login -d '{{"user": "alice"}}'
+  2. ...and sends the code:      curl -s -X POST {shop}/api/login -d '{{"code": "<code>"}}'
+  3. the catalogue:              curl -s {shop}/api/products
+  4. an order:                   curl -s -X POST {shop}/api/orders -H 'Authorization: Bearer <token>' \\
+                                      -d '{{"product_id": "coffee", "quantity": 1}}'
+  5. the user pays:              curl -s -X POST {mock}/__mock__/pay -d '<the whole answer of step 4>'
+  6. the merchant's view:        curl -s {shop}/api/orders/<out_trade_no> -H 'Authorization: Bearer <token>'
+  7. WeChat's view:              curl -s {mock}/__mock__/orders/<out_trade_no>
+  8. a refund (operator):        curl -s -X POST {shop}/api/orders/<out_trade_no>/refund \\
+                                      -H 'Authorization: Bearer {operator_token}' -d '{{}}'
+Then try a forged notification:  curl -s -X POST {mock}/__mock__/notify \\
+                                      -d '{{"out_trade_no": "<out_trade_no>", "variant": "forged"}}'
+and read what the merchant answered in step 7. Ctrl-C stops both."""

@@ -5,7 +5,6 @@ from __future__ import annotations
 from mockwx.magic import MAGIC_AMOUNTS
 from mockwx.testing.client import MockClient
 from mockwx.testing.server import MockServer, mock_config
-from mockwx.wire import v3
 
 from .support import Reply
 
@@ -104,12 +103,11 @@ async def v3_order(client, receiver, number, fee, api="jsapi"):
     }
     if api == "jsapi":
         body["payer"] = {"openid": (await client.login("alice"))["openid"]}
-    answer = await client.v3("POST", f"/v3/pay/transactions/{api}", body)
-    if answer["status"] != 200 or api != "jsapi":
+    sent = await client.v3("POST", f"/v3/pay/transactions/{api}", body)
+    answer = {"status": sent.status, **sent.json}
+    if sent.status != 200 or api != "jsapi":
         return answer, None
-    keys = await client.v3_keys()
-    private_key = v3.load_private_key(keys["merchant_private_key"])
-    return answer, v3.request_payment_params(client.appid, answer["prepay_id"], private_key, time_stamp=1700000000)
+    return answer, await client.v3_pay_params(answer["prepay_id"])
 
 
 async def test_v3_place_outcomes(client, receiver):

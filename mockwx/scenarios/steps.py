@@ -158,8 +158,11 @@ async def _v3_call(world: World, endpoint: catalogue.Endpoint, fields: dict[str,
         fields.setdefault("mchid", mchid)
     if endpoint.method == "GET":
         query = urlencode({k: str(v) for k, v in fields.items()}, safe="")
-        return await world.mock.v3("GET", f"{path}?{query}" if query else path)
-    return await world.mock.v3(endpoint.method, path, fields)
+        answer = await world.mock.v3("GET", f"{path}?{query}" if query else path)
+    else:
+        answer = await world.mock.v3(endpoint.method, path, fields)
+    data = answer.json
+    return {"status": answer.status, **(data if isinstance(data, dict) else {})}
 
 
 async def step_close(world: World, step: Step, number: Any, o: dict[str, Any]) -> Any:

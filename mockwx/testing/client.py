@@ -4,8 +4,9 @@ way a merchant backend makes them. Used by mockwx's own tests, the pytest plugin
 
 from __future__ import annotations
 
-import json as jsonlib
+import json
 import time
+from dataclasses import dataclass
 from typing import Any
 from urllib.parse import quote
 
@@ -13,7 +14,20 @@ import aiohttp
 
 from ..config import DEMO_API_KEY, DEMO_APPID, DEMO_MCH_ID, DEMO_SECRET
 from ..wire import MD5, new_nonce, parse_xml, pay_sign, render_xml, with_sign
-from ..wire.v3 import build_authorization, compact_json, load_private_key
+from ..wire.v3 import build_authorization, compact_json, load_private_key, request_payment_params
+
+
+@dataclass(slots=True)
+class V3Answer:
+    """A v3 answer as received: status, headers, raw body (``json`` parses it)."""
+
+    status: int
+    headers: dict[str, str]
+    body: bytes
+
+    @property
+    def json(self) -> Any:
+        return json.loads(self.body) if self.body else None
 
 
 class MockRefused(AssertionError):
@@ -37,7 +51,7 @@ class MockClient:
         self.appid, self.secret, self.mch_id, self.api_key = appid, secret, mch_id, api_key
         self._session = session
         self._own_session = session is None
-        self._v3_keys: dict[str, Any] | None = None  # the merchant's v3 material, fetched when first needed
+        self._v3: dict[str, Any] | None = None
 
     @property
     def session(self) -> aiohttp.ClientSession:
@@ -125,32 +139,6 @@ class MockClient:
         async with self.session.post(f"{self.url}{path}", data=render_xml(body)) as response:
             return parse_xml(await response.read())
 
-    async def v3_keys(self) -> dict[str, Any]:
-        """The merchant's API v3 material (GET /__mock__/tenants/{mch_id}/keys), fetched once."""
-        if self._v3_keys is None:
-            self._v3_keys = await self.control("GET", f"/tenants/{self.mch_id}/keys")
-        return self._v3_keys
-
-    async def v3(self, method: str, target: str, body: Any = None) -> dict[str, Any]:
-        """An API v3 request (``target`` = path?query), signed with the merchant's private key as an SDK
-        signs it; ``{"status": <HTTP status>, **<the JSON answer>}`` (the answer's signature is not checked)."""
-        keys = await self.v3_keys()
-        raw = b"" if body is None else compact_json(body)
-        authorization = build_authorization(
-            method,
-            target,
-            raw,
-            mchid=self.mch_id,
-            serial_no=keys["merchant_serial"],
-            private_key=load_private_key(keys["merchant_private_key"]),
-            timestamp=int(time.time()),  # the wall clock, as WeChat checks it
-        )
-        headers = {"Authorization": authorization, "Content-Type": "application/json", "Accept": "application/json"}
-        async with self.session.request(method, f"{self.url}{target}", data=raw or None, headers=headers) as response:
-            text = await response.read()
-            answer = jsonlib.loads(text) if text else {}
-            return {"status": response.status, **(answer if isinstance(answer, dict) else {"body": answer})}
-
     async def unifiedorder(
         self,
         out_trade_no: str,
@@ -198,6 +186,45 @@ class MockClient:
             "signType": sign_type,
             "paySign": pay_sign(self.appid, time_stamp, nonce, package, sign_type, key or self.api_key),
         }
+
+    # -- API v3, as a merchant's v3 SDK sends it ------------------------------------------------
+
+    async def v3_keys(self) -> dict[str, Any]:
+        """The merchant's v3 material (APIv3 key, private key, serials...), fetched once."""
+        if self._v3 is None:
+            self._v3 = await self.control("GET", f"/tenants/{self.mch_id}/keys")
+        return self._v3
+
+    async def v3(
+        self,
+        method: str,
+        target: str,
+        body: Any = None,
+        *,
+        headers: dict[str, str] | None = None,
+        timestamp: int | None = None,
+    ) -> V3Answer:
+        """A v3 request signed with the merchant's key (``body``: a dict sent as compact JSON, or bytes)."""
+        keys = await self.v3_keys()
+        raw = body if isinstance(body, bytes) else (b"" if body is None else compact_json(body))
+        authorization = build_authorization(
+            method,
+            target,
+            raw,
+            mchid=self.mch_id,
+            serial_no=keys["merchant_serial"],
+            private_key=load_private_key(keys["merchant_private_key"]),
+            timestamp=timestamp if timestamp is not None else int(time.time()),
+        )
+        sent = {"Authorization": authorization, "Content-Type": "application/json", **(headers or {})}
+        async with self.session.request(method, f"{self.url}{target}", data=raw, headers=sent) as response:
+            return V3Answer(response.status, dict(response.headers), await response.read())
+
+    async def v3_pay_params(self, prepay_id: str, appid: str | None = None) -> dict[str, str]:
+        """The wx.requestPayment parameters of a v3 order, paySign made with RSA (protocol/v3.md 5)."""
+        keys = await self.v3_keys()
+        key = load_private_key(keys["merchant_private_key"])
+        return request_payment_params(appid or self.appid, prepay_id, key, time_stamp=int(time.time()))
 
     async def code2session(self, code: str, **params: str) -> dict[str, Any]:
         query = {"appid": self.appid, "secret": self.secret, "js_code": code, "grant_type": "authorization_code"}

@@ -192,10 +192,10 @@ DIALECTS = {
         {
             "busy": {"code": "SYSTEM_ERROR"},
             "no_auth": {"code": "NO_AUTH"},
-            "paid": {"code": "ORDERPAID", "status": 400, "message": "该订单已支付"},
+            "paid": {"code": "ORDER_PAID", "status": 400, "message": "订单已支付"},
             "not_enough": {"code": "NOT_ENOUGH"},
         },
-        {"ok": "200", "busy": "500 SYSTEM_ERROR", "refused": "http_error", "closed": "204", "paid": "400 ORDERPAID"},
+        {"ok": "200", "busy": "500 SYSTEM_ERROR", "refused": "http_error", "closed": "204", "paid": "400 ORDER_PAID"},
     ),
 }
 V3_CERTIFICATE = "v3-certificate"  # v3, verifying with platform certificates instead of the public key

@@ -103,7 +103,7 @@ async def test_closeorder_saying_orderpaid_is_not_proof_of_payment(shop, client,
     await client.fault(api=dialect.close, **dialect.fault("paid"), times=1)
     await client.advance(900)
     status, summary = await shop.ops("/ops/reconcile")
-    assert summary["errors"][0]["out_trade_no"] == number and "ORDERPAID" in summary["errors"][0]["error"]
+    assert summary["errors"][0]["out_trade_no"] == number and dialect.code("paid") in summary["errors"][0]["error"]
     view = await shop.get(token, number)  # queried again: NOTPAY, so not paid; closed this time
     assert (view["status"], view["ledger"]) == ("CLOSED", [])
     outcomes = [c["outcome"] for c in await client.requests(api=dialect.close)]

@@ -9,12 +9,13 @@ import json
 from collections.abc import Callable
 
 import pytest
-from aiohttp import ClientSession, web
+from aiohttp import web
 
 from mockwx.config import DEMO_MCH_ID
 from mockwx.wire.v3 import new_private_key, private_key_pem
 
-from .conftest import listening_socket, notifications, pay, verdicts
+from .conftest import notifications, pay, verdicts
+from .proxy import Proxy
 
 
 @pytest.fixture
@@ -27,19 +28,15 @@ Rewrite = Callable[[str, bytes], bytes]
 PASSED_ON = ("Authorization", "Content-Type", "Accept", "User-Agent", "Wechatpay-Serial")
 
 
-class RawInterceptor:
+class RawInterceptor(Proxy):
     """A man in the middle between the merchant and the mock's v3 API: it may rewrite answer bodies,
     and passes every Wechatpay-* header on unchanged."""
 
     def __init__(self, upstream: str, rewrite: Rewrite) -> None:
-        self.upstream = upstream
+        super().__init__(upstream)
         self.rewrite = rewrite
-        self._sock = listening_socket()
-        self.url = f"http://127.0.0.1:{self._sock.getsockname()[1]}"
-        self._runner: web.AppRunner | None = None
-        self._http = ClientSession()
 
-    async def _forward(self, request: web.Request) -> web.Response:
+    async def forward(self, request: web.Request) -> web.Response:
         headers = {k: v for k, v in request.headers.items() if k in PASSED_ON}
         body = await request.read()
         async with self._http.request(
@@ -49,19 +46,6 @@ class RawInterceptor:
             kept = {k: v for k, v in response.headers.items() if k.startswith(("Wechatpay-", "Request-ID"))}
             status = response.status
         return web.Response(status=status, body=self.rewrite(request.path, raw), headers=kept)
-
-    async def __aenter__(self) -> RawInterceptor:
-        app = web.Application()
-        app.router.add_route("*", "/{tail:.*}", self._forward)
-        self._runner = web.AppRunner(app, access_log=None, shutdown_timeout=0.1)
-        await self._runner.setup()
-        await web.SockSite(self._runner, self._sock).start()
-        return self
-
-    async def __aexit__(self, *exc: object) -> None:
-        assert self._runner is not None
-        await self._runner.cleanup()
-        await self._http.close()
 
 
 def paid_on_query(path: str, raw: bytes) -> bytes:
