@@ -94,6 +94,7 @@ class V3Gateway:
         if config.wechatpay_public_key_id:
             self.verifiers[config.wechatpay_public_key_id] = load_public_key(read_pem(config.wechatpay_public_key_file))
         self._downloading: asyncio.Lock | None = None
+        self._newest = ""  # the platform certificate that became valid last: the one to name (v3.md 3.2)
 
     @property
     def public_key_mode(self) -> bool:
@@ -214,8 +215,9 @@ class V3Gateway:
             "Content-Type": "application/json",
             "User-Agent": USER_AGENT,
         }
-        if self.verifiers:  # name the key we verify with: WeChat signs the answer with it
-            headers["Wechatpay-Serial"] = c.wechatpay_public_key_id or sorted(self.verifiers)[-1]
+        serial = c.wechatpay_public_key_id or self._newest
+        if serial:  # name the key we verify with: WeChat signs the answer with it (v3.md 1.3, 2.4)
+            headers["Wechatpay-Serial"] = serial
         return headers
 
     async def _send(self, method: str, target: str, raw: bytes, attempt: int) -> Answer:
@@ -289,15 +291,18 @@ class V3Gateway:
             except ValueError as exc:
                 raise WeChatForged(f"/v3/certificates does not decrypt with our APIv3 key: {exc}") from None
             now = time.time()
-            fresh = {
-                serial: cert.public_key()
+            valid = {
+                serial: cert
                 for serial, cert in certificates.items()
                 if cert.not_valid_before_utc.timestamp() <= now < cert.not_valid_after_utc.timestamp()
             }
+            fresh = {serial: cert.public_key() for serial, cert in valid.items()}
             keys = {**self.verifiers, **fresh}
             try:  # the first download has nothing older to check it with: it must at least be signed by itself
                 verify_response(headers, body, keys, now=now)  # type: ignore[arg-type]
             except ResponseSignatureError as exc:
                 raise WeChatForged(f"/v3/certificates failed verification: {exc.detail}") from None
             self.verifiers.update(fresh)  # type: ignore[arg-type]
+            if valid:
+                self._newest = max(valid, key=lambda serial: valid[serial].not_valid_before_utc)
             log.info("platform certificates: %s", ", ".join(sorted(fresh)) or "none valid now")
