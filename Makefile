@@ -42,5 +42,6 @@ bench-quick: $(BENCH_STAMP)
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache .hypothesis .mockwx *.egg-info
 
+# make demo API=v3 (or v3-certificate): the merchant speaks WeChat Pay API v3
 demo: $(STAMP)
-	$(BIN)/python run_mock.py demo $(ARGS)
+	$(BIN)/python run_mock.py demo $(if $(API),--api $(API)) $(ARGS)

@@ -18,9 +18,11 @@ from aiohttp import web
 
 from mockwx.wire import render_xml
 
+from . import notify_v3
 from .checkout import MAX_QUANTITY
 from .errors import ApiError, bad_request
 from .notify import Verdict
+from .pay_v3 import V3Gateway
 from .refunds import MAX_REASON, OUT_REFUND_NO
 from .services import SERVICES, Services
 
@@ -222,16 +224,35 @@ async def _notify_body(request: web.Request) -> bytes | None:
         return None
 
 
-async def payment_notify(request: web.Request) -> web.StreamResponse:
+def _v3_reply(verdict: Verdict) -> web.Response:
+    """API v3 wants 200 or 204 for "received", 4xx/5xx with code FAIL otherwise (protocol/v3.md 7.3)."""
+    if verdict.ok:
+        return web.Response(status=204)
+    return _json({"code": "FAIL", "message": verdict.reason[:64]}, status=verdict.status)
+
+
+async def _notification(request: web.Request, kind: str) -> web.StreamResponse:
+    """A payment or refund notification, read in the configured API's dialect and answered in it."""
+    s = _services(request)
     body = await _notify_body(request)
-    verdict = Verdict(False, "body too large") if body is None else await _services(request).notifications.payment(body)
+    if isinstance(s.gateway, V3Gateway):
+        verdict = Verdict(False, "body too large", 413)
+        if body is not None:
+            read = notify_v3.payment if kind == "payment" else notify_v3.refund
+            verdict = await read(s.notifications, s.gateway, request.headers, body)
+        return _v3_reply(verdict)
+    verdict = Verdict(False, "body too large")
+    if body is not None:
+        verdict = await (s.notifications.payment if kind == "payment" else s.notifications.refund)(body)
     return _xml_reply(verdict)
+
+
+async def payment_notify(request: web.Request) -> web.StreamResponse:
+    return await _notification(request, "payment")
 
 
 async def refund_notify(request: web.Request) -> web.StreamResponse:
-    body = await _notify_body(request)
-    verdict = Verdict(False, "body too large") if body is None else await _services(request).notifications.refund(body)
-    return _xml_reply(verdict)
+    return await _notification(request, "refund")
 
 
 async def health(request: web.Request) -> web.StreamResponse:

@@ -14,7 +14,10 @@ from .auth import Auth
 from .checkout import Checkout
 from .config import MerchantConfig
 from .db import Database
+from .gateway import Gateway
 from .notify import Notifications
+from .pay_v2 import V2Gateway
+from .pay_v3 import V3Gateway
 from .reconcile import Reconciler
 from .refunds import Refunds
 from .services import SERVICES, Services
@@ -30,16 +33,18 @@ def build_services(config: MerchantConfig, clock: Callable[[], float]) -> Servic
     db = Database(config.db_path)
     store = Store(db)
     wechat = WeChatClient(config)
-    reconciler = Reconciler(config, store, wechat, clock)
+    gateway: Gateway = V3Gateway(config, wechat) if config.api == "v3" else V2Gateway(config, wechat)
+    reconciler = Reconciler(config, store, gateway, clock)
     return Services(
         db=db,
         store=store,
         wechat=wechat,
+        gateway=gateway,
         auth=Auth(config, store, wechat, clock),
-        checkout=Checkout(config, store, wechat, reconciler, clock),
+        checkout=Checkout(config, store, gateway, reconciler, clock),
         notifications=Notifications(config, store, clock),
         reconciler=reconciler,
-        refunds=Refunds(config, store, wechat, clock),
+        refunds=Refunds(config, store, gateway, clock),
         userdata=UserData(config, wechat, AccessTokens(wechat, clock)),
     )
 

@@ -1,5 +1,5 @@
-"""Ordering: the catalogue price, unifiedorder (retried, re-entered with identical parameters) and the
-wx.requestPayment parameters with the second signature (protocol/v2.md 3, 4).
+"""Ordering: the catalogue price, the order placed at WeChat (retried, re-entered with identical parameters)
+and the wx.requestPayment parameters with the second signature (protocol/v2.md 3, 4; v3.md 4, 5).
 """
 
 from __future__ import annotations
@@ -10,14 +10,16 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from mockwx.wire import new_nonce, pay_sign, to_compact
+from mockwx.wire import new_nonce, to_compact
 
 from .config import MerchantConfig, Product
 from .errors import ApiError, bad_request, conflict, not_found, upstream
+from .gateway import Gateway, Trouble
 from .models import LedgerEntry, Order, OrderStatus, Refund, Session
+from .pay_v3 import SIGN_TYPE as SIGN_TYPE_V3
 from .reconcile import Reconciler
 from .store import Store
-from .wechat import WeChatClient, WeChatForged, WeChatRefused, WeChatUnavailable
+from .wechat import WeChatForged, WeChatRefused, WeChatUnavailable
 
 log = logging.getLogger("merchant.checkout")
 
@@ -77,13 +79,13 @@ class Checkout:
         self,
         config: MerchantConfig,
         store: Store,
-        wechat: WeChatClient,
+        gateway: Gateway,
         reconciler: Reconciler,
         clock: Callable[[], float],
     ) -> None:
         self.config = config
         self.store = store
-        self.wechat = wechat
+        self.gateway = gateway
         self.reconciler = reconciler
         self.clock = clock
 
@@ -115,9 +117,9 @@ class Checkout:
                 quantity=quantity,
                 amount_fen=amount,
                 description=description,
-                sign_type=self.config.sign_type,
+                sign_type=self.gateway.sign_type(),
                 status=OrderStatus.PENDING,
-                wx_params=self._unifiedorder_fields(number, description, amount, session.openid, now, expires_at),
+                wx_params=self.gateway.order_fields(number, description, amount, session.openid, now, expires_at),
                 created_at=now,
                 expires_at=expires_at,
             )
@@ -126,22 +128,6 @@ class Checkout:
         else:
             raise RuntimeError("could not find a free out_trade_no")
         return await self._params(order)
-
-    def _unifiedorder_fields(
-        self, number: str, description: str, amount: int, openid: str, now: float, expires_at: float
-    ) -> dict[str, Any]:
-        """The business fields, stored with the order, so every (re-)submission is identical."""
-        return {
-            "body": description,
-            "out_trade_no": number,
-            "total_fee": amount,
-            "spbill_create_ip": self.config.spbill_create_ip,
-            "time_start": to_compact(now),
-            "time_expire": to_compact(expires_at),  # Beijing time, as WeChat reads it
-            "notify_url": self.config.notify_url,
-            "trade_type": "JSAPI",
-            "openid": openid,
-        }
 
     # -- paying (again) ---------------------------------------------------------------------------
 
@@ -163,29 +149,32 @@ class Checkout:
 
     def _sign(self, order: Order, prepay_id: str, now: float) -> PaymentParams:
         time_stamp, nonce, package = str(int(now)), new_nonce(), f"prepay_id={prepay_id}"
+        signed = self.gateway.pay_sign(order, time_stamp, nonce, package)
         return PaymentParams(
             out_trade_no=order.out_trade_no,
             amount_fen=order.amount_fen,
             time_stamp=time_stamp,
             nonce_str=nonce,
             package=package,
-            sign_type=order.sign_type,
-            pay_sign=pay_sign(self.config.appid, time_stamp, nonce, package, order.sign_type, self.config.api_key),
+            sign_type=signed.sign_type,
+            pay_sign=signed.pay_sign,
         )
 
     async def _prepay(self, order: Order) -> str:
-        """unifiedorder with the order's stored fields; the prepay_id, or an ApiError saying why not."""
+        """Place the order with its stored fields; the prepay_id, or an ApiError saying why not."""
         number = order.out_trade_no
         retry_hint = f"order {number} is kept: retry with POST /api/orders/{number}/pay"
-        try:
-            answer = await self.wechat.pay(
-                "/pay/unifiedorder", order.wx_params, order.sign_type, retries=self.config.unifiedorder_retries
+        if (order.sign_type == SIGN_TYPE_V3) != (self.gateway.dialect == "v3"):
+            raise conflict(
+                "ORDER_OTHER_API", f"order {number} was placed with another API version than ours; place a new order"
             )
+        try:
+            answer = await self.gateway.prepay(order)
         except WeChatUnavailable as exc:
-            log.warning("unifiedorder for %s: WeChat unavailable: %s", number, exc)
+            log.warning("placing %s: WeChat unavailable: %s", number, exc)
             raise upstream("WECHAT_UNAVAILABLE", f"WeChat Pay could not be reached; {retry_hint}") from None
         except WeChatRefused as exc:
-            log.error("unifiedorder for %s refused: %s (check appid, mch_id, api_key, sign_type)", number, exc)
+            log.error("placing %s refused: %s (check appid, mch_id, keys, sign_type)", number, exc)
             raise upstream(
                 "WECHAT_REFUSED", f"WeChat Pay refused the request ({exc.return_msg}); {retry_hint}"
             ) from None
@@ -193,26 +182,24 @@ class Checkout:
             raise upstream(
                 "WECHAT_UNVERIFIED", f"WeChat Pay's answer failed verification ({exc}); {retry_hint}"
             ) from None
-        if answer.ok and answer.fields.get("prepay_id"):
-            prepay_id = answer.fields["prepay_id"]
+        if isinstance(answer, str):
             expires_at = self.clock() + PREPAY_TTL
-            if prepay_id == order.prepay_id and order.prepay_expires_at is not None:
+            if answer == order.prepay_id and order.prepay_expires_at is not None:
                 expires_at = order.prepay_expires_at  # the same one handed back: it lives no longer than before
-            await self.store.set_prepay(number, prepay_id, expires_at)
-            return prepay_id
-        err = answer.err_code or "NO_PREPAY_ID"
-        wechat = {"wechat_err_code": err, "wechat_err_code_des": answer.err_code_des}
-        if err == "ORDERPAID":  # paid already, the notification has not come yet: find out now
+            await self.store.set_prepay(number, answer, expires_at)
+            return answer
+        wechat = {"wechat_err_code": answer.code, "wechat_err_code_des": answer.message}
+        if answer.trouble == Trouble.PAID:  # paid already, the notification has not come yet: find out now
             await self.reconciler.reconcile(order)
             raise conflict("ALREADY_PAID", f"order {number} is already paid", **wechat)
-        if err == "ORDERCLOSED":
-            await self.store.close(number, self.clock(), "unifiedorder answered ORDERCLOSED")
+        if answer.trouble == Trouble.CLOSED:
+            await self.store.close(number, self.clock(), f"WeChat answered {answer.code}")
             raise conflict("ORDER_CLOSED", f"order {number} is closed; place a new order", **wechat)
-        if err in ("SYSTEMERROR", "BIZERR_NEED_RETRY"):
+        if answer.trouble == Trouble.BUSY:
             raise upstream("WECHAT_BUSY", f"WeChat Pay is busy ({answer.attempts} attempts); {retry_hint}", **wechat)
-        await self.store.fail(number, f"unifiedorder: {err} {answer.err_code_des}".strip())
-        log.error("unifiedorder for %s failed for good: %s %s", number, err, answer.err_code_des)
-        raise upstream("WECHAT_ORDER_FAILED", f"WeChat Pay would not create the order: {err}", **wechat)
+        await self.store.fail(number, f"{self.gateway.dialect} place order: {answer}")
+        log.error("placing %s failed for good: %s", number, answer)
+        raise upstream("WECHAT_ORDER_FAILED", f"WeChat Pay would not create the order: {answer.code}", **wechat)
 
     # -- looking at an order ----------------------------------------------------------------------
 

@@ -19,6 +19,8 @@ import yaml
 
 from mockwx.wire import HMAC_SHA256, MD5, SIGN_TYPES
 
+from .config_v3 import v3_problems
+
 MIN_ORDER_TTL = 360  # time_expire must be >= 5 minutes ahead (protocol/v2.md 3.5), plus a minute of slack
 MAX_PRICE_FEN = 10_000_000  # 100,000 yuan per item: far beyond a demo catalogue, far below int overflow
 ENV_PREFIX = "MERCHANT_"
@@ -78,6 +80,12 @@ class MerchantConfig:
     spbill_create_ip: str = "127.0.0.1"
     client_cert: str = ""  # PEM cert + key for /secapi/ (real WeChat); the mock does not ask for one
     client_key: str = ""
+    api: str = "v2"  # v2 (XML, api_key) or v3 (JSON + RSA: the v3 settings below)
+    api_v3_key: str = ""
+    merchant_serial: str = ""  # the serial_no of the merchant API certificate
+    private_key_file: str = ""  # apiclient_key.pem
+    wechatpay_public_key_id: str = ""  # PUB_KEY_ID_...: public-key mode; empty: platform certificates
+    wechatpay_public_key_file: str = ""  # pub_key.pem
 
     def __post_init__(self) -> None:
         problems = _problems(self)
@@ -134,6 +142,10 @@ def _problems(c: MerchantConfig) -> list[str]:
     if bool(c.client_cert) != bool(c.client_key):
         out.append("client_cert and client_key go together: give both PEM paths, or neither")
     out.extend(_product_problems(c.products))
+    if c.api not in ("v2", "v3"):
+        out.append(f"api must be v2 or v3, got {c.api!r}")
+    elif c.api == "v3":
+        out.extend(v3_problems(c))
     return out
 
 

@@ -19,7 +19,8 @@ from dataclasses import dataclass
 from mockwx.wire import SIGN_TYPES, XmlError, canonical_string, decrypt_req_info, mask_key, parse_xml, verify
 
 from .config import MerchantConfig
-from .models import PAID_STATUSES, RefundStatus
+from .gateway import Payment
+from .models import PAID_STATUSES, Order, RefundStatus
 from .store import Store
 
 log = logging.getLogger("merchant.notify")
@@ -31,10 +32,31 @@ REFUND_STATUSES = {s.value: s for s in (RefundStatus.SUCCESS, RefundStatus.CHANG
 
 @dataclass(frozen=True, slots=True)
 class Verdict:
-    """How to answer WeChat: ``ok`` -> SUCCESS, otherwise FAIL with ``reason``."""
+    """How to answer WeChat: ``ok`` -> SUCCESS, otherwise FAIL with ``reason`` (v3: HTTP ``status``)."""
 
     ok: bool
     reason: str = "OK"
+    status: int = 400
+
+
+@dataclass(frozen=True, slots=True)
+class RefundNotice:
+    """What a refund notification says, in neither dialect."""
+
+    out_refund_no: str
+    out_trade_no: str
+    refund_fen: int | None
+    total_fen: int | None
+    status: RefundStatus | None  # None: a status we do not know
+    refund_id: str
+    raw_status: str
+
+
+def fen(value: object) -> int | None:
+    """An amount from a notification (v2: digits, v3: a JSON integer); None when it is neither."""
+    if isinstance(value, str):
+        return int(value) if value.isdigit() and len(value) <= 12 else None
+    return value if isinstance(value, int) and not isinstance(value, bool) else None
 
 
 def _refuse(kind: str, reason: str, detail: str = "") -> Verdict:
@@ -70,8 +92,8 @@ class Notifications:
         order = await self.store.order(number) if _NUMBER.fullmatch(number) else None
         if order is None:
             return _refuse("payment", "unknown out_trade_no", repr(number[:64]))
-        if fields.get("appid") != c.appid or fields.get("mch_id") != c.mch_id:
-            return _refuse(
+        if fields.get("appid") != c.appid or fields.get("mch_id") != c.mch_id:  # before the sign: another
+            return _refuse(  # merchant's genuine notification is not a forgery, it is misdirected
                 "payment",
                 "not for this merchant",
                 f"{number}: appid {fields.get('appid')!r} / mch_id {fields.get('mch_id')!r},"
@@ -84,22 +106,49 @@ class Notifications:
                 "signature does not verify",
                 f"{number}, {sign_type}: canonical string {canonical_string(fields, mask_key(c.api_key))}",
             )
-        if fields.get("total_fee") != str(order.amount_fen):
+        result = fields.get("result_code")
+        notice = Payment(
+            out_trade_no=number,
+            trade_state="SUCCESS" if result == "SUCCESS" else fields.get("err_code") or str(result or "FAIL"),
+            total_fen=fen(fields.get("total_fee")),
+            transaction_id=fields.get("transaction_id", ""),
+            appid=fields.get("appid", ""),
+            mch_id=fields.get("mch_id", ""),
+        )
+        return await self.settle_payment(notice, "total_fee", order, shown=fields.get("total_fee"))
+
+    async def settle_payment(
+        self, notice: Payment, amount_name: str, order: Order | None = None, shown: object = None
+    ) -> Verdict:
+        """The checks both dialects make once a notification is authentic, then PENDING -> PAID, once."""
+        c = self.config
+        number = notice.out_trade_no
+        if order is None and _NUMBER.fullmatch(number):
+            order = await self.store.order(number)
+        if order is None:
+            return _refuse("payment", "unknown out_trade_no", repr(number[:64]))
+        if notice.appid != c.appid or notice.mch_id != c.mch_id:
             return _refuse(
                 "payment",
-                "total_fee does not match the order",
-                f"{number}: notified {fields.get('total_fee')!r} fen, the order is {order.amount_fen} fen",
+                "not for this merchant",
+                f"{number}: appid {notice.appid!r} / mch_id {notice.mch_id!r}, we are {c.appid} / {c.mch_id}",
             )
-        if fields.get("result_code") != "SUCCESS":
-            log.info("payment notification for %s says %s; nothing to do", number, fields.get("err_code", "FAIL"))
+        if notice.total_fen != order.amount_fen:
+            return _refuse(
+                "payment",
+                f"{amount_name} does not match the order",
+                f"{number}: notified {shown if shown is not None else notice.total_fen!r} fen,"
+                f" the order is {order.amount_fen} fen",
+            )
+        if notice.trade_state != "SUCCESS":
+            log.info("payment notification for %s says %s; nothing to do", number, notice.trade_state)
             return Verdict(True)
-        transaction_id = fields.get("transaction_id", "")
-        if not transaction_id:
+        if not notice.transaction_id:
             return _refuse("payment", "no transaction_id", number)
-        if await self.store.fulfil(number, transaction_id, order.amount_fen, "notify", self.clock()):
-            log.info("order %s paid: %d fen, transaction %s", number, order.amount_fen, transaction_id)
+        if await self.store.fulfil(number, notice.transaction_id, order.amount_fen, "notify", self.clock()):
+            log.info("order %s paid: %d fen, transaction %s", number, order.amount_fen, notice.transaction_id)
             return Verdict(True)
-        return await self._repeated(number, transaction_id)
+        return await self._repeated(number, notice.transaction_id)
 
     async def _repeated(self, number: str, transaction_id: str) -> Verdict:
         """A valid notification that did not fulfil: a duplicate (ack it) or a contradiction (flag it)."""
@@ -132,24 +181,37 @@ class Notifications:
             inner = parse_root(decrypt_req_info(outer.get("req_info", ""), c.api_key))
         except ValueError as exc:  # XmlError is a ValueError too
             return _refuse("refund", "req_info does not decrypt with our API key", str(exc))
-        number = inner.get("out_refund_no", "")
+        notice = RefundNotice(
+            out_refund_no=inner.get("out_refund_no", ""),
+            out_trade_no=inner.get("out_trade_no", ""),
+            refund_fen=fen(inner.get("refund_fee")),
+            total_fen=fen(inner.get("total_fee")),
+            status=REFUND_STATUSES.get(inner.get("refund_status", "")),
+            refund_id=inner.get("refund_id", ""),
+            raw_status=inner.get("refund_status", ""),
+        )
+        return await self.settle_refund(notice)
+
+    async def settle_refund(self, notice: RefundNotice) -> Verdict:
+        """The checks both dialects make once a refund notification is authentic, then PROCESSING -> final, once."""
+        number = notice.out_refund_no
         refund = await self.store.refund(number) if _NUMBER.fullmatch(number) else None
         if refund is None:
             return _refuse("refund", "unknown out_refund_no", repr(number[:64]))
         order = await self.store.order(refund.out_trade_no)
-        if order is None or inner.get("out_trade_no") != refund.out_trade_no:
+        if order is None or notice.out_trade_no != refund.out_trade_no:
             return _refuse("refund", "out_trade_no does not match the refund", number)
-        if inner.get("refund_fee") != str(refund.amount_fen) or inner.get("total_fee") != str(order.amount_fen):
+        if notice.refund_fen != refund.amount_fen or notice.total_fen != order.amount_fen:
             return _refuse(
                 "refund",
                 "amounts do not match the refund",
-                f"{number}: refund_fee {inner.get('refund_fee')!r} of {inner.get('total_fee')!r},"
+                f"{number}: refund {notice.refund_fen!r} of {notice.total_fen!r},"
                 f" expected {refund.amount_fen} of {order.amount_fen}",
             )
-        status = REFUND_STATUSES.get(inner.get("refund_status", ""))
+        status = notice.status
         if status is None:
-            return _refuse("refund", "unknown refund_status", repr(inner.get("refund_status")))
-        if await self.store.settle_refund(number, status, inner.get("refund_id", ""), self.clock()):
+            return _refuse("refund", "unknown refund_status", repr(notice.raw_status))
+        if await self.store.settle_refund(number, status, notice.refund_id, self.clock()):
             log.info("refund %s of order %s: %s, %d fen", number, refund.out_trade_no, status.value, refund.amount_fen)
         else:
             current = await self.store.refund(number)

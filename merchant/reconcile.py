@@ -1,10 +1,10 @@
 """Reconciliation: orders still PENDING after ``reconcile_after`` seconds are settled by asking WeChat.
 
-A lost notification must not lose a sale: orderquery SUCCESS marks the order paid through the
-same atomic fulfilment as a notification (ledger source "orderquery"). An unpaid order past its
-expiry is closed with closeorder; closeorder answering ORDERPAID is not proof of payment by itself,
-so the order is queried again and only a verified SUCCESS with the right amount marks it paid
-(protocol/v2.md 5.3, 6.1, 6.2).
+A lost notification must not lose a sale: a query answering SUCCESS (orderquery in v2, the v3
+query by out_trade_no) marks the order paid through the same atomic fulfilment as a notification
+(ledger source "orderquery"). An unpaid order past its expiry is closed at WeChat; a close answering
+ORDERPAID is not proof of payment by itself, so the order is queried again and only a verified
+SUCCESS with the right amount marks it paid (protocol/v2.md 5.3, 6.1, 6.2; v3.md 6).
 """
 
 from __future__ import annotations
@@ -16,9 +16,10 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from .config import MerchantConfig
+from .gateway import Gateway, Payment, Refusal, Trouble
 from .models import Order, OrderStatus
 from .store import Store
-from .wechat import PayAnswer, WeChatClient, WeChatForged, WeChatRefused, WeChatUnavailable
+from .wechat import WeChatForged, WeChatRefused, WeChatUnavailable
 
 log = logging.getLogger("merchant.reconcile")
 
@@ -64,10 +65,10 @@ class Summary:
 
 
 class Reconciler:
-    def __init__(self, config: MerchantConfig, store: Store, wechat: WeChatClient, clock: Callable[[], float]) -> None:
+    def __init__(self, config: MerchantConfig, store: Store, gateway: Gateway, clock: Callable[[], float]) -> None:
         self.config = config
         self.store = store
-        self.wechat = wechat
+        self.gateway = gateway
         self.clock = clock
         self._unpaid_at: dict[str, float] = {}  # when WeChat last said "not paid yet", per PENDING order
 
@@ -119,19 +120,19 @@ class Reconciler:
 
     async def _reconcile(self, order: Order) -> Outcome:
         number = order.out_trade_no
-        query = await self._query(order)
-        if not query.ok:
-            if query.err_code == "ORDERNOTEXIST":  # unifiedorder never got through
+        query = await self.gateway.query(order)
+        if isinstance(query, Refusal):
+            if query.trouble == Trouble.NOT_FOUND:  # the order never got through to WeChat
                 if self.clock() >= order.expires_at:
                     await self.store.close(number, self.clock(), "expired; WeChat never had it")
                     return Outcome(number, "closed", "WeChat never had the order; closed here")
                 return Outcome(number, "unchanged", "WeChat does not have the order yet")
-            return Outcome(number, "error", f"orderquery failed: {query.err_code} {query.err_code_des}")
-        state = query.fields.get("trade_state", "")
+            return Outcome(number, "error", f"the order query failed: {query}")
+        state = query.trade_state
         if state in PAID_STATES:
-            return await self._paid(order, query.fields)
+            return await self._paid(order, query)
         if state in CLOSED_STATES:
-            await self.store.close(number, self.clock(), f"orderquery: {state}")
+            await self.store.close(number, self.clock(), f"order query: {state}")
             return Outcome(number, "closed", f"WeChat says {state}")
         if self.clock() < order.expires_at or state == "USERPAYING":
             return Outcome(number, "unchanged", f"WeChat says {state}")
@@ -139,38 +140,28 @@ class Reconciler:
 
     async def _close(self, order: Order) -> Outcome:
         number = order.out_trade_no
-        answer = await self.wechat.pay(
-            "/pay/closeorder", {"out_trade_no": number}, order.sign_type, retries=self.config.unifiedorder_retries
-        )
-        if answer.ok or answer.err_code == "ORDERCLOSED":
-            if await self.store.close(number, self.clock(), "expired unpaid; closed with closeorder"):
-                log.info("closed expired order %s with closeorder", number)
-            return Outcome(number, "closed", "expired unpaid: closed with closeorder")
-        if answer.err_code == "ORDERPAID":  # paid at the last moment: believe a verified query, not this code
-            query = await self._query(order)
-            if query.ok and query.fields.get("trade_state") in PAID_STATES:
-                return await self._paid(order, query.fields)
-            state = query.fields.get("trade_state") or query.err_code
-            log.error("closeorder says %s is paid but orderquery says %s; will try again", number, state)
-            return Outcome(number, "error", f"closeorder answered ORDERPAID but orderquery says {state}")
-        return Outcome(number, "error", f"closeorder failed: {answer.err_code} {answer.err_code_des}")
+        refused = await self.gateway.close(order)
+        if refused is None or refused.trouble == Trouble.CLOSED:
+            if await self.store.close(number, self.clock(), "expired unpaid; closed at WeChat"):
+                log.info("closed expired order %s at WeChat", number)
+            return Outcome(number, "closed", "expired unpaid: closed at WeChat")
+        if refused.trouble == Trouble.PAID:  # paid at the last moment: believe a verified query, not this code
+            query = await self.gateway.query(order)
+            if isinstance(query, Payment) and query.trade_state in PAID_STATES:
+                return await self._paid(order, query)
+            state = query.trade_state if isinstance(query, Payment) else query.code
+            log.error("closing says %s is paid but the order query says %s; will try again", number, state)
+            return Outcome(number, "error", f"closing answered {refused.code} but the order query says {state}")
+        return Outcome(number, "error", f"closing failed: {refused}")
 
-    async def _query(self, order: Order) -> PayAnswer:
-        return await self.wechat.pay(
-            "/pay/orderquery",
-            {"out_trade_no": order.out_trade_no},
-            order.sign_type,
-            retries=self.config.unifiedorder_retries,
-        )
-
-    async def _paid(self, order: Order, fields: dict[str, str]) -> Outcome:
+    async def _paid(self, order: Order, payment: Payment) -> Outcome:
         number = order.out_trade_no
-        problem = _payment_problem(order, fields)
+        problem = _payment_problem(order, payment)
         if problem:
-            log.error("orderquery for %s: %s; not marking it paid", number, problem)
+            log.error("order query for %s: %s; not marking it paid", number, problem)
             return Outcome(number, "error", problem)
-        if await self.store.fulfil(number, fields["transaction_id"], order.amount_fen, "orderquery", self.clock()):
-            log.info("order %s paid (found by orderquery: the notification did not arrive)", number)
+        if await self.store.fulfil(number, payment.transaction_id, order.amount_fen, "orderquery", self.clock()):
+            log.info("order %s paid (found by the order query: the notification did not arrive)", number)
         return Outcome(number, "paid", "WeChat says SUCCESS")
 
     # -- the background sweeper -------------------------------------------------------------------
@@ -187,12 +178,12 @@ class Reconciler:
                 log.exception("reconciliation sweep failed; trying again in %gs", interval)
 
 
-def _payment_problem(order: Order, fields: dict[str, str]) -> str:
-    """Why a paid-looking orderquery answer cannot fulfil this order, or ''."""
-    if fields.get("out_trade_no") != order.out_trade_no:
-        return f"the answer is for out_trade_no {fields.get('out_trade_no')!r}"
-    if fields.get("total_fee") != str(order.amount_fen):
-        return f"WeChat says total_fee {fields.get('total_fee')!r} but the order is {order.amount_fen} fen"
-    if not fields.get("transaction_id"):
+def _payment_problem(order: Order, payment: Payment) -> str:
+    """Why a paid-looking query answer cannot fulfil this order, or ''."""
+    if payment.out_trade_no != order.out_trade_no:
+        return f"the answer is for out_trade_no {payment.out_trade_no!r}"
+    if payment.total_fen != order.amount_fen:
+        return f"WeChat says {payment.total_text} but the order is {order.amount_fen} fen"
+    if not payment.transaction_id:
         return "the answer has no transaction_id"
     return ""

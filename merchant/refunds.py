@@ -1,9 +1,10 @@
-"""Refunds, requested by an operator: reserve the amount, call /secapi/pay/refund, await the notification.
+"""Refunds, requested by an operator: reserve the amount, ask WeChat (v2 /secapi/pay/refund, v3
+/v3/refund/domestic/refunds), await the notification.
 
 The amount is reserved in the database before WeChat is asked (so two operators cannot refund
 more than was paid), a retry re-sends the same out_refund_no with the same amounts (WeChat
 treats that as the same refund), and only the refund notification marks it done
-(protocol/v2.md 6.3, 6.5).
+(protocol/v2.md 6.3, 6.5; v3.md 8).
 """
 
 from __future__ import annotations
@@ -12,15 +13,15 @@ import logging
 import re
 import secrets
 from collections.abc import Callable
-from typing import Any
 
 from mockwx.wire import to_compact
 
 from .config import MerchantConfig
 from .errors import conflict, not_found, upstream
+from .gateway import Gateway, Refusal, Trouble
 from .models import PAID_STATUSES, Order, Refund, RefundStatus
 from .store import Store
-from .wechat import RETRYABLE, WeChatClient, WeChatForged, WeChatRefused, WeChatUnavailable
+from .wechat import WeChatForged, WeChatRefused, WeChatUnavailable
 
 log = logging.getLogger("merchant.refunds")
 
@@ -33,10 +34,10 @@ def new_refund_no(now: float) -> str:
 
 
 class Refunds:
-    def __init__(self, config: MerchantConfig, store: Store, wechat: WeChatClient, clock: Callable[[], float]) -> None:
+    def __init__(self, config: MerchantConfig, store: Store, gateway: Gateway, clock: Callable[[], float]) -> None:
         self.config = config
         self.store = store
-        self.wechat = wechat
+        self.gateway = gateway
         self.clock = clock
 
     async def request(
@@ -85,37 +86,26 @@ class Refunds:
 
     async def _submit(self, order: Order, refund: Refund) -> Refund:
         number = refund.out_refund_no
-        fields: dict[str, Any] = {
-            "out_trade_no": order.out_trade_no,
-            "out_refund_no": number,
-            "total_fee": order.amount_fen,  # must be the order's total (protocol/v2.md 6.3)
-            "refund_fee": refund.amount_fen,
-            "notify_url": self.config.refund_notify_url,
-        }
-        if refund.reason:
-            fields["refund_desc"] = refund.reason
         retry = f"retry with the same out_refund_no ({number}) to make sure it goes through exactly once"
         try:
-            answer = await self.wechat.pay(
-                "/secapi/pay/refund", fields, order.sign_type, retries=self.config.unifiedorder_retries
-            )
+            answer = await self.gateway.refund(order, refund)
         except (WeChatUnavailable, WeChatForged) as exc:  # it may or may not have reached WeChat: keep it reserved
             log.warning("refund %s: no usable answer: %s", number, exc)
             raise upstream(
                 "REFUND_UNCERTAIN", f"WeChat Pay gave no usable answer; {retry}", out_refund_no=number
             ) from None
         except WeChatRefused as exc:
-            await self.store.refund_failed(number, f"return_code FAIL: {exc.return_msg}")
+            await self.store.refund_failed(number, f"refused: {exc.return_msg}")
             raise upstream("REFUND_REFUSED", f"WeChat Pay refused the refund ({exc.return_msg})") from None
-        if not answer.ok:
-            wechat = {"wechat_err_code": answer.err_code, "wechat_err_code_des": answer.err_code_des}
-            if answer.err_code in RETRYABLE:
+        if isinstance(answer, Refusal):
+            wechat = {"wechat_err_code": answer.code, "wechat_err_code_des": answer.message}
+            if answer.trouble == Trouble.BUSY:
                 raise upstream("REFUND_UNCERTAIN", f"WeChat Pay is busy; {retry}", out_refund_no=number, **wechat)
-            await self.store.refund_failed(number, f"{answer.err_code} {answer.err_code_des}".strip())
-            raise upstream("REFUND_REFUSED", f"WeChat Pay refused the refund: {answer.err_code}", **wechat)
-        if (answer.fields.get("out_refund_no"), answer.fields.get("refund_fee")) != (number, str(refund.amount_fen)):
-            log.error("refund %s: WeChat accepted something else: %s", number, answer.fields)
+            await self.store.refund_failed(number, str(answer))
+            raise upstream("REFUND_REFUSED", f"WeChat Pay refused the refund: {answer.code}", **wechat)
+        if (answer.out_refund_no, answer.refund_fen) != (number, refund.amount_fen):
+            log.error("refund %s: WeChat accepted something else: %s", number, answer)
             raise upstream("REFUND_UNCERTAIN", f"WeChat Pay's answer does not match the request; {retry}")
-        await self.store.refund_accepted(number, answer.fields.get("refund_id", ""))
+        await self.store.refund_accepted(number, answer.refund_id)
         log.info("refund %s of order %s accepted: %d fen", number, order.out_trade_no, refund.amount_fen)
         return await self.store.refund(number) or refund

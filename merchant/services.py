@@ -9,6 +9,7 @@ from aiohttp import web
 from .auth import Auth
 from .checkout import Checkout
 from .db import Database
+from .gateway import Gateway
 from .notify import Notifications
 from .reconcile import Reconciler
 from .refunds import Refunds
@@ -22,6 +23,7 @@ class Services:
     db: Database
     store: Store
     wechat: WeChatClient
+    gateway: Gateway  # WeChat Pay in the configured dialect (v2 or v3)
     auth: Auth
     checkout: Checkout
     notifications: Notifications

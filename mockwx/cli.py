@@ -14,7 +14,7 @@ from pathlib import Path
 
 from aiohttp import web
 
-from . import __version__, logs
+from . import __version__, cli_v3, logs
 from .access import TOKEN_ENV, Access
 from .config import (
     DEFAULT_PORT,
@@ -35,6 +35,7 @@ from .http.app import create_app
 from .http.keys import ACCESS, BACKEND
 from .http.serving import listen
 from .persist import StateFileError, StorageError
+from .v3_banner import keys_folder, v3_demo_lines, v3_lines, write_demo_keys
 from .wire import HMAC_SHA256, MD5, parse_xml
 
 DEFAULT_DB = ".mockwx/state.sqlite3"
@@ -88,14 +89,18 @@ def _serve_parser(sub: argparse._SubParsersAction) -> None:
 def _sign_parser(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser(
         "sign",
-        help="print the canonical string and the sign of some fields (a teaching tool)",
+        help="print the canonical string and the sign of some fields, or with --v3 the v3 message (a teaching tool)",
         description="Print the string WeChat Pay v2 signs and the sign, for fields given as name=value, as a"
         " signed string pasted from a log ('appid=...&body=...&key=...') or as an XML file. With --check,"
         " say why a sign you have is not the right one.",
     )
     p.add_argument("fields", nargs="*", metavar="name=value", help="the fields, or one whole signed string (quote it)")
     p.add_argument("--xml", metavar="FILE", help="read the fields from a WeChat XML message ('-' for stdin)")
-    p.add_argument("--key", help="the merchant API key (default: a pasted string's key=, else the demo key)")
+    p.add_argument(
+        "--key",
+        help="the merchant API key (default: a pasted string's key=, else the demo key); with --v3 a PEM file:"
+        " a private key (apiclient_key.pem), or a certificate / public key to check with",
+    )
     p.add_argument("--sign-type", choices=(MD5, HMAC_SHA256), help="default: the fields' sign_type, else MD5")
     p.add_argument("--check", metavar="SIGN", help="a sign to diagnose (default: the fields' own sign, if any)")
     p.add_argument("--appid", help="the mini program whose AppSecret to suspect (default: the fields' appid)")
@@ -106,6 +111,7 @@ def _sign_parser(sub: argparse._SubParsersAction) -> None:
         help="an AppSecret the sign may have been made with (the demo mini program's is known)",
     )
     p.add_argument("--lang", choices=LANGS, default="en", help="language of the explanations (default en)")
+    cli_v3.add_arguments(p)
 
 
 def _run_parser(sub: argparse._SubParsersAction) -> None:
@@ -123,6 +129,12 @@ def _run_parser(sub: argparse._SubParsersAction) -> None:
         type=int,
         default=None,
         help=f"port of the fresh mock (default: a free one; {DEFAULT_PORT} with --merchant, for its config)",
+    )
+    p.add_argument(
+        "--api",
+        choices=("v2", "v3"),
+        default="v2",
+        help="the WeChat Pay API the built-in merchant speaks (default v2); a scenario's setup.api wins",
     )
     p.add_argument("--junit", metavar="FILE", help="also write JUnit XML")
     p.add_argument("--json", metavar="FILE", help="also write a JSON report")
@@ -145,6 +157,13 @@ def _demo_parser(sub: argparse._SubParsersAction) -> None:
         help=f"the merchant's port (default {DEMO_MERCHANT_PORT})",
     )
     p.add_argument("--clock", choices=("real", "virtual"), default="real")
+    p.add_argument(
+        "--api",
+        choices=("v2", "v3", "v3-certificate"),
+        default="v2",
+        help="the API the merchant speaks: v2 (default), v3 (WeChat Pay public key) or v3-certificate"
+        " (platform certificates from /v3/certificates)",
+    )
     p.add_argument("--memory", action="store_true", help="keep both databases in memory")
     p.add_argument("--log-level", default="INFO", choices=("DEBUG", "INFO", "WARNING", "ERROR"))
 
@@ -255,15 +274,16 @@ async def _serve(config: Config, host: str, port: int, miniprogram: str = "", ba
     phone = wx.setup(app)
     phone.miniprogram, phone.backend = miniprogram, backend
     runner, bound = await listen(app, host, port, idle_timeout=config.settings.idle_timeout)
-    await _until_stopped([runner], banner(app[BACKEND], app[ACCESS], host, bound))
+    await _until_stopped([runner], banner(app[BACKEND], app[ACCESS], host, bound, keys_folder(config)))
 
 
-def banner(backend, access: Access, host: str, port: int) -> str:
+def banner(backend, access: Access, host: str, port: int, keys: Path | None = None) -> str:
     url = f"http://{host if ':' not in host else f'[{host}]'}:{port}"
     lines = [
         f"mockwx {__version__} listening on {url}",
         f"  WeChat login (api.weixin.qq.com)     {url}/sns/jscode2session",
         f"  WeChat Pay v2 (api.mch.weixin.qq.com) {url}/pay/unifiedorder",
+        f"  WeChat Pay v3 (api.mch.weixin.qq.com) {url}/v3/pay/transactions/jsapi",
         f"  control API                           {url}/__mock__",
         f"  dashboard (open it in a browser)      {url}/__mock__/ui/",
         f"  the phone (a mini program)            {url}/__mock__/ui/phone",
@@ -273,6 +293,7 @@ def banner(backend, access: Access, host: str, port: int) -> str:
         lines.append(f"mini program {app.appid}  AppSecret {app.secret}  {app.name}")
     for merchant in backend.state.merchants.values():
         lines.append(f"merchant     {merchant.mch_id}  API key {merchant.api_key}  appids {', '.join(merchant.appids)}")
+        lines += v3_lines(backend, merchant, keys)
     lines += _access_lines(access, url)
     headers = "-H 'Content-Type: application/json'" + (" -H 'Authorization: Bearer <token>'" if access.token else "")
     lines += [
@@ -341,6 +362,8 @@ def sign_keys(args: argparse.Namespace, reading: Reading) -> list[KeyCandidate]:
 
 
 def sign_command(args: argparse.Namespace) -> int:
+    if args.v3 or args.paysign:
+        return cli_v3.sign_v3_command(args)
     try:
         reading = sign_fields(args)
     except (OSError, ValueError) as exc:
@@ -368,9 +391,9 @@ def run_command(args: argparse.Namespace) -> int:
     from .scenarios.report import ConsoleReport, write_json, write_junit
 
     logging.basicConfig(level=logging.ERROR, format="%(name)s %(levelname)s %(message)s")
-    report = ConsoleReport(verbose=not args.quiet)
+    report = ConsoleReport(verbose=not args.quiet, api=args.api)
     port = args.mock_port if args.mock_port is not None else (DEFAULT_PORT if args.merchant else 0)
-    runner = Runner(mock_url=args.mock, merchant_url=args.merchant, mock_port=port, listener=report)
+    runner = Runner(mock_url=args.mock, merchant_url=args.merchant, mock_port=port, api=args.api, listener=report)
     started = time.perf_counter()
     try:
         results = asyncio.run(runner.run_paths(args.paths))
@@ -417,8 +440,9 @@ async def _demo(config: Config, args: argparse.Namespace) -> None:
     db = ":memory:" if args.memory else ".mockwx/demo-merchant.sqlite3"
     if db != ":memory:":
         Path(db).parent.mkdir(parents=True, exist_ok=True)
-    merchant_config = demo_config(mock_url, merchant_url, db, sweep_interval=30, products=DEMO_SHOP_PRODUCTS)
     backend = mock_app[BACKEND]
+    v3 = write_demo_keys(backend, keys_folder(config), args.api)
+    merchant_config = demo_config(mock_url, merchant_url, db, sweep_interval=30, products=DEMO_SHOP_PRODUCTS, **v3)
     phone = wx.setup(mock_app)  # the phone runs the demo shop against this merchant
     phone.backend, phone.ext = merchant_url, {"operatorToken": merchant_config.operator_token}
     merchant_app = create_merchant(merchant_config, clock=backend.clock.now)  # one clock for both
@@ -428,6 +452,7 @@ async def _demo(config: Config, args: argparse.Namespace) -> None:
         await mock_runner.cleanup()
         raise
     text = demo_banner(mock_url, merchant_url, merchant_config.operator_token, backend.clock.kind)
+    text = text.replace("\nA whole payment", f"{v3_demo_lines(args.api, v3)}\nA whole payment", 1)
     await _until_stopped([mock_runner, merchant_runner], text)
 
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from . import catalogue
 from .faults import Faults
 
 # (total_fee in fen, what happens, the fault rule that makes it happen)
@@ -25,7 +26,7 @@ MAGIC_AMOUNTS: list[tuple[int, str, dict[str, Any]]] = [
         "unifiedorder answers SYSTEMERROR once per out_trade_no (retry with identical parameters)",
         {"api": "unifiedorder", "err_code": "SYSTEMERROR", "times": 1, "per": "out_trade_no"},
     ),
-    (999904, "unifiedorder answers NOTENOUGH", {"api": "unifiedorder", "err_code": "NOTENOUGH"}),
+    (999904, "unifiedorder answers NOTENOUGH", {"api": "unifiedorder", "err_code": "NOTENOUGH"}),  # v3: NOT_ENOUGH
     (999905, "the payment notification is sent twice", {"api": "notify", "duplicates": 1}),
     (
         999906,
@@ -53,8 +54,26 @@ MAGIC_AMOUNTS: list[tuple[int, str, dict[str, Any]]] = [
 ]
 
 
+# The unifiedorder rules hold for the v3 place APIs too, in v3 words (protocol/v3.md 4.3, 9.2): a v3
+# request's amount.total is matched as total_fee, and the pay and notification rules match the
+# order, whichever API placed it.
+V3_PLACE_APIS = tuple(e.api for e in catalogue.ENDPOINTS if e.dialect == "v3" and e.operation.startswith("place"))
+V3_CODES = {"SYSTEMERROR": "SYSTEM_ERROR", "NOTENOUGH": "NOT_ENOUGH"}
+
+
+def rules() -> list[tuple[int, str, dict[str, Any]]]:
+    """Every magic rule: the table's, and for each unifiedorder row the same on every v3 place API."""
+    out: list[tuple[int, str, dict[str, Any]]] = []
+    for total_fee, what, spec in MAGIC_AMOUNTS:
+        out.append((total_fee, what, spec))
+        if spec["api"] == "unifiedorder":
+            code = V3_CODES[spec["err_code"]]
+            v3 = {k: v for k, v in spec.items() if k != "err_code"} | {"code": code}
+            out += [(total_fee, what.replace("unifiedorder", api), {**v3, "api": api}) for api in V3_PLACE_APIS]
+    return out
+
+
 def install(faults: Faults) -> None:
     """Add the magic-amount rules (before any other rule, so they win for their amounts)."""
-    for total_fee, what, spec in MAGIC_AMOUNTS:
-        match_field = "total_fee"
-        faults.add({**spec, "match": {match_field: str(total_fee)}, "label": f"magic {total_fee / 100:.2f}: {what}"})
+    for total_fee, what, spec in rules():
+        faults.add({**spec, "match": {"total_fee": str(total_fee)}, "label": f"magic {total_fee / 100:.2f}: {what}"})

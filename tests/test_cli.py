@@ -12,6 +12,8 @@ import urllib.error
 import urllib.request
 from pathlib import Path
 
+import pytest
+
 ROOT = Path(__file__).resolve().parent.parent
 
 
@@ -75,6 +77,9 @@ def test_serve_on_a_free_port_then_ctrl_c(tmp_path):
         text = _banner(proc)
         url = re.search(r"listening on (http://127\.0\.0\.1:\d+)", text).group(1)
         assert "wxd930ea5d5a258f4f" in text and "192006250b4c09247ec02edce69f6a2d" in text and "AppSecret" in text
+        assert "APIv3 key mockwxDemoApiV3Key20261127a1b2c3" in text and "PUB_KEY_ID_01001000010020261127" in text
+        assert f"key files in {tmp_path / 'keys' / '10000100'}/" in text  # beside the state file
+        assert (tmp_path / "keys/10000100/apiclient_key.pem").stat().st_mode & 0o777 == 0o600
         with urllib.request.urlopen(f"{url}/__mock__") as response:
             assert json.load(response)["merchants"] == ["10000100"]
         assert f"{url}/__mock__/ui/" in text  # the dashboard's address is printed, and serves the page
@@ -114,7 +119,8 @@ def _call(method: str, url: str, body: dict | None = None, token: str = "") -> d
         return json.load(response)
 
 
-def test_demo_runs_the_walkthrough_it_prints():
+@pytest.mark.parametrize("api", ["v2", "v3"])
+def test_demo_runs_the_walkthrough_it_prints(tmp_path, api):
     mock_port, shop_port = _free_port(), _free_port()
     proc = subprocess.Popen(
         [
@@ -128,10 +134,13 @@ def test_demo_runs_the_walkthrough_it_prints():
             str(shop_port),
             "--log-level",
             "WARNING",
+            "--api",
+            api,
         ],
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,
         text=True,
+        cwd=tmp_path,  # the v3 key files go to .mockwx/keys/ here
     )
     try:
         text = _banner(proc)
@@ -140,6 +149,9 @@ def test_demo_runs_the_walkthrough_it_prints():
         code = _call("POST", f"{mock}/__mock__/login", {"user": "alice"})["code"]
         token = _call("POST", f"{shop}/api/login", {"code": code})["token"]
         order = _call("POST", f"{shop}/api/orders", {"product_id": "coffee", "quantity": 1}, token)
+        assert order["signType"] == ("RSA" if api == "v3" else "MD5")
+        if api == "v3":
+            assert "The merchant speaks API v3" in text and (tmp_path / ".mockwx/keys/10000100/pub_key.pem").exists()
         assert _call("POST", f"{mock}/__mock__/pay", order)["errMsg"] == "requestPayment:ok"
         number = order["out_trade_no"]
         note = _call("GET", f"{mock}/__mock__/notifications/wait?out_trade_no={number}&status=acked&timeout=5")
@@ -148,7 +160,8 @@ def test_demo_runs_the_walkthrough_it_prints():
         assert f"dashboard          {mock}/__mock__/ui/" in text
         with urllib.request.urlopen(f"{mock}/__mock__/ui/orders/{number}/story.svg", timeout=5) as response:
             svg = response.read().decode()  # the payment just made, as the dashboard draws it
-        for label in ("wx.login", "code2session", "unifiedorder", "wx.requestPayment", "payment notification"):
+        placed = "v3/jsapi" if api == "v3" else "unifiedorder"
+        for label in ("wx.login", "code2session", placed, "wx.requestPayment", "payment notification"):
             assert f">{label}<" in svg
         assert 'data-arrows="10"' in svg and 'data-verdict="acked"' in svg
         proc.send_signal(signal.SIGINT)
@@ -189,3 +202,84 @@ def test_serve_beyond_loopback_prints_a_token_the_control_api_needs(tmp_path):
 def test_a_short_token_is_a_clear_error():
     result = run("--token", "short", "--port", "0", "--memory")
     assert result.returncode == 2 and "security.token must be 8-256" in result.stderr
+
+
+# -- sign --v3 -------------------------------------------------------------------------------------
+
+
+def demo_key():
+    from wechatpayv3.utils import load_private_key
+
+    from mockwx import demo_v3
+
+    return load_private_key(demo_v3.MERCHANT_KEY_PEM)
+
+
+def test_sign_v3_prints_the_message_and_the_signature_wechatpayv3_makes(tmp_path):
+    from wechatpayv3.utils import rsa_sign
+
+    body = tmp_path / "body.json"
+    body.write_bytes('{"description":"咖啡","amount":{"total":1}}'.encode())
+    result = run(
+        "sign",
+        "--v3",
+        "POST",
+        "/v3/pay/transactions/jsapi",
+        "--timestamp",
+        "1554208460",
+        "--nonce",
+        "N1",
+        "--body",
+        str(body),
+    )
+    assert result.returncode == 0, result.stderr
+    lines = result.stdout.splitlines()
+    assert lines[1:6] == [
+        "  POST\\n",
+        "  /v3/pay/transactions/jsapi\\n",
+        "  1554208460\\n",
+        "  N1\\n",
+        '  {"description":"咖啡","amount":{"total":1}}\\n',
+    ]
+    signed = 'POST\n/v3/pay/transactions/jsapi\n1554208460\nN1\n{"description":"咖啡","amount":{"total":1}}\n'
+    assert f"signature: {rsa_sign(demo_key(), signed)}" in result.stdout  # an independent SDK agrees
+    assert 'Authorization: WECHATPAY2-SHA256-RSA2048 mchid="10000100",nonce_str="N1"' in result.stdout
+
+
+def test_sign_v3_checks_a_whole_authorization_and_names_the_mistake(tmp_path):
+    from wechatpayv3.utils import build_authorization
+
+    body = tmp_path / "body.json"
+    body.write_text('{"mchid":"10000100","amount":{"total":1}}')
+    serial = "497FD66A2D559EC06E2C30399913C26F39BBF266"
+    # wechatpayv3 signs json.dumps(data): ", " and ": " separators, while the body sent here is compact
+    header = build_authorization(
+        "/v3/pay/transactions/jsapi",
+        "POST",
+        "10000100",
+        serial,
+        demo_key(),
+        data={"mchid": "10000100", "amount": {"total": 1}},
+    )
+    args = ("sign", "--v3", "POST", "/v3/pay/transactions/jsapi", "--body", str(body), "--authorization", header)
+    result = run(*args)
+    assert result.returncode == 1 and "does NOT verify" in result.stdout
+    assert "signed in another serialisation than the bytes sent" in result.stdout
+    assert '  {"mchid": "10000100", "amount": {"total": 1}}\\n' in result.stdout  # what was signed instead
+    chinese = run(*args, "--lang", "zh")
+    assert chinese.returncode == 1 and "签名验证不通过" in chinese.stdout and "序列化" in chinese.stdout
+    body.write_text('{"mchid": "10000100", "amount": {"total": 1}}')  # the bytes wechatpayv3 really sends
+    assert run(*args).returncode == 0
+
+
+def test_sign_v3_paysign_mode_and_bad_input():
+    from wechatpayv3.utils import rsa_sign
+
+    fields = ("wxd930ea5d5a258f4f", "1554208460", "N2", "prepay_id=wx201410272009395522657a690389285100")
+    good = rsa_sign(demo_key(), "".join(f"{line}\n" for line in fields))
+    assert run("sign", "--v3", "--paysign", *fields, "--check", good).returncode == 0
+    bare = rsa_sign(demo_key(), "".join(f"{line}\n" for line in (*fields[:3], fields[3][len("prepay_id=") :])))
+    result = run("sign", "--v3", "--paysign", *fields, "--check", bare)
+    assert result.returncode == 1 and "prepay_id=" in result.stdout and "why:" in result.stdout
+    assert run("sign", "--v3", "POST").returncode == 2
+    assert run("sign", "--v3", "GET", "relative/path").returncode == 2

@@ -86,3 +86,55 @@ async def test_turned_off(receiver):
         assert (await client.control("GET", "/faults"))["faults"] == []
         _, paid = await order_and_pay(client, receiver, "MA0000099", 999901)
         assert paid["errMsg"] == "requestPayment:ok"
+
+
+# -- the same amounts on API v3 orders -------------------------------------------------------------
+
+
+async def v3_order(client, receiver, number, fee, api="jsapi"):
+    """A v3 order (JSAPI for alice unless told otherwise); (answer, wx.requestPayment parameters or None)."""
+    body = {
+        "appid": client.appid,
+        "mchid": client.mch_id,
+        "description": "magic",
+        "out_trade_no": number,
+        "notify_url": receiver.url,
+        "amount": {"total": fee},
+    }
+    if api == "jsapi":
+        body["payer"] = {"openid": (await client.login("alice"))["openid"]}
+    sent = await client.v3("POST", f"/v3/pay/transactions/{api}", body)
+    answer = {"status": sent.status, **sent.json}
+    if sent.status != 200 or api != "jsapi":
+        return answer, None
+    return answer, await client.v3_pay_params(answer["prepay_id"])
+
+
+async def test_v3_place_outcomes(client, receiver):
+    first, _ = await v3_order(client, receiver, "MV0000003", 999903)
+    assert (first["status"], first["code"]) == (500, "SYSTEM_ERROR")
+    retried, params = await v3_order(client, receiver, "MV0000003", 999903)
+    assert retried["status"] == 200 and (await client.pay(params))["errMsg"] == "requestPayment:ok"
+    native, _ = await v3_order(client, receiver, "MV0000013", 999903, api="native")
+    assert (native["status"], native["code"]) == (500, "SYSTEM_ERROR")  # every v3 place API, once per order
+    native, _ = await v3_order(client, receiver, "MV0000013", 999903, api="native")
+    assert native["status"] == 200 and native["code_url"]
+    notenough, _ = await v3_order(client, receiver, "MV0000004", 999904)
+    assert (notenough["status"], notenough["code"]) == (403, "NOT_ENOUGH")
+    assert notenough["message"] == "基本账户余额不足，请充值后重新发起"
+
+
+async def test_v3_orders_get_the_pay_and_notification_outcomes(client, receiver):
+    receiver.default = Reply(status=204, body=b"")
+    outcomes = {}
+    for fee in (999901, 999902, 999905, 999908, 999910, 999911):
+        _, params = await v3_order(client, receiver, f"MV{fee}", fee)
+        outcomes[fee] = (await client.pay(params))["errMsg"]
+    assert outcomes[999901] == "requestPayment:fail cancel"
+    assert outcomes[999902] == "requestPayment:fail 余额不足"
+    await client.advance(2)
+    assert len(await client.notifications(out_trade_no="MV999905")) == 2
+    assert (await client.notifications(out_trade_no="MV999908"))[0]["status"] == "suppressed"
+    assert {n["label"] for n in await client.notifications(out_trade_no="MV999910")} == {"", "forged"}
+    tampered = {n["label"]: n for n in await client.notifications(out_trade_no="MV999911")}
+    assert set(tampered) == {"", "tampered_amount"} and tampered[""]["dialect"] == "v3"

@@ -31,8 +31,11 @@ ACTIONS: dict[str, frozenset[str]] = {
     "code2session": frozenset({"as", "expect"}),
     "expect": frozenset(),
 }
+WECHAT_APIS = (*catalogue.apis("v2"), *catalogue.apis("v3"))
+OPERATIONS = ("place", "query", "close", "refund", "refundquery")  # in v2 and in v3 alike (catalogue.for_operation)
 CHECKS = ("order", "notification", "notifications", "problems", "requests", "merchant", "refund")
-SETUP_KEYS = ("merchant", "clock", "tenants", "settings", "operator_token")
+SETUP_KEYS = ("merchant", "clock", "api", "tenants", "settings", "operator_token")
+API_VERSIONS = ("v2", "v3")
 
 
 class ScenarioError(ValueError):
@@ -75,6 +78,7 @@ class Scenario:
     tags: list[str] = field(default_factory=list)
     merchant: Any = "builtin"  # "builtin", {"builtin": {overrides}}, or a URL
     clock: str = "virtual"  # the fresh mock's clock; "real" makes advance steps fail
+    api: str = ""  # the built-in merchant's WeChat Pay API, v2 or v3; "": the runner's choice (v2 by default)
     tenants: dict[str, Any] = field(default_factory=dict)
     settings: dict[str, Any] = field(default_factory=dict)
     operator_token: str = ""
@@ -144,6 +148,10 @@ def _setup(scenario: Scenario, setup: Any, where: str) -> None:
     if clock not in ("virtual", "real"):
         raise ScenarioError(f"{where}: setup.clock must be virtual (the default) or real, not {clock!r}")
     scenario.clock = clock
+    api = setup.get("api", "")
+    if api not in ("", *API_VERSIONS):
+        raise ScenarioError(f"{where}: setup.api must be v2 or v3 (omit it to let the runner choose), not {api!r}")
+    scenario.api = api
     for key in ("tenants", "settings"):
         value = setup.get(key) or {}
         if not isinstance(value, dict):
@@ -198,8 +206,9 @@ def _check_arg(action: str, arg: Any, options: dict[str, Any], at: str) -> None:
                 raise ScenarioError(f"{at} (advance): {exc}") from None
     elif action == "wechat":
         need(
-            arg in catalogue.apis("v2"),
-            "name a Pay v2 API: " + ", ".join(catalogue.apis("v2")),
+            arg in WECHAT_APIS or arg in OPERATIONS,
+            f"name a Pay v2 API ({', '.join(catalogue.apis('v2'))}), a v3 API ({', '.join(catalogue.apis('v3'))})"
+            f" or an operation done in the run's dialect ({', '.join(OPERATIONS)})",
         )
     elif action == "pay":
         need(options.get("outcome", "ok") in ("ok", "cancel", "fail"), "outcome is ok, cancel or fail")

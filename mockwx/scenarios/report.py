@@ -19,14 +19,16 @@ MARKS = {"passed": "ok  ", "failed": "FAIL", "error": "ERR ", "skipped": "skip"}
 class ConsoleReport:
     """The runner's listener: prints progress to ``out`` (quiet: failing steps only)."""
 
-    def __init__(self, out: TextIO = sys.stdout, verbose: bool = True) -> None:
+    def __init__(self, out: TextIO = sys.stdout, verbose: bool = True, api: str = "v2") -> None:
         self.out = out
         self.verbose = verbose
+        self.api = api  # the runner's dialect; a scenario may pin its own
         self._header = ""  # a scenario's title, printed before its first line
 
     def __call__(self, kind: str, item: object) -> None:
         if kind == "scenario" and isinstance(item, Scenario):
-            self._header = f"{item.path}: {item.name}"
+            api = item.api or self.api
+            self._header = f"{item.path}{' [v3]' if api == 'v3' else ''}: {item.name}"
             if self.verbose:
                 self._emit()
         elif kind == "step" and isinstance(item, StepResult):
@@ -49,7 +51,7 @@ class ConsoleReport:
         failed = [r for r in results if not r.passed]
         self._print("")
         for r in failed:
-            self._print(f"{MARKS[r.status]} {r.path}: {r.name}: {r.message}")
+            self._print(f"{MARKS[r.status]} {r.path}{' [v3]' if r.api == 'v3' else ''}: {r.name}: {r.message}")
         verdict = "PASSED" if not failed else "FAILED"
         self._print(f"{verdict}: {passed} passed, {len(failed)} failed, {len(results)} scenarios in {seconds:.2f} s")
 

@@ -31,6 +31,7 @@ class ScenarioResult:
     name: str
     status: str  # passed, failed, error
     seconds: float = 0.0
+    api: str = ""  # the dialect it ran in
     steps: list[StepResult] = field(default_factory=list)
     message: str = ""
     diff: list[str] = field(default_factory=list)
@@ -53,7 +54,7 @@ def _quiet(kind: str, item: object) -> None:
 
 class Runner:
     """Runs scenarios against a fresh in-process mock (or ``mock_url``) and the built-in merchant
-    (or ``merchant_url``)."""
+    (or ``merchant_url``), speaking ``api`` (v2 or v3) unless a scenario's setup pins one."""
 
     def __init__(
         self,
@@ -61,11 +62,13 @@ class Runner:
         mock_url: str | None = None,
         merchant_url: str | None = None,
         mock_port: int = 0,
+        api: str = "v2",
         listener: Listener = _quiet,
     ) -> None:
         self.mock_url = mock_url
         self.merchant_url = merchant_url
         self.mock_port = mock_port
+        self.api = api
         self.listener = listener
 
     async def run_paths(self, paths: list[str | Path]) -> list[ScenarioResult]:
@@ -84,11 +87,16 @@ class Runner:
 
     async def run(self, scenario: Scenario) -> ScenarioResult:
         self.listener("scenario", scenario)
-        result = ScenarioResult(path=str(scenario.path), name=scenario.name, status="passed")
+        api = scenario.api or self.api
+        result = ScenarioResult(path=str(scenario.path), name=scenario.name, status="passed", api=api)
         started = time.perf_counter()
         try:
             world = await open_world(
-                scenario, mock_url=self.mock_url, merchant_url=self.merchant_url, mock_port=self.mock_port
+                scenario,
+                mock_url=self.mock_url,
+                merchant_url=self.merchant_url,
+                mock_port=self.mock_port,
+                api=scenario.api or self.api,
             )
         except Exception as exc:  # setup failed: say why, run nothing
             result.status, result.message = "error", f"setup failed: {type(exc).__name__}: {exc}"

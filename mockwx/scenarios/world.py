@@ -46,6 +46,7 @@ class World:
     operator_token: str
     session: aiohttp.ClientSession
     clock: MockClock
+    api: str = "v2"  # the dialect the built-in merchant and the wechat steps speak
     saved: dict[str, Any] = field(default_factory=dict)
     last_user: str = ""
     first_entry: int = 0  # journal ids above this belong to this scenario
@@ -62,6 +63,7 @@ class World:
             **self.saved,
             "mock": {"url": self.mock_url},
             "merchant": {"url": self.merchant_url},
+            "api": self.api,
             "tenant": {"appid": DEMO_APPID, "secret": DEMO_SECRET, "mch_id": DEMO_MCH_ID, "api_key": DEMO_API_KEY},
         }
 
@@ -94,7 +96,9 @@ class World:
             self._tmp.cleanup()
 
 
-async def open_world(scenario: Scenario, *, mock_url: str | None, merchant_url: str | None, mock_port: int) -> World:
+async def open_world(
+    scenario: Scenario, *, mock_url: str | None, merchant_url: str | None, mock_port: int, api: str = "v2"
+) -> World:
     """Start (or reset) the mock, apply the scenario's setup, start the merchant under test."""
     server = None
     if mock_url is None:
@@ -109,6 +113,7 @@ async def open_world(scenario: Scenario, *, mock_url: str | None, merchant_url: 
         operator_token=scenario.operator_token or DEFAULT_OPERATOR_TOKEN,
         session=aiohttp.ClientSession(),
         clock=MockClock(server),
+        api=api,
         _server=server,
     )
     try:
@@ -152,10 +157,15 @@ async def _start_builtin(world: World, overrides: dict[str, Any]) -> str:
         port = probe.getsockname()[1]
     public_url = f"http://127.0.0.1:{port}"
     db_path = str(Path(world._tmp.name) / "merchant.sqlite3")
+    settings: dict[str, Any] = {"operator_token": world.operator_token}
+    if world.api == "v3":  # the demo tenant's v3 key files, written by the mock, as an SDK's config names them
+        from merchant.config_v3 import settings_from_folder
+
+        folder = str(Path(world._tmp.name) / "keys")
+        await world.mock.control("POST", f"/tenants/{DEMO_MCH_ID}/keys", {"folder": folder})
+        settings.update(settings_from_folder(folder))
     try:
-        config = demo_config(
-            world.mock_url, public_url, db_path, **{"operator_token": world.operator_token, **overrides}
-        )
+        config = demo_config(world.mock_url, public_url, db_path, **{**settings, **overrides})
     except (TypeError, ValueError) as exc:
         raise ValueError(f"setup.merchant.builtin: {exc}") from None
     world._merchant_app = lambda: create_app(config, clock=world.clock.now)

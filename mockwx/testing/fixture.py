@@ -104,9 +104,11 @@ class AsyncMockwx:
 
     # -- scenarios --------------------------------------------------------------------------------
 
-    async def run_scenario(self, path: str | Path, merchant_url: str | None = None) -> ScenarioResult:
-        """Replay a scenario file on this mock (it resets the mock first); fails the test if it fails."""
-        result = await Runner(mock_url=self.url, merchant_url=merchant_url).run(load_scenario(Path(path)))
+    async def run_scenario(self, path: str | Path, merchant_url: str | None = None, api: str = "v2") -> ScenarioResult:
+        """Replay a scenario file on this mock (it resets the mock first); fails the test if it fails.
+
+        ``api`` (v2 or v3) is what the built-in merchant speaks, unless the scenario's setup.api pins one."""
+        result = await Runner(mock_url=self.url, merchant_url=merchant_url, api=api).run(load_scenario(Path(path)))
         await self.begin(reset=False)  # the scenario judged its own problems
         if not result.passed:
             raise AssertionError("\n".join([f"scenario {result.path} failed: {result.message}", *result.diff]))

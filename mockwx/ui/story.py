@@ -12,6 +12,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
+from .. import catalogue
 from ..backend import Backend
 from ..capture import RawMessage
 from ..domain.models import SANDBOX, Attempt, Notification, NotifyStatus, Order, RefundStatus
@@ -22,7 +23,11 @@ from .templating import duration, yuan
 
 CLIENT, MERCHANT, WECHAT = "client", "merchant", "wechat"
 LIFELINES = (CLIENT, MERCHANT, WECHAT)
-ORDER_APIS = ("unifiedorder", "orderquery", "closeorder", "refund", "refundquery")
+# The calls about one order, in every dialect that has them (v2's unifiedorder, v3's v3/jsapi ...).
+ORDER_OPERATIONS = frozenset({"place", "place_app", "place_h5", "place_native", "query", "query_id", "close", "refund"})
+ORDER_APIS = frozenset(e.api for e in catalogue.ENDPOINTS if e.operation in ORDER_OPERATIONS) | {"refundquery"}
+V3_PLACED = {"JSAPI": "v3/jsapi", "APP": "v3/app", "MWEB": "v3/h5", "NATIVE": "v3/native"}  # by trade_type
+PLACE_APIS = frozenset(e.api for e in catalogue.ENDPOINTS if e.operation.startswith("place"))
 GAP_SHOWN = 10.0  # seconds between two messages worth a "time passes" row (retries always get one)
 _LAST = 10**12  # sorts messages the journal no longer holds after those it does, at the same time
 
@@ -61,8 +66,9 @@ def build_story(backend: Backend, order: Order) -> Story:
     messages += _login(backend, order, entries)
     for entry in entries:
         messages += _call(entry)
-    if not any(e.api.endswith("unifiedorder") for e in entries):  # the journal forgot it: the state has not
-        messages.append(Message(order.created_at, MERCHANT, WECHAT, "unifiedorder", detail="story.from_state", seq=0))
+    if not any(e.api.removeprefix("sandbox/") in PLACE_APIS for e in entries):  # the journal forgot it, the state not
+        placed = "unifiedorder" if order.dialect == "v2" else V3_PLACED.get(order.trade_type, "v3/jsapi")
+        messages.append(Message(order.created_at, MERCHANT, WECHAT, placed, detail="story.from_state", seq=0))
     if not any(e.api == "pay" for e in entries):
         for payment in order.payments:
             messages.append(Message(payment.at, CLIENT, WECHAT, "wx.requestPayment", detail="story.from_state"))
@@ -106,7 +112,7 @@ def _concerns(entry: Entry, order: Order, backend: Backend) -> bool:
     elif api in ORDER_APIS and order.env == SANDBOX:
         return False
     if api in ORDER_APIS:
-        mch_id = entry.fields.get("mch_id")
+        mch_id = entry.fields.get("mch_id") or entry.fields.get("mchid")  # v2 names it mch_id, v3 mchid
         return mch_id == order.mch_id and order_of(entry, backend.state) == order.out_trade_no
     if api == "pay":
         return order_of(entry, backend.state) == order.out_trade_no
@@ -161,8 +167,12 @@ def _call_detail(api: str, entry: Entry) -> str:
     f = entry.fields
     if api == "unifiedorder":
         return f"{yuan(_int(f.get('total_fee')))} {f.get('trade_type', '')}".strip()
+    if api in PLACE_APIS:  # v3: amount.total, the trade type is in the path
+        return yuan(_int(_amount(f).get("total")))
     if api == "refund":
         return f"{f.get('out_refund_no', '')} {yuan(_int(f.get('refund_fee')))}".strip()
+    if api == "v3/refund":
+        return f"{f.get('out_refund_no', '')} {yuan(_int(_amount(f).get('refund')))}".strip()
     if api == "pay":
         return str(f.get("signType") or f.get("outcome") or "")
     return ""
@@ -176,6 +186,10 @@ def _answer_detail(api: str, entry: Entry) -> str:
         if api == "code2session" and entry.outcome == "ok":
             return "openid, session_key"
         return entry.outcome
+    if api.startswith("v3/"):
+        answer = _json(entry)
+        state = answer.get("trade_state") or answer.get("status")  # v3/query; v3/refund
+        return f"{entry.outcome} {state}" if isinstance(state, str) and state else entry.outcome
     answer = _xml(entry)
     if api == "orderquery" and answer.get("trade_state"):
         return f"{entry.outcome} {answer['trade_state']}"
@@ -251,5 +265,12 @@ def _xml(entry: Entry) -> dict[str, str]:
         return {}
 
 
+def _amount(fields: dict[str, Any]) -> dict[str, Any]:
+    amount = fields.get("amount")
+    return amount if isinstance(amount, dict) else {}
+
+
 def _int(value: Any) -> int | None:
+    if isinstance(value, int) and not isinstance(value, bool):
+        return value
     return int(value) if isinstance(value, str) and value.isascii() and value.isdigit() else None

@@ -11,6 +11,7 @@ import json as jsonlib
 import socket
 import sqlite3
 from collections.abc import AsyncIterator, Awaitable, Callable
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -19,9 +20,11 @@ import pytest
 from aiohttp import web
 
 from merchant import MerchantConfig, create_app, demo_config
+from merchant.config_v3 import settings_from_folder
+from mockwx.config import DEMO_MCH_ID
 from mockwx.testing.client import MockClient
 from mockwx.testing.server import MockServer
-from mockwx.wire import MD5
+from mockwx.wire import MD5, parse_xml
 
 OPERATOR = "operator-token-for-the-e2e-tests"
 
@@ -138,6 +141,66 @@ class Shop:
 ShopFactory = Callable[..., Awaitable[Shop]]
 
 
+@dataclass(frozen=True, slots=True)
+class Dialect:
+    """What a test needs to know of the merchant's API version: the journal's api names and fault specs."""
+
+    name: str
+    place: str
+    query: str
+    close: str
+    refund: str
+    faults: dict[str, dict[str, Any]] = field(default_factory=dict)
+    outcomes: dict[str, str] = field(default_factory=dict)  # the journal's outcome of a success, of "busy"
+
+    def fault(self, what: str) -> dict[str, Any]:
+        """The fault rule fields that make WeChat answer ``what`` (busy, no_auth, paid) in this dialect."""
+        return self.faults[what]
+
+    def reason(self, excerpt: str) -> str:
+        """The merchant's reason in a refusal it answered (v2 return_msg, v3 message)."""
+        if self.name == "v3":
+            return jsonlib.loads(excerpt)["message"]
+        return parse_xml(excerpt.encode())["return_msg"]
+
+    def code(self, what: str) -> str:
+        """WeChat's code for ``what`` in this dialect (SYSTEMERROR / SYSTEM_ERROR ...)."""
+        return self.faults[what].get("code") or self.faults[what]["err_code"]
+
+
+DIALECTS = {
+    "v2": Dialect(
+        "v2",
+        "unifiedorder",
+        "orderquery",
+        "closeorder",
+        "refund",
+        {
+            "busy": {"err_code": "SYSTEMERROR"},
+            "no_auth": {"err_code": "NOAUTH"},
+            "paid": {"err_code": "ORDERPAID"},
+            "not_enough": {"err_code": "NOTENOUGH"},
+        },
+        {"ok": "SUCCESS", "busy": "SYSTEMERROR", "refused": "rejected", "closed": "SUCCESS", "paid": "ORDERPAID"},
+    ),
+    "v3": Dialect(
+        "v3",
+        "v3/jsapi",
+        "v3/query",
+        "v3/close",
+        "v3/refund",
+        {
+            "busy": {"code": "SYSTEM_ERROR"},
+            "no_auth": {"code": "NO_AUTH"},
+            "paid": {"code": "ORDER_PAID", "status": 400, "message": "订单已支付"},
+            "not_enough": {"code": "NOT_ENOUGH"},
+        },
+        {"ok": "200", "busy": "500 SYSTEM_ERROR", "refused": "http_error", "closed": "204", "paid": "400 ORDER_PAID"},
+    ),
+}
+V3_CERTIFICATE = "v3-certificate"  # v3, verifying with platform certificates instead of the public key
+
+
 @pytest.fixture
 def sign_type() -> str:
     """The merchant's sign_type; tests parametrize it to run a flow with HMAC-SHA256 too."""
@@ -145,12 +208,32 @@ def sign_type() -> str:
 
 
 @pytest.fixture
-async def make_shop(mock: MockServer, tmp_path: Path, sign_type: str) -> AsyncIterator[ShopFactory]:
+def api() -> str:
+    """The merchant's API: v2, v3 (WeChat Pay public key) or v3-certificate; flows parametrize it."""
+    return "v2"
+
+
+@pytest.fixture
+def dialect(api: str) -> Dialect:
+    return DIALECTS[api[:2]]
+
+
+async def v3_settings(mock: MockServer, folder: Path, api: str) -> dict[str, Any]:
+    """The demo tenant's v3 key files, written by the mock, as merchant settings."""
+    async with MockClient(mock.url) as client:
+        await client.control("POST", f"/tenants/{DEMO_MCH_ID}/keys", {"folder": str(folder)})
+    return settings_from_folder(folder, public_key=api != V3_CERTIFICATE)
+
+
+@pytest.fixture
+async def make_shop(mock: MockServer, tmp_path: Path, sign_type: str, api: str) -> AsyncIterator[ShopFactory]:
     """Build and start merchants wired to the mock; settings override the demo config's fields."""
     shops: list[Shop] = []
 
     async def make(start: bool = True, **settings: Any) -> Shop:
         settings.setdefault("sign_type", sign_type)
+        if api != "v2" and "api" not in settings:
+            settings = {**await v3_settings(mock, tmp_path / "keys", api), **settings}
         shop = Shop(mock, tmp_path / f"merchant{len(shops)}.sqlite3", **settings)
         shops.append(shop)
         return await shop.start() if start else shop

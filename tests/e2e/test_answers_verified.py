@@ -6,43 +6,27 @@ from __future__ import annotations
 from collections.abc import Callable
 
 import pytest
-from aiohttp import ClientSession, web
+from aiohttp import web
 
 from mockwx.wire import parse_xml, render_xml, with_sign
 
-from .conftest import listening_socket, pay
+from .conftest import pay
+from .proxy import Proxy
 
 Rewrite = Callable[[str, dict[str, str]], dict[str, str]]
 
 
-class Interceptor:
+class Interceptor(Proxy):
     """A man in the middle between the merchant and the mock's Pay API: it rewrites answers."""
 
     def __init__(self, upstream: str, rewrite: Rewrite) -> None:
-        self.upstream = upstream
+        super().__init__(upstream)
         self.rewrite = rewrite
-        self._sock = listening_socket()
-        self.url = f"http://127.0.0.1:{self._sock.getsockname()[1]}"
-        self._runner: web.AppRunner | None = None
-        self._http = ClientSession()
 
-    async def _forward(self, request: web.Request) -> web.Response:
+    async def forward(self, request: web.Request) -> web.Response:
         async with self._http.post(self.upstream + request.path, data=await request.read()) as response:
             answer = parse_xml(await response.read())
         return web.Response(body=render_xml(self.rewrite(request.path, answer)), content_type="text/xml")
-
-    async def __aenter__(self) -> Interceptor:
-        app = web.Application()
-        app.router.add_route("POST", "/{tail:.*}", self._forward)
-        self._runner = web.AppRunner(app, access_log=None, shutdown_timeout=0.1)
-        await self._runner.setup()
-        await web.SockSite(self._runner, self._sock).start()
-        return self
-
-    async def __aexit__(self, *exc: object) -> None:
-        assert self._runner is not None
-        await self._runner.cleanup()
-        await self._http.close()
 
 
 def altered_prepay_id(path: str, answer: dict[str, str]) -> dict[str, str]:

@@ -5,12 +5,16 @@ from __future__ import annotations
 
 import re
 import sqlite3
+import time
 
 import pytest
 from aiohttp import web
 
 from merchant import ConfigError, MerchantConfig, Product, create_app, demo_config, load_config
+from merchant.config_v3 import settings_from_folder
 from merchant.db import MIGRATIONS
+from mockwx.services.keys import export
+from mockwx.wire import v3
 
 SECRETS = {
     "appid": "wxd930ea5d5a258f4f",
@@ -62,6 +66,58 @@ def test_config_from_the_environment_alone():
 def test_bad_config_names_the_field(change, names):
     with pytest.raises(ConfigError, match=re.escape(names)):
         MerchantConfig(**{**SECRETS, **change})
+
+
+def v3_files(tmp_path):
+    """A v3 merchant's key files, as the mock writes them (apiclient_key.pem, pub_key.pem, ids.txt...)."""
+    keys = tmp_path / "keys"
+    key = v3.new_private_key()
+    cert = v3.merchant_certificate(key, SECRETS["mch_id"], now=time.time())
+    export(
+        {
+            "api_v3_key": "a" * 32,
+            "merchant_serial": v3.serial_no(cert),
+            "merchant_private_key": v3.private_key_pem(key),
+            "merchant_certificate": v3.certificate_pem(cert),
+            "public_key_id": "PUB_KEY_ID_0100100001002026112700000000000001",
+            "public_key": v3.public_key_pem(v3.new_private_key()),
+        },
+        keys,
+    )
+    return keys
+
+
+def test_v3_config_from_the_environment(tmp_path):
+    keys = v3_files(tmp_path)
+    env = {f"MERCHANT_{k.upper()}": v for k, v in SECRETS.items()}
+    env.update({f"MERCHANT_{k.upper()}": v for k, v in settings_from_folder(keys).items()})
+    config = load_config(environ=env)
+    assert (config.api, config.private_key_file) == ("v3", str(keys / "apiclient_key.pem"))
+    assert config.wechatpay_public_key_id.startswith("PUB_KEY_ID_") and len(config.api_v3_key) == 32
+    certificate_mode = load_config(
+        environ={**env, "MERCHANT_WECHATPAY_PUBLIC_KEY_ID": "", "MERCHANT_WECHATPAY_PUBLIC_KEY_FILE": ""}
+    )
+    assert certificate_mode.wechatpay_public_key_id == ""  # verify with the platform certificates instead
+
+
+@pytest.mark.parametrize(
+    ("change", "names"),
+    [
+        ({"api": "v4"}, "api must be v2 or v3"),
+        ({"api_v3_key": "short"}, "api_v3_key must be the 32-character APIv3 key"),
+        ({"merchant_serial": "not-hex"}, "merchant_serial must be the hex serial_no"),
+        ({"private_key_file": "/nonexistent/apiclient_key.pem"}, "private_key_file: cannot read"),
+        ({"private_key_file": "{keys}/apiclient_cert.pem"}, "this PEM is a certificate (apiclient_cert.pem)"),
+        ({"wechatpay_public_key_file": ""}, "wechatpay_public_key_id and wechatpay_public_key_file go together"),
+        ({"wechatpay_public_key_id": "1234"}, "wechatpay_public_key_id must look like PUB_KEY_ID_"),
+        ({"wechatpay_public_key_file": "{keys}/apiclient_key.pem"}, "wechatpay_public_key_file: "),
+    ],
+)
+def test_bad_v3_config_names_the_field(tmp_path, change, names):
+    keys = v3_files(tmp_path)
+    settings = {**settings_from_folder(keys), **{k: v.format(keys=keys) for k, v in change.items()}}
+    with pytest.raises(ConfigError, match=re.escape(names)):
+        MerchantConfig(**SECRETS, **settings)
 
 
 def test_config_file_mistakes(tmp_path):

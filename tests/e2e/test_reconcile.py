@@ -1,5 +1,5 @@
-"""Reconciliation: a lost notification does not lose the sale (orderquery), an unpaid order past its
-expiry is closed (closeorder), and neither is done on anything but a verified WeChat answer."""
+"""Reconciliation: a lost notification does not lose the sale (the order query), an unpaid order past its
+expiry is closed at WeChat, and neither is done on anything but a verified WeChat answer (v2 and v3)."""
 
 from __future__ import annotations
 
@@ -23,23 +23,25 @@ async def lost_notification_order(shop, client, token) -> str:
     return number
 
 
-@pytest.mark.parametrize("sign_type", [MD5, HMAC_SHA256])
-async def test_lost_notification_is_found_by_orderquery_on_read(shop, client, token, sign_type):
+@pytest.mark.parametrize(("api", "sign_type"), [("v2", MD5), ("v2", HMAC_SHA256), ("v3", MD5), ("v3-certificate", MD5)])
+async def test_lost_notification_is_found_by_orderquery_on_read(shop, client, token, sign_type, dialect):
     number = await lost_notification_order(shop, client, token)
     view = await shop.get(token, number)
     assert view["status"] == "PENDING"  # not yet due: reconcile_after is 60 s
-    assert await client.requests(api="orderquery") == []
+    assert await client.requests(api=dialect.query) == []
     await client.advance(60)
     view = await shop.get(token, number)
     assert view["status"] == "PAID" and view["transaction_id"] == (await client.order(number))["transaction_id"]
     assert [(e["source"], e["amount_fen"]) for e in view["ledger"]] == [("orderquery", 6800)]
-    (query,) = await client.requests(api="orderquery")
-    assert query["fields"]["sign_type"] == sign_type  # asked, and its answer verified, with the order's sign_type
+    (query,) = await client.requests(api=dialect.query)
+    if dialect.name == "v2":  # asked, and its answer verified, with the order's sign_type
+        assert query["fields"]["sign_type"] == sign_type
     await shop.get(token, number)
-    assert len(await client.requests(api="orderquery")) == 1  # a PAID order is never queried again
+    assert len(await client.requests(api=dialect.query)) == 1  # a PAID order is never queried again
 
 
-async def test_ops_reconcile_sweeps_due_orders(shop, client, token):
+@pytest.mark.parametrize("api", ["v2", "v3"])
+async def test_ops_reconcile_sweeps_due_orders(shop, client, token, dialect):
     lost = await lost_notification_order(shop, client, token)
     unpaid = (await shop.order(token, "coffee"))["out_trade_no"]
     status, summary = await shop.ops("/ops/reconcile")
@@ -54,7 +56,8 @@ async def test_ops_reconcile_sweeps_due_orders(shop, client, token):
     assert (await shop.get(token, fresh))["status"] == "PENDING"
 
 
-async def test_late_notification_after_reconciliation_adds_nothing(shop, client, token):
+@pytest.mark.parametrize("api", ["v2", "v3"])
+async def test_late_notification_after_reconciliation_adds_nothing(shop, client, token, dialect):
     number = await lost_notification_order(shop, client, token)
     await client.advance(60)
     await shop.ops("/ops/reconcile")
@@ -65,8 +68,8 @@ async def test_late_notification_after_reconciliation_adds_nothing(shop, client,
     assert view["status"] == "PAID" and len(view["ledger"]) == 1  # ...and fulfils nothing twice
 
 
-@pytest.mark.parametrize("sign_type", [MD5, HMAC_SHA256])
-async def test_unpaid_order_expires_and_is_closed(shop, client, token, sign_type):
+@pytest.mark.parametrize(("api", "sign_type"), [("v2", MD5), ("v2", HMAC_SHA256), ("v3", MD5), ("v3-certificate", MD5)])
+async def test_unpaid_order_expires_and_is_closed(shop, client, token, sign_type, dialect):
     params = await shop.order(token)
     number = params["out_trade_no"]
     await client.advance(899)
@@ -78,14 +81,15 @@ async def test_unpaid_order_expires_and_is_closed(shop, client, token, sign_type
     view = await shop.get(token, number)
     assert view["status"] == "CLOSED" and view["closed_at"] and view["ledger"] == []
     assert (await client.order(number))["trade_state"] == "CLOSED"  # closed at WeChat too
-    assert [c["outcome"] for c in await client.requests(api="closeorder")] == ["SUCCESS"]
+    assert [c["outcome"] for c in await client.requests(api=dialect.close)] == [dialect.outcomes["closed"]]
     refused = await client.pay(params)  # the user can no longer pay it
     assert refused["errMsg"].startswith("requestPayment:fail")
     status, body = await shop.call("POST", f"/api/orders/{number}/pay", token=token)
     assert (status, body["code"]) == (409, "ORDER_CLOSED")
 
 
-async def test_expired_order_is_closed_on_read(shop, client, token):
+@pytest.mark.parametrize("api", ["v2", "v3"])
+async def test_expired_order_is_closed_on_read(shop, client, token, dialect):
     number = (await shop.order(token))["out_trade_no"]
     await client.advance(900)
     status, body = await shop.call("POST", f"/api/orders/{number}/pay", token=token)
@@ -93,20 +97,23 @@ async def test_expired_order_is_closed_on_read(shop, client, token):
     assert (await shop.get(token, number))["status"] == "CLOSED"
 
 
-async def test_closeorder_saying_orderpaid_is_not_proof_of_payment(shop, client, token):
+@pytest.mark.parametrize("api", ["v2", "v3"])
+async def test_closeorder_saying_orderpaid_is_not_proof_of_payment(shop, client, token, dialect):
     number = (await shop.order(token))["out_trade_no"]
-    await client.fault(api="closeorder", err_code="ORDERPAID", times=1)
+    await client.fault(api=dialect.close, **dialect.fault("paid"), times=1)
     await client.advance(900)
     status, summary = await shop.ops("/ops/reconcile")
-    assert summary["errors"][0]["out_trade_no"] == number and "ORDERPAID" in summary["errors"][0]["error"]
+    assert summary["errors"][0]["out_trade_no"] == number and dialect.code("paid") in summary["errors"][0]["error"]
     view = await shop.get(token, number)  # queried again: NOTPAY, so not paid; closed this time
     assert (view["status"], view["ledger"]) == ("CLOSED", [])
-    assert [c["outcome"] for c in await client.requests(api="closeorder")] == ["ORDERPAID", "SUCCESS"]
+    outcomes = [c["outcome"] for c in await client.requests(api=dialect.close)]
+    assert outcomes == [dialect.outcomes["paid"], dialect.outcomes["closed"]]
 
 
-async def test_wechat_down_during_reconciliation_changes_nothing(shop, client, token):
+@pytest.mark.parametrize("api", ["v2", "v3"])
+async def test_wechat_down_during_reconciliation_changes_nothing(shop, client, token, dialect):
     number = await lost_notification_order(shop, client, token)
-    await client.fault(api="orderquery", drop=True)
+    await client.fault(api=dialect.query, drop=True)
     await client.advance(60)
     view = await shop.get(token, number)
     assert view["status"] == "PENDING" and "WeChat could not be asked" in view["reconcile_note"]
@@ -114,7 +121,8 @@ async def test_wechat_down_during_reconciliation_changes_nothing(shop, client, t
     assert (await shop.get(token, number))["status"] == "PAID"
 
 
-async def test_background_sweeper(make_shop, client):
+@pytest.mark.parametrize("api", ["v2", "v3"])
+async def test_background_sweeper(make_shop, client, dialect):
     shop = await make_shop(sweep_interval=0.05)
     token = await shop.login(client)
     number = await lost_notification_order(shop, client, token)
@@ -129,15 +137,16 @@ async def test_background_sweeper(make_shop, client):
     assert shop.rows("SELECT source FROM ledger") == [("orderquery",)]
 
 
-async def test_reading_a_pending_order_asks_wechat_at_most_once_per_reconcile_after(shop, client, token):
+@pytest.mark.parametrize("api", ["v2", "v3"])
+async def test_reading_a_pending_order_asks_wechat_at_most_once_per_reconcile_after(shop, client, token, dialect):
     number = (await shop.order(token))["out_trade_no"]
     await client.advance(60)
     for _ in range(3):
         assert (await shop.get(token, number))["status"] == "PENDING"
-    assert len(await client.requests(api="orderquery")) == 1  # WeChat said NOTPAY: not asked again so soon
+    assert len(await client.requests(api=dialect.query)) == 1  # WeChat said NOTPAY: not asked again so soon
     await client.advance(59)
     await shop.get(token, number)
-    assert len(await client.requests(api="orderquery")) == 1
+    assert len(await client.requests(api=dialect.query)) == 1
     await client.advance(1)
     await shop.get(token, number)
-    assert len(await client.requests(api="orderquery")) == 2
+    assert len(await client.requests(api=dialect.query)) == 2

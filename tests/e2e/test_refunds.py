@@ -1,5 +1,6 @@
-"""Refunds: requested by the operator through /secapi/pay/refund, settled by the refund notification
-(req_info decrypted and checked), once; partial refunds never exceed what was paid (protocol/v2.md 6.3, 6.5)."""
+"""Refunds: requested by the operator (v2 /secapi/pay/refund, v3 /v3/refund/domestic/refunds), settled by
+the refund notification (decrypted and checked), once; partial refunds never exceed what was paid
+(protocol/v2.md 6.3, 6.5; v3.md 8)."""
 
 from __future__ import annotations
 
@@ -23,16 +24,20 @@ async def refund(shop, number, **body):
     return await shop.ops(f"/api/orders/{number}/refund", body)
 
 
-@pytest.mark.parametrize("sign_type", [MD5, HMAC_SHA256])
-async def test_partial_then_full_refund_with_notifications(shop, client, token, sign_type):
+@pytest.mark.parametrize(("api", "sign_type"), [("v2", MD5), ("v2", HMAC_SHA256), ("v3", MD5)])
+async def test_partial_then_full_refund_with_notifications(shop, client, token, sign_type, dialect):
     number = await paid_order(shop, client, token)  # 6800 fen
     status, body = await refund(shop, number, amount_fen=2000, reason="one bag was damaged")
     assert status == 202 and body["refund"]["status"] == "PROCESSING" and body["refund"]["refund_id"]
     first = body["refund"]["out_refund_no"]
-    (call,) = await client.requests(api="refund")
-    assert (call["fields"]["total_fee"], call["fields"]["refund_fee"]) == ("6800", "2000")
+    (call,) = await client.requests(api=dialect.refund)
     assert call["fields"]["notify_url"] == shop.url + "/wxpay/refund-notify"
-    assert call["fields"].get("sign_type", MD5) == sign_type
+    if dialect.name == "v3":
+        assert call["fields"]["amount"] == {"refund": 2000, "total": 6800, "currency": "CNY"}
+        assert call["fields"]["reason"] == "one bag was damaged" and "mchid" not in call["fields"]
+    else:
+        assert (call["fields"]["total_fee"], call["fields"]["refund_fee"]) == ("6800", "2000")
+        assert call["fields"].get("sign_type", MD5) == sign_type
     view = await shop.get(token, number)
     assert (view["status"], view["refunded_fen"]) == ("PAID", 0)  # accepted is not refunded yet
 
@@ -56,15 +61,17 @@ async def test_partial_then_full_refund_with_notifications(shop, client, token, 
     assert (status, body["code"]) == (409, "NOTHING_TO_REFUND")
 
 
-async def test_refund_more_than_refundable_is_refused_before_wechat(shop, client, token):
+@pytest.mark.parametrize("api", ["v2", "v3"])
+async def test_refund_more_than_refundable_is_refused_before_wechat(shop, client, token, dialect):
     number = await paid_order(shop, client, token)
     assert (await refund(shop, number, amount_fen=5000))[0] == 202
     status, body = await refund(shop, number, amount_fen=1801)  # 1800 left, counting the one in flight
     assert (status, body["code"], body["refundable_fen"]) == (409, "REFUND_TOO_LARGE", 1800)
-    assert len(await client.requests(api="refund")) == 1
+    assert len(await client.requests(api=dialect.refund)) == 1
 
 
-async def test_duplicate_refund_notifications_apply_once(shop, client, token):
+@pytest.mark.parametrize("api", ["v2", "v3"])
+async def test_duplicate_refund_notifications_apply_once(shop, client, token, dialect):
     number = await paid_order(shop, client, token)
     await client.fault(api="refund_notify", duplicates=9, concurrent=True)
     status, body = await refund(shop, number, amount_fen=1000)
@@ -76,16 +83,20 @@ async def test_duplicate_refund_notifications_apply_once(shop, client, token):
 
 
 @pytest.mark.parametrize(
-    ("variant", "reason"),
+    ("api", "variant", "reason"),
     [
-        ("forged", "req_info does not decrypt with our API key"),
-        ("tampered_amount", "amounts do not match the refund"),
-        ("unknown_order", "unknown out_refund_no"),
-        ("wrong_appid", "not for this merchant"),
-        ("wrong_mch_id", "not for this merchant"),
+        ("v2", "forged", "req_info does not decrypt with our API key"),
+        ("v2", "tampered_amount", "amounts do not match the refund"),
+        ("v2", "unknown_order", "unknown out_refund_no"),
+        ("v2", "wrong_appid", "not for this merchant"),
+        ("v2", "wrong_mch_id", "not for this merchant"),
+        ("v3", "forged", "signature does not verify"),  # v3 refund notifications carry no appid to get wrong
+        ("v3", "tampered_amount", "amounts do not match the refund"),
+        ("v3", "unknown_order", "unknown out_refund_no"),
+        ("v3", "wrong_mch_id", "not for this merchant"),
     ],
 )
-async def test_broken_refund_notification_is_refused(shop, client, token, variant, reason):
+async def test_broken_refund_notification_is_refused(shop, client, token, variant, reason, dialect):
     number = await paid_order(shop, client, token)
     await client.fault(api="refund_notify", deliver=False, variants=[variant])
     status, body = await refund(shop, number, amount_fen=1000)
@@ -93,8 +104,8 @@ async def test_broken_refund_notification_is_refused(shop, client, token, varian
     await client.advance(SETTLE)
     notes = await client.notifications(out_refund_no=out_refund_no)
     broken = next(n for n in notes if n["label"] == variant)
-    assert verdicts(broken) == ["rejected"]
-    assert parse_xml(broken["attempts"][0]["excerpt"].encode())["return_msg"] == reason
+    assert verdicts(broken) == [dialect.outcomes["refused"]]
+    assert dialect.reason(broken["attempts"][0]["excerpt"]) == reason
     view = await shop.get(token, number)
     assert (view["status"], view["refunded_fen"], view["refunds"][0]["status"]) == ("PAID", 0, "PROCESSING")
 
@@ -115,19 +126,21 @@ async def test_refund_notification_for_another_merchant_is_refused(shop, client,
     assert parse_xml(reply.encode()) == {"return_code": "FAIL", "return_msg": "not for this merchant"}
 
 
-async def test_refund_systemerror_is_retried_with_the_same_out_refund_no(shop, client, token):
+@pytest.mark.parametrize("api", ["v2", "v3"])
+async def test_refund_systemerror_is_retried_with_the_same_out_refund_no(shop, client, token, dialect):
     number = await paid_order(shop, client, token)
-    await client.fault(api="refund", err_code="SYSTEMERROR", times=1)
+    await client.fault(api=dialect.refund, **dialect.fault("busy"), times=1)
     status, body = await refund(shop, number, amount_fen=800)
     assert status == 202
-    first, second = await client.requests(api="refund")
+    first, second = await client.requests(api=dialect.refund)
     assert first["fields"] == second["fields"] and first["fields"]["out_refund_no"] == body["refund"]["out_refund_no"]
-    assert [first["outcome"], second["outcome"]] == ["SYSTEMERROR", "SUCCESS"]
+    assert [first["outcome"], second["outcome"]] == [dialect.outcomes["busy"], dialect.outcomes["ok"]]
 
 
-async def test_uncertain_refund_is_retried_by_out_refund_no(shop, client, token):
+@pytest.mark.parametrize("api", ["v2", "v3"])
+async def test_uncertain_refund_is_retried_by_out_refund_no(shop, client, token, dialect):
     number = await paid_order(shop, client, token)
-    await client.fault(api="refund", drop=True, times=4)  # no answer at all, four times
+    await client.fault(api=dialect.refund, drop=True, times=4)  # no answer at all, four times
     status, body = await refund(shop, number, amount_fen=800)
     assert (status, body["code"]) == (502, "REFUND_UNCERTAIN")
     out_refund_no = body["out_refund_no"]
@@ -141,7 +154,8 @@ async def test_uncertain_refund_is_retried_by_out_refund_no(shop, client, token)
     assert view["refunded_fen"] == 800 and len(view["refunds"]) == 1
 
 
-async def test_refund_needs_the_operator_and_a_paid_order(shop, client, token):
+@pytest.mark.parametrize("api", ["v2", "v3"])
+async def test_refund_needs_the_operator_and_a_paid_order(shop, client, token, dialect):
     unpaid = (await shop.order(token))["out_trade_no"]
     status, body = await shop.call("POST", f"/api/orders/{unpaid}/refund", json={})
     assert (status, body["code"]) == (401, "NO_TOKEN")
@@ -155,14 +169,15 @@ async def test_refund_needs_the_operator_and_a_paid_order(shop, client, token):
     for bad in ({"amount_fen": 0}, {"amount_fen": "100"}, {"amount_fen": True}, {"reason": "x" * 81}, {"reason": 5}):
         status, body = await refund(shop, number, **bad)
         assert status == 400, (bad, body)
-    assert await client.requests(api="refund") == []
+    assert await client.requests(api=dialect.refund) == []
 
 
-async def test_wechat_refusing_a_refund_releases_the_amount(shop, client, token):
+@pytest.mark.parametrize("api", ["v2", "v3"])
+async def test_wechat_refusing_a_refund_releases_the_amount(shop, client, token, dialect):
     number = await paid_order(shop, client, token)
-    await client.fault(api="refund", err_code="NOTENOUGH", times=1)
+    await client.fault(api=dialect.refund, **dialect.fault("not_enough"), times=1)
     status, body = await refund(shop, number)
-    assert (status, body["code"], body["wechat_err_code"]) == (502, "REFUND_REFUSED", "NOTENOUGH")
+    assert (status, body["code"], body["wechat_err_code"]) == (502, "REFUND_REFUSED", dialect.code("not_enough"))
     view = await shop.get(token, number)
     assert view["refunds"][0]["status"] == "FAILED"
     status, body = await refund(shop, number)  # the full amount is refundable again

@@ -34,7 +34,10 @@ REQUIRED = {
     "code expired (40029)": "code_expired",
     "sandbox getsignkey flow": "sandbox_getsignkey",
     "a signature made with the AppSecret, diagnosed": "appsecret_signature",
+    "API v3 magic amounts": "v3_magic_amounts",
 }
+# the core stories, which must also hold with the merchant on API v3
+V3_CORE = ("happy_path_md5", "duplicate", "forged", "tampered", "lost_notification_reconciled", "full_refund")
 
 
 def test_library_covers_the_promised_stories():
@@ -48,3 +51,16 @@ async def test_every_bundled_scenario_passes_against_the_reference_merchant():
     results = [await Runner().run(load_scenario(path)) for path in scenario_files([LIBRARY])]
     failed = [f"{r.path}: {r.message}\n" + "\n".join(r.diff) for r in results if not r.passed]
     assert not failed, "\n\n".join(failed)
+
+
+async def test_every_portable_scenario_passes_with_the_merchant_on_api_v3():
+    """Scenarios that do not pin setup.api run with the merchant speaking v3: the same stories, v3 on the wire."""
+    portable = [load_scenario(path) for path in scenario_files([LIBRARY])]
+    portable = [s for s in portable if not s.api]
+    names = [s.id for s in portable]
+    missing = [core for core in V3_CORE if not any(core in n for n in names)]
+    assert not missing, f"core stories pinned to one API: {missing}"
+    results = [await Runner(api="v3").run(s) for s in portable]
+    failed = [f"{r.path} (v3): {r.message}\n" + "\n".join(r.diff) for r in results if not r.passed]
+    assert not failed, "\n\n".join(failed)
+    assert {r.api for r in results} == {"v3"}

@@ -222,3 +222,32 @@ def test_junit_carries_control_characters_from_replies(tmp_path):
     write_junit([result], tmp_path / "j.xml", 0.1)
     case = ET.parse(tmp_path / "j.xml").getroot().find("testsuite/testcase")
     assert case.get("name") == "bell \ufffd" and "\ufffd" in case.find("failure").text
+
+
+def test_cli_runs_the_merchant_on_api_v3(tmp_path):
+    library = ROOT / "scenarios"
+    result = run_cli(str(library / "01_happy_path_md5.yaml"), str(library / "02_happy_path_hmac.yaml"), "--api", "v3")
+    assert result.returncode == 0, result.stdout
+    assert "01_happy_path_md5.yaml [v3]: happy path, MD5" in result.stdout
+    assert "02_happy_path_hmac.yaml: happy path, HMAC-SHA256" in result.stdout  # it pins setup.api: v2
+    report = tmp_path / "report.json"
+    run_cli(str(library / "01_happy_path_md5.yaml"), "--api", "v3", "--json", str(report))
+    assert json.loads(report.read_text())["scenarios"][0]["api"] == "v3"
+
+
+async def test_v3_wechat_steps_name_apis_or_operations(tmp_path):
+    text = (
+        "name: v3 by hand\nsetup: {api: v3, merchant: 'http://127.0.0.1:9'}\nsteps:\n  - mint: alice\n"
+        "  - wechat: place\n    fields: {description: t, out_trade_no: V3STEP0001, notify_url: 'http://127.0.0.1:9/n',"
+        " amount: {total: 5}, payer: {openid: '${alice.openid}'}}\n    expect: {status: 200}\n"
+        "  - wechat: v3/query\n    fields: {out_trade_no: V3STEP0001}\n    expect: {status: 200, trade_state: NOTPAY}\n"
+        "  - wechat: v3/refund_query\n    fields: {out_refund_no: NONE0001}\n"
+        "    expect: {status: 404, code: RESOURCE_NOT_EXISTS}\n"
+        "  - close: V3STEP0001\n    expect: {status: 204}\n"
+        "  - expect: {order: {out_trade_no: V3STEP0001, trade_state: CLOSED, dialect: v3}}\n"
+    )
+    result = await Runner().run(load_scenario(scenario(tmp_path, text)))
+    assert result.passed, (result.message, result.diff)
+    assert result.api == "v3"
+    with pytest.raises(ScenarioError, match="setup.api must be v2 or v3"):
+        load_scenario(scenario(tmp_path, "name: x\nsetup: {api: v4}\nsteps: [{advance: 1}]\n", "a.yaml"))

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import textwrap
+from pathlib import Path
 
 import pytest
 
@@ -203,6 +204,9 @@ async def _seed_order(url: str) -> None:
         await client.unifiedorder("SEEDED0001", 1)
 
 
+LIBRARY = Path(__file__).resolve().parents[2] / "scenarios"
+
+
 def test_run_scenario_helper(pytester, tmp_path):
     scenario = tmp_path / "story.yaml"
     scenario.write_text(
@@ -240,8 +244,13 @@ def test_run_scenario_helper(pytester, tmp_path):
 
         def test_bad(mockwx):
             mockwx.run_scenario({str(bad)!r})
+
+        def test_the_merchant_on_v3(mockwx):
+            result = mockwx.run_scenario({str(LIBRARY / "04_duplicate_notifications.yaml")!r}, api="v3")
+            assert result.passed and result.api == "v3"
+            assert mockwx.run_scenario({str(LIBRARY / "04_duplicate_notifications.yaml")!r}).api == "v2"
         """,
     )
     result = pytester.runpytest_subprocess("-p", "no:cacheprovider")
-    result.assert_outcomes(passed=2, failed=1)
+    result.assert_outcomes(passed=3, failed=1)
     result.stdout.fnmatch_lines(["*step 3 (expect order)*", '*trade_state: expected "SUCCESS", got "NOTPAY"*'])

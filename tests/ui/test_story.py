@@ -85,3 +85,36 @@ async def test_a_lost_notification_and_a_forgotten_journal_still_tell_the_story(
     labels = [(m.label, m.detail) for m in story.messages]
     assert ("unifiedorder", "story.from_state") in labels and ("wx.requestPayment", "story.from_state") in labels
     assert any(m.label == "story.lost" and m.tone == "problem" for m in story.messages)
+
+
+async def test_a_v3_payment_tells_its_story_in_v3_names(client, mock, receiver):
+    from mockwx.config import DEMO_APPID, DEMO_MCH_ID
+
+    login = await client.login("alice")
+    await client.code2session(login["code"])
+    body = {
+        "appid": DEMO_APPID,
+        "mchid": DEMO_MCH_ID,
+        "description": "mockwx 咖啡",
+        "out_trade_no": "S3V20261127001",
+        "notify_url": receiver.url,
+        "amount": {"total": 250, "currency": "CNY"},
+        "payer": {"openid": login["openid"]},
+    }
+    placed = await client.v3("POST", "/v3/pay/transactions/jsapi", body)
+    await client.pay(await client.v3_pay_params(placed.json["prepay_id"]))
+    await client.advance(0)
+    await client.v3("GET", f"/v3/pay/transactions/out-trade-no/S3V20261127001?mchid={DEMO_MCH_ID}")
+    story = _story(mock, "S3V20261127001")
+    calls = [(m.label, m.detail) for m in story.messages if m.kind == "call"]
+    assert calls == [
+        ("wx.login", ""),
+        ("code2session", ""),
+        ("v3/jsapi", "¥2.50"),
+        ("wx.requestPayment", "RSA"),
+        ("story.notify", "#1"),
+        ("v3/query", ""),
+    ]
+    (query_answer,) = [m for m in story.messages if m.kind == "reply" and m.api == "v3/query"]
+    assert query_answer.detail.endswith("SUCCESS")
+    assert all(m.ref for m in story.arrows())

@@ -67,7 +67,7 @@ async def authenticated_call(call: Call, *, json_body: bool) -> tuple[V3Request,
             raise V3Fail(400, "PARAM_ERROR", NOT_V3, hint=f"{exc}; v3 bodies are JSON objects") from None
     else:
         data = dict(call.request.query)
-    call.entry.fields = data
+    call.entry.fields = {**call.request.match_info, **data}  # the path's out_trade_no too: the journal finds the order
     await apply_fault(call.request, call.backend.faults.take(call.endpoint.api, _match_fields(call, data)))
     return request, data
 

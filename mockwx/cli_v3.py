@@ -1,0 +1,199 @@
+"""``run_mock.py sign --v3``: the message an API v3 request signature or paySign covers, with every ``\\n``
+made visible, its signature, and the doctor's named mistake for one that does not verify (protocol/v3.md 1.2, 5).
+
+Request mode: ``sign --v3 METHOD URL [--timestamp T] [--nonce N] [--body FILE|-]``; paySign mode:
+``sign --v3 --paysign APPID TIMESTAMP NONCE PACKAGE``. The key is a PEM file (a private key signs and
+checks; a certificate or public key only checks), by default the demo merchant's private key.
+``--check SIG`` or ``--authorization 'WECHATPAY2-SHA256-RSA2048 ...'`` (which also carries the
+timestamp, the nonce and the serial) asks whether a signature you have is the right one.
+"""
+
+from __future__ import annotations
+
+import argparse
+import secrets
+import sys
+import time
+from pathlib import Path
+from urllib.parse import urlsplit
+
+from cryptography import x509
+from cryptography.hazmat.primitives.asymmetric import rsa
+
+from . import demo_v3
+from .config import DEMO_MCH_ID
+from .doctor import v3_record, view_of
+from .wire.v3 import (
+    SCHEME,
+    Authorization,
+    diagnose_pay_sign,
+    diagnose_request,
+    diagnose_serial,
+    load_private_key,
+    load_public_key,
+    parse_authorization,
+    pay_sign_message,
+    request_message,
+    rsa_sign,
+    rsa_verify,
+    serial_no,
+)
+
+WORDS = {
+    "en": {
+        "message": "The message WeChat signs ({n} lines, each ending in \\n):",
+        "key": "key: {label}",
+        "signature": "signature: {sig}",
+        "ok": "The signature verifies: it is the right one.",
+        "bad": "The signature does NOT verify.",
+        "why": "why: {text}",
+        "fix": "fix: {text}",
+        "signed": "What was signed instead:",
+        "made_with": "made with: {label}",
+        "serial": "serial_no {got} is not the merchant certificate's ({want}): {text}",
+        "no_check": "(no private key: give --check SIG or --authorization to check a signature)",
+        "demo_key": "the demo merchant's private key (mockwx/demo_v3.py; apiclient_key.pem of the demo tenant)",
+    },
+    "zh": {
+        "message": "微信支付签名的串（{n} 行，每行以 \\n 结尾）：",
+        "key": "密钥：{label}",
+        "signature": "签名：{sig}",
+        "ok": "签名验证通过：这是正确的签名。",
+        "bad": "签名验证不通过。",
+        "why": "原因：{text}",
+        "fix": "修正：{text}",
+        "signed": "实际签名的串：",
+        "made_with": "签名所用的密钥：{label}",
+        "serial": "serial_no {got} 不是商户证书的序列号（{want}）：{text}",
+        "no_check": "（没有私钥：用 --check SIG 或 --authorization 检查一个签名）",
+        "demo_key": "演示商户的私钥（mockwx/demo_v3.py；演示商户的 apiclient_key.pem）",
+    },
+}
+DEMO_PLATFORM_LABEL = "the demo platform certificate's private key (WeChat's key, not the merchant's)"
+
+
+def add_arguments(p: argparse.ArgumentParser) -> None:
+    """The ``--v3`` options of the sign command."""
+    v3 = p.add_argument_group("API v3 (--v3)")
+    v3.add_argument("--v3", action="store_true", help="API v3: METHOD URL (or, with --paysign, APPID TS NONCE PACKAGE)")
+    v3.add_argument("--paysign", action="store_true", help="the v3 paySign of wx.requestPayment (signType RSA)")
+    v3.add_argument("--timestamp", help="Unix seconds (default: now, or the --authorization's)")
+    v3.add_argument("--nonce", help="nonce_str (default: random, or the --authorization's)")
+    v3.add_argument("--body", metavar="FILE", help="the exact request body bytes: a file, or - for stdin")
+    v3.add_argument("--mchid", help=f"the Authorization mchid (default {DEMO_MCH_ID} with the demo key)")
+    v3.add_argument("--serial", help="the Authorization serial_no (default: the demo merchant's, with the demo key)")
+    v3.add_argument("--authorization", metavar="HEADER", help=f"a whole '{SCHEME} ...' header to check")
+
+
+def _key(args: argparse.Namespace) -> tuple[rsa.RSAPrivateKey | None, rsa.RSAPublicKey, str]:
+    """(private key or None, public key, label) from --key PEM, else the demo merchant's."""
+    if not args.key:
+        private = load_private_key(demo_v3.MERCHANT_KEY_PEM)
+        return private, private.public_key(), WORDS[args.lang]["demo_key"]
+    pem = Path(args.key).read_bytes()
+    if b"PRIVATE KEY" in pem:
+        private = load_private_key(pem)
+        return private, private.public_key(), f"the private key in {args.key}"
+    return None, load_public_key(pem), f"the public key in {args.key}"
+
+
+def _visible(message: bytes) -> list[str]:
+    """The message's lines, indented, each ``\\n`` written out (a last line without one shows without it)."""
+    *lines, last = message.decode("utf-8", "replace").split("\n")
+    return [f"  {line}\\n" for line in lines] + ([f"  {last}"] if last else [])
+
+
+def sign_v3_command(args: argparse.Namespace) -> int:
+    try:
+        lines, code = _lesson(args)
+    except (OSError, ValueError) as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    print("\n".join(lines))
+    return code
+
+
+def _lesson(args: argparse.Namespace) -> tuple[list[str], int]:
+    w = WORDS[args.lang]
+    private, public, label = _key(args)
+    sent: Authorization | None = parse_authorization(args.authorization) if args.authorization else None
+    received = args.check or (sent.signature if sent else "")
+    timestamp = args.timestamp or (sent.timestamp if sent else str(int(time.time())))
+    nonce = args.nonce or (sent.nonce_str if sent else secrets.token_hex(16).upper())
+    if args.paysign:
+        if len(args.fields) != 4:
+            raise ValueError("--paysign takes APPID TIMESTAMP NONCE PACKAGE (package = prepay_id=...)")
+        app_id, timestamp, nonce, package = args.fields
+        signed = pay_sign_message(app_id, timestamp, nonce, package)
+    else:
+        if len(args.fields) != 2:
+            raise ValueError("--v3 takes METHOD URL, e.g. POST /v3/pay/transactions/jsapi (and --body FILE)")
+        method, target = args.fields[0].upper(), _target(args.fields[1])
+        body = _body(args.body)
+        signed = request_message(method, target, timestamp, nonce, body)
+    out = [w["message"].format(n=signed.count(b"\n")), *_visible(signed), w["key"].format(label=label)]
+    if private is not None:
+        mine = rsa_sign(signed, private)
+        out.append(w["signature"].format(sig=mine))
+        if not args.paysign and not received:
+            out.append("Authorization: " + _header(args, sent, nonce, mine, timestamp))
+    if not received:
+        if private is None:
+            out.append(w["no_check"])
+        return out, 0
+    if rsa_verify(signed, received, public):
+        return [*out, w["ok"]], 0
+    out.append(w["bad"])
+    other = {DEMO_PLATFORM_LABEL: load_private_key(demo_v3.PLATFORM_KEY_PEM).public_key()} if not args.key else {}
+    if args.paysign:
+        found = diagnose_pay_sign(app_id, timestamp, nonce, package, received, public, other_keys=other)
+        what = "paySign"
+    else:
+        found = diagnose_request(method, target, timestamp, nonce, body, received, public, other_keys=other)
+        what = "request signature"
+    record = v3_record(found.mistakes, what=what, expected=found.expected_message, key_label=found.key_label)
+    view = view_of(record, args.lang)
+    out += [w["why"].format(text=view["explanation"]), w["fix"].format(text=view["fix"])]
+    if found.signed_message is not None:
+        out += [w["signed"], *_visible(found.signed_message.encode("utf-8"))]
+    if found.key_label:
+        out.append(w["made_with"].format(label=found.key_label))
+    if sent is not None and not args.key:
+        out += _serial_lines(w, sent.serial_no, args.lang)
+    return out, 1
+
+
+def _serial(pem: str) -> str:
+    return serial_no(x509.load_pem_x509_certificate(pem.encode("ascii")))
+
+
+def _serial_lines(w: dict[str, str], serial: str, lang: str) -> list[str]:
+    want = _serial(demo_v3.MERCHANT_CERT_PEM)
+    if serial == want:
+        return []
+    platform = _serial(demo_v3.PLATFORM_CERT_PEM)
+    mistake = diagnose_serial(serial, want, platform_serials=(platform, demo_v3.PUBLIC_KEY_ID))
+    text = view_of(v3_record([mistake], what="serial_no"), lang)["explanation"] if mistake else "?"
+    return [w["serial"].format(got=serial, want=want, text=text)]
+
+
+def _header(args: argparse.Namespace, sent: Authorization | None, nonce: str, signature: str, timestamp: str) -> str:
+    mchid = args.mchid or (DEMO_MCH_ID if not args.key else "<mchid>")
+    serial = args.serial or (_serial(demo_v3.MERCHANT_CERT_PEM) if not args.key else "<serial_no>")
+    return Authorization(mchid, nonce, signature, timestamp, serial).header()
+
+
+def _target(url: str) -> str:
+    """path?query as signed: a full URL loses its scheme and host (WeChat signs neither)."""
+    parts = urlsplit(url)
+    if parts.scheme and parts.netloc:
+        return parts.path + (f"?{parts.query}" if parts.query else "")
+    if not url.startswith("/"):
+        raise ValueError(f"the URL must be /path?query as sent (got {url!r})")
+    return url
+
+
+def _body(source: str | None) -> bytes:
+    if source is None:
+        return b""
+    return sys.stdin.buffer.read() if source == "-" else Path(source).read_bytes()
