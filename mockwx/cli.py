@@ -429,9 +429,9 @@ def demo_command(args: argparse.Namespace) -> int:
 
 
 async def _demo(config: Config, args: argparse.Namespace) -> None:
-    from merchant import create_app as create_merchant
-    from merchant import demo_config
-    from merchant.config import DEMO_SHOP_PRODUCTS
+    from mockwx.merchant import create_app as create_merchant
+    from mockwx.merchant import demo_config
+    from mockwx.merchant.config import DEMO_SHOP_PRODUCTS
 
     mock_app = create_app(config, host=args.host)
     mock_runner, mock_port = await listen(mock_app, args.host, args.port, idle_timeout=config.settings.idle_timeout)

@@ -40,7 +40,7 @@ def write_demo_keys(backend: Backend, folder: Path, api: str) -> dict[str, str]:
     """For ``demo --api v3|v3-certificate``: the demo merchant's key files, as merchant settings ({} for v2)."""
     if api == "v2":
         return {}
-    from merchant.config_v3 import settings_from_folder  # the system under test, not a mockwx dependency
+    from mockwx.merchant.config_v3 import settings_from_folder  # the system under test, not a mockwx dependency
 
     target = folder / DEMO_MCH_ID
     export_keys(merchant_view(backend, backend.state.merchants[DEMO_MCH_ID])["v3"], target)

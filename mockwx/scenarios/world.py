@@ -149,7 +149,7 @@ async def open_world(
 
 async def _start_builtin(world: World, overrides: dict[str, Any]) -> str:
     """The reference merchant, in this process, wired to the mock and sharing its clock."""
-    from merchant import create_app, demo_config  # the system under test, not a mockwx dependency
+    from mockwx.merchant import create_app, demo_config  # the system under test, not a mockwx dependency
 
     world._tmp = tempfile.TemporaryDirectory(prefix="mockwx-scenario-")
     with socket.socket() as probe:  # a free port, known before the merchant's config needs its URL
@@ -159,7 +159,7 @@ async def _start_builtin(world: World, overrides: dict[str, Any]) -> str:
     db_path = str(Path(world._tmp.name) / "merchant.sqlite3")
     settings: dict[str, Any] = {"operator_token": world.operator_token}
     if world.api == "v3":  # the demo tenant's v3 key files, written by the mock, as an SDK's config names them
-        from merchant.config_v3 import settings_from_folder
+        from mockwx.merchant.config_v3 import settings_from_folder
 
         folder = str(Path(world._tmp.name) / "keys")
         await world.mock.control("POST", f"/tenants/{DEMO_MCH_ID}/keys", {"folder": folder})

@@ -11,8 +11,8 @@ from typing import Any
 
 from aiohttp import web
 
-from merchant import create_app, demo_config
-from merchant.config import DEMO_SHOP_PRODUCTS
+from mockwx.merchant import create_app, demo_config
+from mockwx.merchant.config import DEMO_SHOP_PRODUCTS
 from mockwx.testing.server import MockServer
 from tests.e2e.conftest import listening_socket
 

@@ -19,9 +19,9 @@ import aiohttp
 import pytest
 from aiohttp import web
 
-from merchant import MerchantConfig, create_app, demo_config
-from merchant.config_v3 import settings_from_folder
 from mockwx.config import DEMO_MCH_ID
+from mockwx.merchant import MerchantConfig, create_app, demo_config
+from mockwx.merchant.config_v3 import settings_from_folder
 from mockwx.testing.client import MockClient
 from mockwx.testing.server import MockServer
 from mockwx.wire import MD5, parse_xml

@@ -178,7 +178,7 @@ async def test_operator_endpoints_are_off_without_a_token(make_shop):
 
 
 async def test_internal_error_leaks_nothing(shop, token, monkeypatch, caplog):
-    from merchant.services import SERVICES
+    from mockwx.merchant.services import SERVICES
 
     async def broken(*args, **kwargs):
         raise RuntimeError("secret detail /etc/merchant.yaml")

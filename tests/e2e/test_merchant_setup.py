@@ -10,9 +10,9 @@ import time
 import pytest
 from aiohttp import web
 
-from merchant import ConfigError, MerchantConfig, Product, create_app, demo_config, load_config
-from merchant.config_v3 import settings_from_folder
-from merchant.db import MIGRATIONS
+from mockwx.merchant import ConfigError, MerchantConfig, Product, create_app, demo_config, load_config
+from mockwx.merchant.config_v3 import settings_from_folder
+from mockwx.merchant.db import MIGRATIONS
 from mockwx.services.keys import export
 from mockwx.wire import v3
 

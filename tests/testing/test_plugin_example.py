@@ -5,7 +5,7 @@ import aiohttp
 import pytest
 from aiohttp import web
 
-from merchant import create_app, demo_config
+from mockwx.merchant import create_app, demo_config
 
 
 @pytest.fixture

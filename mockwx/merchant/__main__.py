@@ -1,4 +1,4 @@
-"""``python -m merchant --config merchant.yaml --port 8901``: run the reference merchant on its own."""
+"""``python -m mockwx.merchant --config merchant.yaml --port 8901``: run the reference merchant on its own."""
 
 from __future__ import annotations
 
@@ -13,7 +13,7 @@ from .config import ConfigError, load_config
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m merchant", description=__doc__)
+    parser = argparse.ArgumentParser(prog="python -m mockwx.merchant", description=__doc__)
     parser.add_argument("--config", help="YAML config file; MERCHANT_<FIELD> environment variables override it")
     parser.add_argument("--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1)")
     parser.add_argument("--port", type=int, default=8901, help="port to listen on (default 8901)")
