@@ -8,9 +8,9 @@ import json
 from collections.abc import Mapping, Sequence
 
 from ..wire import SIGN_TYPES, canonical_string, digest, mask_key
+from ..wire.meter import Budget, Meter
 from .diagnosis import Diagnosis, Finding
 from .fields import field_options
-from .meter import Budget, Meter
 from .options import (
     KeyCandidate,
     Option,

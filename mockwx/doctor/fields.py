@@ -14,7 +14,7 @@ from decimal import Decimal
 from urllib.parse import quote, quote_plus
 
 from ..wire import SIGN_TYPES
-from .meter import Meter
+from ..wire.meter import Meter
 from .options import QUOTE_COST, EditFn, Option, Pairs, dropped, renamed, revalued, shown
 
 _FEN = re.compile(r"[0-9]{1,15}")  # amounts as sent: bounded, so no huge integer is ever built

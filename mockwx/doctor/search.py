@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from itertools import combinations
 
 from ..wire import HMAC_SHA256, MD5
-from .meter import Meter
+from ..wire.meter import Meter
 from .options import GBK_COST, KeyCandidate, Option, Pairs
 
 MAX_MISTAKES = 3  # a combination names at most three mistakes

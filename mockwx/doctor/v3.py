@@ -30,7 +30,9 @@ def v3_record(mistakes: Iterable[str], *, what: str, expected: str = "", **facts
 def explanation(record: dict[str, Any], lang: str = "en") -> str:
     texts = [render(code, {}, lang) for code in record.get("mistakes", [])]
     if not texts:
-        return "没有哪种常见错误能得到收到的签名。" if lang == "zh" else "None of the common mistakes reproduces it."
+        texts = ["没有哪种常见错误能得到收到的签名。" if lang == "zh" else "None of the common mistakes reproduces it."]
+    if record.get("cut_short"):  # the search's budget ran out: rarer variants were not tried
+        texts.append(render("search_cut_short", {"tried": str(record["cut_short"])}, lang))
     return ("" if lang == "zh" else " ").join(texts)
 
 
