@@ -8,6 +8,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field, replace
 from typing import Any
 
+from ..hint import hint_text
 from .catalogue import LANGS, lookup, render
 
 WITHHELD = "(withheld)"
@@ -95,7 +96,7 @@ class Diagnosis:
             parts.append(f"the {sign_field} itself is the right {self.sign_type} sign of these fields")
         else:
             parts.append(f"expected {self.sign_type} {self.expected_sign}, got {got or 'none'}")
-        return _ascii(" | ".join(parts))
+        return hint_text(" | ".join(parts))
 
     # -- redaction --------------------------------------------------------------------------------
 
@@ -206,8 +207,3 @@ def _withhold(finding: Finding) -> dict[str, str]:
     mistake = lookup(finding.code)
     secret = mistake.secret if mistake else ()
     return {k: (WITHHELD if k in secret else v) for k, v in finding.params.items()}
-
-
-def _ascii(text: str) -> str:
-    """Printable ASCII only: anything else becomes '?' (no escapes a reader would have to decode)."""
-    return "".join(c if " " <= c <= "~" else "?" for c in text)

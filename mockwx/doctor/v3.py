@@ -7,8 +7,8 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
+from ..hint import hint_text
 from .catalogue import LANGS, lookup, render
-from .diagnosis import _ascii
 
 KIND = "v3"
 
@@ -50,7 +50,7 @@ def hint(record: dict[str, Any]) -> str:
     named = [f"{c} ({m.short})" if (m := lookup(c)) else c for c in record.get("mistakes", [])]
     head = f"{record.get('what', 'signature')} mistakes: " + "; ".join(named) if named else "no common mistake found"
     expected = str(record.get("expected", "")).replace("\n", "\\n")
-    return _ascii(f"{head} | expected {expected[:200]}" if expected else head)
+    return hint_text(f"{head} | expected {expected[:200]}" if expected else head)
 
 
 def view(record: dict[str, Any], lang: str = "en") -> dict[str, Any]:

@@ -235,6 +235,22 @@ async def requests(request: web.Request) -> web.StreamResponse:
     )
 
 
+async def get_problem(request: web.Request) -> web.StreamResponse:
+    """One problem, as GET /__mock__/problems lists it (the X-Mockwx-Hint shortens its strings)."""
+    backend = request.app[BACKEND]
+    lang = _lang(request.query.get("lang"), backend.settings.lang)
+    raw = request.match_info["id"]
+    entry = backend.journal.find(int(raw)) if raw.isascii() and raw.isdigit() and len(raw) < 20 else None
+    if entry is None or not entry.problem:
+        raise ControlError(
+            404,
+            f"no problem {raw!r} in the journal",
+            hint="the id is a journal entry's (X-Mockwx-Problem ends in it); the journal keeps the most recent"
+            " problems only: GET /__mock__/problems lists them",
+        )
+    return render.json_body(_entry_view(entry.to_dict(), lang))
+
+
 def _entry_view(entry: dict[str, Any], lang: str) -> dict[str, Any]:
     """A journal entry with its stored diagnosis rendered in ``lang`` (and every language)."""
     if "diagnosis" in entry["error"]:
@@ -484,6 +500,7 @@ ROUTES = [
     ("POST", "/__mock__/login", mint_login),
     ("GET", "/__mock__/requests", requests),
     ("GET", "/__mock__/problems", requests),
+    ("GET", "/__mock__/problems/{id}", get_problem),
     ("GET", "/__mock__/faults", list_faults),
     ("POST", "/__mock__/faults", add_fault),
     ("DELETE", "/__mock__/faults", delete_fault),
