@@ -24,7 +24,7 @@ SAYS = {
     "lowercase_hex": ("lower-case hex", "小写"),
     "empty_fields_included": ("empty values were kept in the signed string: attach", "参与了签名：attach"),
     "sign_type_omitted": ("sign_type was sent but left out", "sign_type，但它没有参与签名"),
-    "algorithm_mismatch": ("but sign", "写的是"),
+    "algorithm_mismatch": ("but sign", "要求的是"),
     "hmac_without_sign_type": ("sign_type was not sent", "没有sign_type"),
     "url_encoded": ("URL-encoded before signing", "URL编码"),
     "trimmed": ("trimmed before signing", "去掉了参数值首尾的空白"),
@@ -40,6 +40,7 @@ SAYS = {
     "field_name_differs": ("was signed under the name", "在签名时写成了"),
     "amount_in_yuan": ("total_fee was signed in yuan (0.01) but sent in fen (1)", "total_fee签名时用的是元（0.01）"),
     "xml_escaped": ("XML-escaped", "XML转义"),
+    "trimmed_after_signing": ("but sent trimmed ('老男孩学费'): it was trimmed after signing", "是签名之后才去的空白"),
     "field_value_differs": ("was signed with the value", "签名时的值是"),
     "sign_whitespace": ("whitespace or a line break", "空白或换行"),
     "sign_truncated": ("was cut off", "被截断了"),
@@ -55,6 +56,7 @@ SAYS = {
     "paysign_sign_type_mismatch": ("order was placed (unifiedorder) with sign_type", "统一下单时用的sign_type"),
     "timestamp_milliseconds": ("in milliseconds", "这是毫秒"),
     "sign_type_misspelled": ("signType is 'HMACSHA256', which WeChat does not know", "微信不认识"),
+    "sign_type_unknown": ("signType is 'RSA', which is not a Pay v2 sign type", "不是v2支付的签名类型"),
 }
 NOTHING = ("None of the common mistakes reproduces", "按常见的错误方式都算不出")
 

@@ -172,6 +172,29 @@ V2_CASES = [
     ),
     Case("total_fee signed in yuan", ["amount_in_yuan"], lambda f: right(replace(f, total_fee="0.01"))),
     Case(
+        "body signed before it was trimmed",
+        ["trimmed_after_signing"],
+        lambda f: right(replace(f, body=f["body"] + " ")),  # the form's value signed, its .strip() sent
+    ),
+    Case(
+        "body signed with a leading space", ["trimmed_after_signing"], lambda f: right(replace(f, body=" " + f["body"]))
+    ),
+    Case(
+        "body signed with its line break",
+        ["trimmed_after_signing"],
+        lambda f: right(replace(f, body=f["body"] + "\n")),  # a line read from a file, trimmed after signing
+    ),
+    Case(
+        "body signed with a CRLF",
+        ["trimmed_after_signing"],
+        lambda f: right(replace(f, body=f["body"] + "\r\n")),
+    ),
+    Case(
+        "body signed padded with spaces",
+        ["trimmed_after_signing"],
+        lambda f: right(replace(f, body="  " + f["body"] + "  ")),
+    ),
+    Case(
         "body signed XML-escaped",
         ["xml_escaped"],
         lambda f: right(replace(f, body="A&amp;B咖啡")),
@@ -248,6 +271,11 @@ V2_CASES = [
         "AppSecret glued on, unsorted",
         ["appsecret_as_key", "key_glued", "unsorted"],
         lambda f: md5(joined(unsorted(f)) + SECRET),
+    ),
+    Case(
+        "body signed before it was trimmed, with the AppSecret",
+        ["appsecret_as_key", "trimmed_after_signing"],
+        lambda f: right(replace(f, body=f["body"] + " "), SECRET),
     ),
     Case(
         "a typo and the AppSecret",
