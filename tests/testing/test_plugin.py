@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import textwrap
-from pathlib import Path
 
 import pytest
 
+from mockwx.scenarios.loader import LIBRARY
 from mockwx.testing.server import MockServer
 
 SYNC_MERCHANT = """
@@ -202,9 +202,6 @@ async def _seed_order(url: str) -> None:
 
     async with MockClient(url) as client:
         await client.unifiedorder("SEEDED0001", 1)
-
-
-LIBRARY = Path(__file__).resolve().parents[2] / "scenarios"
 
 
 def test_run_scenario_helper(pytester, tmp_path):
