@@ -6,13 +6,14 @@ import os
 import re
 import shutil
 import signal
-import socket
 import subprocess
 import time
 import urllib.request
 from pathlib import Path
 
 import pytest
+
+from .docs.sandbox import Sandbox, free_port
 
 ROOT = Path(__file__).resolve().parent.parent
 pytestmark = pytest.mark.skipif(shutil.which("make") is None, reason="make is not installed")
@@ -41,20 +42,13 @@ def test_demo_passes_both_ports_and_the_api():
     assert command.endswith("run_mock.py demo --port 18812 --merchant-port 18813 --api v3 --clock virtual")
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def test_make_run_port_really_listens_there():
-    stamp = ROOT / ".venv" / ".installed"
-    if not stamp.exists() or stamp.stat().st_mtime < (ROOT / "pyproject.toml").stat().st_mtime:
-        pytest.skip("needs the .venv that `make test` makes (make run would install one first)")
-    port = _free_port()
+def test_make_run_port_really_listens_there(tmp_path):
+    sandbox = Sandbox.make(tmp_path)  # a checkout whose .venv is this Python's
+    port = free_port()
     proc = subprocess.Popen(
         ["make", "run", f"PORT={port}", "ARGS=--memory"],
-        cwd=ROOT,
+        cwd=sandbox.folder,
+        env=sandbox.env,
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,
         text=True,
