@@ -19,9 +19,17 @@ def bundled(raw: str | Path) -> Path | None:
     is the whole library, ``06_forged_signature`` or ``scenarios/06_forged_signature.yaml`` one story."""
     name = Path(raw).name
     if name in LIBRARY_NAMES:
-        return LIBRARY
+        return _shown(LIBRARY)
     candidates = [LIBRARY / name] + [LIBRARY / f"{name}{suffix}" for suffix in SUFFIXES]
-    return next((c for c in candidates if c.is_file()), None)
+    return next((_shown(c) for c in candidates if c.is_file()), None)
+
+
+def _shown(path: Path) -> Path:
+    """``path`` as reports print it: relative to where mockwx runs when it lies below (a checkout)."""
+    try:
+        return path.relative_to(Path.cwd())
+    except ValueError:
+        return path
 
 
 def library_listing() -> str:
@@ -32,7 +40,7 @@ def scenario_files(paths: list[str | Path]) -> list[Path]:
     """The scenario files under ``paths`` (folders searched recursively), in a stable order; no paths,
     or a name the bundled library has (when no such file or folder exists here), is the library."""
     found: list[Path] = []
-    for raw in paths or [LIBRARY]:
+    for raw in paths or [_shown(LIBRARY)]:
         path = Path(raw)
         if not path.exists():
             path = bundled(raw) or path
