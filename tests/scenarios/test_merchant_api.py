@@ -4,7 +4,6 @@ reports that quote an answer without dumping it."""
 
 from __future__ import annotations
 
-import re
 import secrets
 from pathlib import Path
 
@@ -22,15 +21,16 @@ from mockwx.testing.server import MockServer, mock_config
 from mockwx.wire import new_nonce, pay_sign, render_xml, verify, with_sign
 from mockwx.wire import parse_xml as read_xml
 
+from ..docs.blocks import blocks
+
 README = Path(__file__).resolve().parents[2] / "README.md"
 ACK = "<xml><return_code><![CDATA[SUCCESS]]></return_code></xml>"
 
 
 def readme_scenario() -> dict:
     """The README's example of a scenario against another backend (the block that maps merchant_api)."""
-    blocks = re.findall(r"```yaml\n(.*?)```", README.read_text(encoding="utf-8"), re.S)
-    (block,) = [b for b in blocks if "merchant_api:" in b]
-    return yaml.safe_load(block)
+    (block,) = [b for b in blocks(README) if b.kind == "yaml" and b.section == "Your own backend"]
+    return yaml.safe_load(block.text)
 
 
 def tiny_shop(mock_url: str, operator_token: str) -> web.Application:
