@@ -6,6 +6,7 @@ import argparse
 import asyncio
 import logging
 import os
+import platform
 import signal
 import sys
 import time
@@ -14,7 +15,7 @@ from pathlib import Path
 
 from aiohttp import web
 
-from . import __version__, cli_v3, logs
+from . import __version__, catalogue, cli_v3, logs
 from .access import TOKEN_ENV, Access
 from .config import (
     DEFAULT_PORT,
@@ -118,10 +119,17 @@ def _run_parser(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser(
         "run",
         help="replay YAML payment scenarios and report",
-        description="Replay payment scenarios (files or folders) against the built-in reference merchant or"
-        " --merchant URL, on a fresh mock with a virtual clock. Exit code 0 only if every scenario passed.",
+        description="Replay payment scenarios (files or folders; none: the bundled library) against the built-in"
+        " reference merchant or --merchant URL, on a fresh mock with a virtual clock. Exit code 0 only if every"
+        " scenario passed.",
     )
-    p.add_argument("paths", nargs="+", metavar="PATH", help="scenario files or folders")
+    p.add_argument(
+        "paths",
+        nargs="*",
+        metavar="PATH",
+        help="scenario files or folders (default: the bundled library; a story of it by name, e.g."
+        " 06_forged_signature)",
+    )
     p.add_argument("--merchant", metavar="URL", help="the merchant under test (default: the built-in one)")
     p.add_argument("--mock", metavar="URL", help="use this running mock (virtual clock) instead of a fresh one")
     p.add_argument(
@@ -172,13 +180,32 @@ def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="run_mock.py", description="mockwx: a local WeChat login + WeChat Pay v2 sandbox."
     )
-    parser.add_argument("--version", action="version", version=f"mockwx {__version__}")
+    parser.add_argument("--version", action=_Version, nargs=0, help="the version and what it mocks, then exit")
     sub = parser.add_subparsers(dest="command")
     _serve_parser(sub)
     _sign_parser(sub)
     _run_parser(sub)
     _demo_parser(sub)
     return parser
+
+
+def version_text() -> str:
+    """mockwx's version, the Python running it, and what it mocks per dialect (from the catalogue)."""
+    from aiohttp import __version__ as aiohttp_version
+
+    lines = [f"mockwx {__version__} (Python {platform.python_version()}, aiohttp {aiohttp_version})"]
+    for dialect, count in catalogue.coverage().items():
+        lines.append(f"  {dialect:<5} {count:>2} APIs  {catalogue.DIALECTS[dialect]}")
+    lines.append("  simulated: wx.login, wx.requestPayment, the mini program, notifications on WeChat's schedule")
+    return "\n".join(lines)
+
+
+class _Version(argparse.Action):
+    """--version as written (argparse's own version action re-wraps the lines)."""
+
+    def __call__(self, parser, namespace, values, option_string=None) -> None:
+        print(version_text())
+        parser.exit()
 
 
 def main(argv: Sequence[str] | None = None) -> int:
