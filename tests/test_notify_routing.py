@@ -160,3 +160,15 @@ async def test_an_https_route_sends_the_original_name(client, tls_merchant):
     notification = await client.wait(out_trade_no="RT0000000004", attempts=1)
     attempt = notification["attempts"][0]
     assert attempt["verdict"] == "connection_error" and "certificate verify failed" in attempt["error"].lower()
+
+
+async def test_routes_through_the_control_api(client):
+    assert await client.control("GET", "/notify/routes") == {"routes": [], "verify_routes": False}
+    routes = await client.control("PUT", "/notify/routes", {"routes": {"*.Example.com": "https://127.0.0.1:8443"}})
+    assert routes["routes"] == [{"host": "*.example.com", "to": "https://127.0.0.1:8443"}]
+    assert (await client.control("GET", "/settings"))["notify"]["routes"] == {"*.Example.com": "https://127.0.0.1:8443"}
+    for bad in ({"routes": {"shop.example.com": "not a target"}}, {"routes": "x"}, {"nope": 1}):
+        with pytest.raises(Exception, match="-> 400"):
+            await client.control("PUT", "/notify/routes", bad)
+    await client.reset()
+    assert (await client.control("GET", "/notify/routes"))["routes"] == []
