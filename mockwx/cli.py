@@ -16,6 +16,7 @@ from aiohttp import web
 
 from . import __version__, cli_v3, logs
 from .access import TOKEN_ENV, Access
+from .clock import SystemClock
 from .config import (
     DEFAULT_PORT,
     DEMO_API_KEY,
@@ -505,7 +506,7 @@ def ca_command(args: argparse.Namespace) -> int:
     elif args.db or not config.db_given:
         config.settings.db = args.db or DEFAULT_DB
     try:
-        pki = open_pki(config)
+        pki = open_pki(config, SystemClock().now())
     except TlsError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2

@@ -180,7 +180,8 @@ class Proxy:
             return wechat
         if self.passthrough:
             return host, port
-        log.info("proxy refused %s:%d (not one of WeChat's hosts; no passthrough)", printable(host), port)
+        host = printable(host)
+        log.info("proxy refused %s:%d (not one of WeChat's hosts; no passthrough)", host, port)
         raise Refused(
             403,
             f"mockwx's proxy does not carry {host}:{port}: it is not an open relay, and sends only WeChat's hosts"

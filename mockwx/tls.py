@@ -9,7 +9,6 @@ certificate does. The certificate itself is issued by the local CA (v3's copy is
 from __future__ import annotations
 
 import shutil
-import time
 from collections import deque
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -39,12 +38,12 @@ class TlsError(Exception):
     """The local CA cannot be made or read (a folder that cannot be written, a damaged key)."""
 
 
-def open_pki(config: Config) -> Pki:
+def open_pki(config: Config, now: float) -> Pki:
     """The local PKI, made on first use; the server certificate is reissued when it nears its end or a
-    name was added. Certificates are checked by real TLS stacks, so this reads the wall clock."""
+    name was added. ``now`` is the wall clock's: certificates are checked by real TLS stacks."""
     folder = tls_folder(config)
     try:
-        return ensure_pki(folder, now=time.time(), extra_names=config.settings.tls.names)
+        return ensure_pki(folder, now=now, extra_names=config.settings.tls.names)
     except OSError as exc:
         raise TlsError(f"cannot keep the local CA in {folder}: {exc.strerror or exc} (set tls.folder)") from None
     except ValueError as exc:
@@ -56,7 +55,7 @@ def merchant_certificate(pki: Pki, backend: Backend, merchant: Merchant) -> Merc
     keys = backend.keyring.of(merchant)
     return pki.ensure_merchant(
         merchant.mch_id,
-        time.time(),
+        backend.wall.now(),
         keys.merchant_key,
         serial_number=keys.merchant_certificate.serial_number,
         company=merchant.name,

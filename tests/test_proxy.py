@@ -13,21 +13,16 @@ from aiohttp import web
 from mockwx.config import DEMO_MCH_ID
 from mockwx.proxy import MAX_HEAD
 from mockwx.testing.client import MockClient
-from mockwx.testing.server import MockServer, mock_config
+from mockwx.testing.server import MockServer
+
+from .support import network_config
 
 WECHAT = "https://api.mch.weixin.qq.com"
 
 
-def network_config(tmp_path, **settings) -> object:
-    config = mock_config(**settings)
-    config.settings.proxy.port = 0  # turns HTTPS on, on a free port
-    config.settings.tls.folder = str(tmp_path / "tls")
-    return config
-
-
 @pytest.fixture
 def config(tmp_path):
-    return network_config(tmp_path, idle_timeout=1.0)
+    return network_config(tmp_path / "tls", proxy=True, idle_timeout=1.0)
 
 
 @pytest.fixture
@@ -98,7 +93,7 @@ async def test_other_hosts_are_refused_with_a_reason(mock, other_server):
 
 
 async def test_passthrough_tunnels_other_hosts_untouched(tmp_path, other_server):
-    config = network_config(tmp_path)
+    config = network_config(tmp_path / "tls", proxy=True)
     config.settings.proxy.passthrough = True
     async with MockServer(config) as mock:
         reader, writer = await asyncio.open_connection("127.0.0.1", mock.network.proxy_port)
@@ -163,7 +158,7 @@ async def test_a_slow_client_gets_408_and_the_proxy_goes_on(mock):
 
 
 async def test_an_unreachable_upstream_is_a_502(tmp_path):
-    config = network_config(tmp_path)
+    config = network_config(tmp_path / "tls", proxy=True)
     config.settings.proxy.passthrough = True
     async with MockServer(config) as mock:
         answer = await exchange(mock.network.proxy_port, b"CONNECT 127.0.0.1:9 HTTP/1.1\r\n\r\n")

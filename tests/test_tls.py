@@ -21,16 +21,15 @@ from mockwx.config import DEMO_MCH_ID
 from mockwx.http.https import PLAIN_HTTP
 from mockwx.pki import WECHAT_HOSTS, ensure_pki
 from mockwx.testing.client import MockClient
-from mockwx.testing.server import MockServer, mock_config
+from mockwx.testing.server import MockServer
 from mockwx.wire import v3
+
+from .support import network_config
 
 
 @pytest.fixture
 def config(tmp_path):
-    config = mock_config()
-    config.settings.tls.port = 0
-    config.settings.tls.folder = str(tmp_path / "tls")
-    return config
+    return network_config(tmp_path / "tls")
 
 
 def https_session(mock: MockServer, context: ssl.SSLContext | None = None) -> aiohttp.ClientSession:
@@ -112,8 +111,7 @@ async def test_plain_http_on_the_https_port_gets_nginxs_answer(mock, client):
 
 
 async def test_silent_and_half_open_connections_are_closed(tmp_path):
-    config = mock_config(idle_timeout=0.2)
-    config.settings.tls.port, config.settings.tls.folder = 0, str(tmp_path / "tls")
+    config = network_config(tmp_path / "tls", idle_timeout=0.2)
     async with MockServer(config) as mock:
         silent = await asyncio.open_connection("127.0.0.1", mock.network.https_port)
         half = await asyncio.open_connection("127.0.0.1", mock.network.https_port)
@@ -121,6 +119,7 @@ async def test_silent_and_half_open_connections_are_closed(tmp_path):
         for reader, writer in (silent, half):
             assert await asyncio.wait_for(reader.read(100), 3) == b""  # closed by the mock, not left hanging
             writer.close()
+        assert "did not finish the TLS handshake in time" in mock.network.refusals[-1].hint
 
 
 async def test_control_api_gives_the_ca_and_each_merchants_certificate(mock, client, tmp_path):
@@ -165,8 +164,7 @@ async def test_without_tls_the_control_api_says_how_to_turn_it_on():
 
 async def test_the_ca_is_kept_and_the_server_certificate_follows_the_names(tmp_path):
     folder = tmp_path / "tls"
-    config = mock_config()
-    config.settings.tls.port, config.settings.tls.folder = 0, str(folder)
+    config = network_config(folder)
     async with MockServer(config) as first:
         original = first.network.pki.ca.certificate
     config.settings.tls.names = ["pay.test"]

@@ -16,7 +16,7 @@ import asyncio
 import logging
 import socket
 import ssl
-import time
+from collections.abc import Callable
 from typing import Any
 
 from aiohttp import web
@@ -57,8 +57,8 @@ def handshake_hint(error: BaseException) -> str:
         )
     if "version" in text or "protocol" in text:
         return "the client speaks a TLS version or cipher the mock does not (TLS 1.2 or 1.3 with current ciphers)"
-    if isinstance(error, TimeoutError):
-        return "the client did not finish the TLS handshake in time"
+    if isinstance(error, TimeoutError) or "taking longer" in text:  # asyncio's ssl_handshake_timeout
+        return "the client did not finish the TLS handshake in time (idle_timeout)"
     return (
         "the client hung up during the TLS handshake; most often it does not trust the mockwx CA: give it ca.pem"
         " (GET /__mock__/tls shows the path and how, per language)"
@@ -75,6 +75,7 @@ class HttpsSite(web.BaseSite):
         port: int,
         context: ssl.SSLContext,
         network: Network,
+        now: Callable[[], float],
         *,
         handshake_timeout: float = 15.0,
         backlog: int = 128,
@@ -84,6 +85,7 @@ class HttpsSite(web.BaseSite):
         self._port = port
         self._context = context
         self._network = network
+        self._now = now  # the wall clock: when a refusal happened
         self._handshake_timeout = handshake_timeout
         self._socket: socket.socket | None = None
         self._accepting: asyncio.Task[None] | None = None
@@ -132,8 +134,10 @@ class HttpsSite(web.BaseSite):
         loop = asyncio.get_running_loop()
         try:
             first = await asyncio.wait_for(_peek(loop, connection), self._handshake_timeout)
-        except (OSError, TimeoutError):
+        except (OSError, TimeoutError, asyncio.CancelledError) as exc:
             connection.close()
+            if isinstance(exc, asyncio.CancelledError):
+                raise
             return
         if not first:
             connection.close()
@@ -154,7 +158,7 @@ class HttpsSite(web.BaseSite):
 
     def _refused(self, remote: str, error: BaseException) -> None:
         reason = f"{type(error).__name__}: {error}" if str(error) else type(error).__name__
-        refusal = Refusal(time.time(), remote, reason, handshake_hint(error))
+        refusal = Refusal(self._now(), remote, reason, handshake_hint(error))
         self._network.refusals.append(refusal)
         log.warning("HTTPS handshake from %s refused (%s): %s", remote, printable(reason), refusal.hint)
 
@@ -182,7 +186,7 @@ class HttpsSite(web.BaseSite):
             pass
         finally:
             connection.close()
-        self._network.refusals.append(Refusal(time.time(), remote, PLAIN_HTTP, hint))
+        self._network.refusals.append(Refusal(self._now(), remote, PLAIN_HTTP, hint))
 
 
 async def _peek(loop: asyncio.AbstractEventLoop, connection: socket.socket) -> bytes:

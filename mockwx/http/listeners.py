@@ -106,10 +106,11 @@ async def listen_all(
     https_port = settings.tls.port if settings.tls.port is not None else 0 if settings.proxy.port is not None else None
     try:
         if https_port is not None:
-            network.pki = pki = open_pki(config)
+            wall = app[BACKEND].wall
+            network.pki = pki = open_pki(config, wall.now())
             context = pki.server_context()
             context.set_alpn_protocols(["http/1.1"])
-            https = HttpsSite(runner, host, https_port, context, network, handshake_timeout=idle_timeout)
+            https = HttpsSite(runner, host, https_port, context, network, wall.now, handshake_timeout=idle_timeout)
             await _started(https, "HTTPS", https_port, "--tls PORT")
             network.https_port = https.port
         if settings.proxy.port is not None:

@@ -12,8 +12,9 @@ import pytest
 from mockwx.config import DEMO_MCH_ID
 from mockwx.http.v2.clientcert import NO_CERTIFICATE, NOT_MATCH
 from mockwx.testing.client import MockClient
-from mockwx.testing.server import mock_config
 from mockwx.wire import new_nonce, parse_xml, render_xml, with_sign
+
+from ..support import network_config
 
 OTHER_MCH_ID = "1900000109"
 OTHER_KEY = "0123456789abcdef0123456789ABCDEF"
@@ -21,10 +22,7 @@ OTHER_KEY = "0123456789abcdef0123456789ABCDEF"
 
 @pytest.fixture
 def config(tmp_path):
-    config = mock_config()
-    config.settings.tls.port = 0
-    config.settings.tls.folder = str(tmp_path / "tls")
-    return config
+    return network_config(tmp_path / "tls")
 
 
 @pytest.fixture

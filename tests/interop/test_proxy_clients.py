@@ -23,8 +23,8 @@ import pytest
 from mockwx.config import DEMO_API_KEY, DEMO_APPID, DEMO_MCH_ID
 from mockwx.http.v2.clientcert import NO_CERTIFICATE, NOT_MATCH
 from mockwx.testing.client import MockClient
-from mockwx.testing.server import mock_config
 
+from ..support import network_config
 from . import node_sdk
 
 HERE = Path(__file__).resolve().parent
@@ -33,10 +33,7 @@ OTHER_MCH_ID = "1900000109"
 
 @pytest.fixture
 def config(tmp_path):
-    config = mock_config()
-    config.settings.proxy.port = 0
-    config.settings.tls.folder = str(tmp_path / "tls")
-    return config
+    return network_config(tmp_path / "tls", proxy=True)
 
 
 def run(command: list[str], env: dict[str, str], payload: dict[str, Any]) -> dict[str, Any]:
