@@ -23,6 +23,7 @@ import yaml
 from mockwx.config import load_config
 from mockwx.merchant.config import MerchantConfig
 from mockwx.scenarios import load_scenario
+from mockwx.tls import DEFAULT_PROXY_PORT, DEFAULT_TLS_PORT
 
 from .blocks import Block, blocks, console_commands
 from .sandbox import PREAMBLE, ROOT, Mock, Sandbox, free_port, rewrite, wait_for
@@ -30,7 +31,9 @@ from .sandbox import PREAMBLE, ROOT, Mock, Sandbox, free_port, rewrite, wait_for
 README = ROOT / "README.md"
 DOCS = [README, ROOT / "mockwx" / "merchant" / "README.md"]
 ALL = [b for doc in DOCS for b in blocks(doc)]
-DOCUMENTED_PORTS = (8900, 8901, 8000)  # the mock, the demo merchant, "your backend"
+# the mock, the demo merchant, "your backend", the HTTPS port and the proxy
+DOCUMENTED_PORTS = (8900, 8901, 8000, DEFAULT_TLS_PORT, DEFAULT_PROXY_PORT)
+LISTENER_OPTIONS = {"--tls": DEFAULT_TLS_PORT, "--proxy": DEFAULT_PROXY_PORT}  # options whose port is optional
 
 
 @pytest.fixture(scope="module")
@@ -98,16 +101,30 @@ def run_serving(block: Block, sandbox: Sandbox) -> None:
             proc.communicate()
 
 
+def mock_args(detail: str, ports: dict[int, int]) -> list[str]:
+    """A marker's ``serve`` options with a free port for each ``--tls``/``--proxy`` left at its default
+    (recorded in ``ports``, so the block's 8943/8902 are rewritten to it): no test binds a fixed port."""
+    words = detail.split()
+    args: list[str] = []
+    for word, after in zip(words, [*words[1:], ""], strict=True):
+        args.append(word)
+        if word in LISTENER_OPTIONS and not after.isdigit():
+            ports[LISTENER_OPTIONS[word]] = free_port()
+            args.append(str(ports[LISTENER_OPTIONS[word]]))
+    return args
+
+
 @pytest.mark.parametrize("block", of_kind("sh"))
 def test_shell_block(block: Block, sandbox: Sandbox, shared_mock: Mock):
     if block.marker == "syntax-only":
         return syntax_check(block)
     if block.marker == "serves":
         return run_serving(block, sandbox)
-    mock = Mock(sandbox, block.detail.split()) if block.marker == "mock" else shared_mock
+    listeners: dict[int, int] = {}
+    mock = Mock(sandbox, mock_args(block.detail, listeners)) if block.marker == "mock" else shared_mock
     try:
         mock.call("POST", "/__mock__/reset")
-        ports = {8900: mock.port, 8901: free_port(), 8000: free_port()}
+        ports = {8900: mock.port, 8901: free_port(), 8000: free_port(), **listeners}
         result = sandbox.bash(block.text, ports)
         out = result.stdout + result.stderr
         assert result.returncode == 0 and "Traceback" not in out, f"{block.id} failed:\n{out[-4000:]}"
