@@ -151,7 +151,10 @@ def _lesson(args: argparse.Namespace) -> tuple[list[str], int]:
     else:
         found = diagnose_request(method, target, timestamp, nonce, body, received, public, other_keys=other)
         what = "request signature"
-    record = v3_record(found.mistakes, what=what, expected=found.expected_message, key_label=found.key_label)
+    cut_short = found.tried if found.cut_short else None
+    record = v3_record(
+        found.mistakes, what=what, expected=found.expected_message, key_label=found.key_label, cut_short=cut_short
+    )
     view = view_of(record, args.lang)
     out += [w["why"].format(text=view["explanation"]), w["fix"].format(text=view["fix"])]
     if found.signed_message is not None:

@@ -6,10 +6,10 @@ sign received, in English and Chinese. Only the wire layer is used; callers pass
 trying and, for a paySign, the appids and orders worth suspecting.
 """
 
+from ..wire.meter import MAX_CANDIDATES, MAX_WORK, Budget
 from .catalogue import ALIASES, LANGS, MISTAKES, Mistake, lookup, readme_table, render
 from .diagnosis import WITHHELD, Diagnosis, Finding, view_of
 from .engine import diagnose, diagnose_pay_sign
-from .meter import MAX_CANDIDATES, MAX_WORK, Budget
 from .options import KeyCandidate, Option
 from .paysign import meant_sign_type, rule_findings
 from .v3 import v3_record

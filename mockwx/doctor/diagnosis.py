@@ -1,6 +1,6 @@
 """A diagnosis as data (mistake codes and their parameters) and its renderings: the texts in English
-or Chinese, the one-line summary for the log, the ASCII hint for ``X-Mockwx-Hint``, the stored
-record, and the redacted copy that gives no valid sign away (issue 8 item 15).
+or Chinese, the ASCII hint for ``X-Mockwx-Hint``, the stored record, and the redacted copy that
+gives no valid sign away (issue 8 item 15).
 """
 
 from __future__ import annotations
@@ -8,6 +8,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field, replace
 from typing import Any
 
+from ..hint import hint_text
 from .catalogue import LANGS, lookup, render
 
 WITHHELD = "(withheld)"
@@ -67,19 +68,6 @@ class Diagnosis:
     def note_texts(self, lang: str = "en") -> list[str]:
         return [render(n.code, {**self.context, **n.params}, lang) for n in self.notes]
 
-    def summary(self, lang: str = "en") -> str:
-        """One line for the log: the cause, then what was expected and what arrived."""
-        got = self.received_sign or ("没有签名" if lang == "zh" else "no sign")
-        if lang == "zh":
-            return (
-                f"{self.explanation('zh')} 期望的{self.sign_type}签名是{self.expected_sign}，"
-                f"待签名字符串是“{self.expected_string}”，收到的是{got}。"
-            )
-        return (
-            f"{self.explanation('en')} Expected {self.sign_type} {self.expected_sign} over"
-            f" '{self.expected_string}', got {got}."
-        )
-
     def hint(self) -> str:
         """A short ASCII line for the X-Mockwx-Hint header: the mistakes, the fields, the signs."""
         sign_field = self.context.get("sign_field", "sign")
@@ -95,7 +83,7 @@ class Diagnosis:
             parts.append(f"the {sign_field} itself is the right {self.sign_type} sign of these fields")
         else:
             parts.append(f"expected {self.sign_type} {self.expected_sign}, got {got or 'none'}")
-        return _ascii(" | ".join(parts))
+        return hint_text(" | ".join(parts))
 
     # -- redaction --------------------------------------------------------------------------------
 
@@ -206,8 +194,3 @@ def _withhold(finding: Finding) -> dict[str, str]:
     mistake = lookup(finding.code)
     secret = mistake.secret if mistake else ()
     return {k: (WITHHELD if k in secret else v) for k, v in finding.params.items()}
-
-
-def _ascii(text: str) -> str:
-    """Printable ASCII only: anything else becomes '?' (no escapes a reader would have to decode)."""
-    return "".join(c if " " <= c <= "~" else "?" for c in text)

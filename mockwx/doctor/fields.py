@@ -1,7 +1,8 @@
 """Single fields signed differently from how they were sent (issue 10): a field added after signing,
-a name misspelled when signing (``apid``), a value signed before it was trimmed, an amount signed in
-yuan but sent in fen, a value signed XML-escaped or URL-encoded, JSON serialised twice, and
-``sign_type`` signed but not sent. Each option changes one field, so the search can name it.
+a name misspelled when signing (``apid``), a value signed before it was trimmed (or trimmed for
+signing only), an amount signed in yuan but sent in fen, a value signed XML-escaped or URL-encoded,
+JSON serialised twice, and ``sign_type`` signed but not sent. Each option changes one field, so the
+search can name it.
 """
 
 from __future__ import annotations
@@ -14,14 +15,17 @@ from decimal import Decimal
 from urllib.parse import quote, quote_plus
 
 from ..wire import SIGN_TYPES
-from .meter import Meter
-from .options import QUOTE_COST, EditFn, Option, Pairs, dropped, renamed, revalued, shown
+from ..wire.meter import Meter
+from .options import QUOTE_COST, SHOWN, EditFn, Option, Pairs, dropped, renamed, revalued, shown
 
 _FEN = re.compile(r"[0-9]{1,15}")  # amounts as sent: bounded, so no huge integer is ever built
 _YUAN = re.compile(r"[0-9]{1,13}\.[0-9]{1,2}")
 AMOUNT_FIELDS = frozenset({"total_fee", "refund_fee", "cash_fee", "settlement_total_fee", "coupon_fee", "fee"})
 JSON_COST = 8  # parsing and dumping JSON, per character, in the meter's units
 MAX_NAME_TYPOS = 40  # misspelled names tried per field
+# The whitespace a value carried when it was signed, before the program trimmed it and sent it
+# (what a form field or a line read from a file brings): (before, after).
+UNTRIMMED = (("", " "), (" ", ""), (" ", " "), ("  ", "  "), ("", "\n"), ("", "\r\n"))
 
 
 def field_options(
@@ -122,6 +126,12 @@ def _value_options(name: str, value: str, meter: Meter, group: frozenset[str]) -
         add("field_value_differs", lambda: fen, {"field": name, "signed": fen, "sent": value})
     if value != value.strip():
         add("trimmed", _costly(meter, len(value), value.strip), {"fields": name})
+    elif value:
+        for before, after in UNTRIMMED:  # single guesses: each combines with a wrong key only
+            signed = before + value + after
+            alt = _costly(meter, len(signed), lambda s=signed: s)
+            params = {"field": name, "signed": json.dumps(_ends(signed), ensure_ascii=False), "sent": shown(value)}
+            options.append(Option("edit", ("trimmed_after_signing",), revalued(name, alt), params, group, reach=1))
     if any(c in value for c in "&<>\"'"):
         for quote_too in (False, True):
             add(
@@ -142,6 +152,12 @@ def _value_options(name: str, value: str, meter: Meter, group: frozenset[str]) -
                 lambda key, a=alt: {"field": name, "signed": shown(a() or ""), "sent": shown(value)},
             )
     return options
+
+
+def _ends(value: str) -> str:
+    """A long value shown by its two ends (where the whitespace is), a short one whole."""
+    half = SHOWN // 2
+    return value if len(value) <= SHOWN else value[:half] + "..." + value[-half:]
 
 
 def _costly(meter: Meter, cost: int, compute: Callable[[], str | None]) -> Callable[[], str | None]:

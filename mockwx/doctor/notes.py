@@ -13,9 +13,11 @@ MISTAKES = (
         0.0,
         "no common mistake reproduces the sign",
         "常见错误都算不出这个签名",
-        "None of the common mistakes reproduces the {sign_field} received. Compare your signed string with"
-        " expected_string, field by field.",
-        "按常见的错误方式都算不出收到的{sign_field}。请把你的待签名字符串和expected_string逐个参数对比。",
+        "None of the common mistakes reproduces the {sign_field} received. Compare the string you signed, field by"
+        " field, with the one mockwx expected (the expected string on the dashboard, the string to sign of the sign"
+        " command, expected_string in JSON).",
+        "按常见的错误方式都算不出收到的{sign_field}。请把你的待签名字符串和模拟器期望的待签名字符串"
+        "（控制台上的“期望的待签名字符串”、sign命令输出的“待签名字符串”、JSON里的expected_string）逐个参数对比。",
         "Check the key (the merchant's 32-character API key), sign every non-empty field you send except the"
         " sign, sorted by name, as UTF-8, then append '&key=<API key>'.",
         "检查密钥（商户的32位API密钥）；除签名外，发送的每个非空参数都要参与签名，按参数名ASCII码从小到大排序，"
@@ -53,10 +55,10 @@ MISTAKES = (
         "pasted_key",
         "note",
         0.0,
-        "the pasted string's trailing key= taken as the key",
-        "末尾的key=被当作密钥",
-        "The trailing key=... was taken as the API key, not as a field.",
-        "末尾的key=...被当作API密钥，而不是参数。",
+        "the pasted string's key= taken as the key",
+        "key=被当作密钥",
+        "The key=... in the pasted string was taken as the API key, not as a field.",
+        "粘贴的字符串里的key=...被当作API密钥，而不是参数。",
     ),
     Mistake(
         "pasted_sign",

@@ -11,9 +11,9 @@ from typing import Any
 from urllib.parse import quote, quote_plus
 
 from ..wire import HMAC_SHA256, MD5
+from ..wire.meter import Meter
 from .catalogue import MISTAKES
 from .diagnosis import Finding
-from .meter import Meter
 
 Pairs = list[tuple[str, str]]
 # An edit rebuilds the (name, value) pairs that get signed; None when it cannot be afforded.

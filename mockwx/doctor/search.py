@@ -9,9 +9,10 @@ import hmac
 from collections.abc import Iterator
 from dataclasses import dataclass
 from itertools import combinations
+from string import hexdigits
 
 from ..wire import HMAC_SHA256, MD5
-from .meter import Meter
+from ..wire.meter import Meter
 from .options import GBK_COST, KeyCandidate, Option, Pairs
 
 MAX_MISTAKES = 3  # a combination names at most three mistakes
@@ -30,6 +31,12 @@ class Match:
     algorithm: str
     truncated: bool
     lowercase: bool
+
+
+def can_match(received: str) -> bool:
+    """Whether some candidate could reproduce ``received``: hex digits, a whole MD5 or HMAC-SHA256
+    digest or the first MIN_TRUNCATED characters of one or more."""
+    return MIN_TRUNCATED <= len(received) <= max(SIGN_LENGTH.values()) and all(c in hexdigits for c in received)
 
 
 class Search:

@@ -7,8 +7,8 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
+from ..hint import hint_text
 from .catalogue import LANGS, lookup, render
-from .diagnosis import _ascii
 
 KIND = "v3"
 
@@ -30,7 +30,9 @@ def v3_record(mistakes: Iterable[str], *, what: str, expected: str = "", **facts
 def explanation(record: dict[str, Any], lang: str = "en") -> str:
     texts = [render(code, {}, lang) for code in record.get("mistakes", [])]
     if not texts:
-        return "没有哪种常见错误能得到收到的签名。" if lang == "zh" else "None of the common mistakes reproduces it."
+        texts = ["没有哪种常见错误能得到收到的签名。" if lang == "zh" else "None of the common mistakes reproduces it."]
+    if record.get("cut_short"):  # the search's budget ran out: rarer variants were not tried
+        texts.append(render("search_cut_short", {"tried": str(record["cut_short"])}, lang))
     return ("" if lang == "zh" else " ").join(texts)
 
 
@@ -48,7 +50,7 @@ def hint(record: dict[str, Any]) -> str:
     named = [f"{c} ({m.short})" if (m := lookup(c)) else c for c in record.get("mistakes", [])]
     head = f"{record.get('what', 'signature')} mistakes: " + "; ".join(named) if named else "no common mistake found"
     expected = str(record.get("expected", "")).replace("\n", "\\n")
-    return _ascii(f"{head} | expected {expected[:200]}" if expected else head)
+    return hint_text(f"{head} | expected {expected[:200]}" if expected else head)
 
 
 def view(record: dict[str, Any], lang: str = "en") -> dict[str, Any]:

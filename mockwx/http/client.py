@@ -172,7 +172,11 @@ class Client:
         )
         hint = explain(found.mistakes, found.expected_message, "paySign does not verify with the merchant certificate")
         record = v3_record(
-            found.mistakes, what="paySign", expected=found.expected_message, signed_message=found.signed_message
+            found.mistakes,
+            what="paySign",
+            expected=found.expected_message,
+            signed_message=found.signed_message,
+            cut_short=found.tried if found.cut_short else None,
         )
         raise PaymentRefused(BAD_SIGN, hint, err_code=-1, problem="PAYSIGN", diagnosis=_Record(record))
 

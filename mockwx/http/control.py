@@ -16,7 +16,7 @@ from ..config import LATEST, ConfigError, updated_settings
 from ..doctor import LANGS, Finding, KeyCandidate, view_of
 from ..doctor.teach import Reading, lesson_keys, read_pasted, teach
 from ..domain.errors import DomainError, number_in
-from ..domain.models import PROD, Notification
+from ..domain.models import PROD, Notification, Order
 from ..faults import VARIANTS
 from ..journal import MAX_PAGE
 from ..notify.waiters import Wanted
@@ -235,6 +235,22 @@ async def requests(request: web.Request) -> web.StreamResponse:
     )
 
 
+async def get_problem(request: web.Request) -> web.StreamResponse:
+    """One problem, as GET /__mock__/problems lists it (the X-Mockwx-Hint shortens its strings)."""
+    backend = request.app[BACKEND]
+    lang = _lang(request.query.get("lang"), backend.settings.lang)
+    raw = request.match_info["id"]
+    entry = backend.journal.find(int(raw)) if raw.isascii() and raw.isdigit() and len(raw) < 20 else None
+    if entry is None or not entry.problem:
+        raise ControlError(
+            404,
+            f"no problem {raw!r} in the journal",
+            hint="the id is a journal entry's (X-Mockwx-Problem ends in it); the journal keeps the most recent"
+            " problems only: GET /__mock__/problems lists them",
+        )
+    return render.json_body(_entry_view(entry.to_dict(), lang))
+
+
 def _entry_view(entry: dict[str, Any], lang: str) -> dict[str, Any]:
     """A journal entry with its stored diagnosis rendered in ``lang`` (and every language)."""
     if "diagnosis" in entry["error"]:
@@ -292,26 +308,43 @@ async def sign_fields(request: web.Request) -> web.StreamResponse:
             reading = Reading(fields={str(k): "" if v is None else str(v) for k, v in fields.items()})
         else:
             raise ValueError("no fields")
-        keys, known = _sign_keys(backend, reading, data)
+        order = _paid_order(backend, reading.fields)
+        keys, known = _sign_keys(backend, reading, data, order)
         lesson = teach(
             reading,
             keys=keys,
             sign_type=sign_type,
             received=check or reading.fields.get("sign", ""),
             show_key=not known,
+            order_sign_type=order.sign_type if order else "",
         )
     except ValueError as exc:
         raise ControlError(
             400,
             f"cannot sign: {exc}",
             hint='send {"fields": {...}} or {"string": "appid=...&body=...&key=..."}, with "key" (or fields naming a'
-            ' merchant the mock knows), and optionally "check": "<sign>", "sign_type", "appsecret", "lang"',
+            " merchant the mock knows: its mch_id, the package of one of its orders, or an appId bound to it only),"
+            ' and optionally "check": "<sign>", "sign_type", "appsecret", "lang"',
         ) from None
     return render.json_body(lesson.to_json(lang))
 
 
-def _sign_keys(backend: Backend, reading: Reading, data: dict[str, Any]) -> tuple[list[KeyCandidate], bool]:
-    """The key to sign with and the keys to suspect; True when the key is a tenant's (shown masked)."""
+def _paid_order(backend: Backend, fields: dict[str, str]) -> Order | None:
+    """The order paySign fields pay: the one whose prepay_id their package names."""
+    package = fields.get("package", "")
+    if not package.startswith("prepay_id="):
+        return None
+    return backend.state.order_by(backend.state.by_prepay_id, package.removeprefix("prepay_id="))
+
+
+def _sign_keys(
+    backend: Backend, reading: Reading, data: dict[str, Any], order: Order | None
+) -> tuple[list[KeyCandidate], bool]:
+    """The key to sign with and the keys to suspect; True when the key is a tenant's (shown masked).
+
+    Without a key, the merchant is the one the fields name: by mch_id, by the order a paySign's
+    package pays, or by the appId when one merchant only is bound to it.
+    """
     key, secrets = data.get("key"), data.get("appsecret", [])
     secrets = [secrets] if isinstance(secrets, str) else secrets
     if (
@@ -322,13 +355,17 @@ def _sign_keys(backend: Backend, reading: Reading, data: dict[str, Any]) -> tupl
         raise ValueError("key must be a string and appsecret a string or a list of strings")
     appid = str(data.get("appid") or reading.fields.get("appid") or reading.fields.get("appId") or "")
     app = backend.state.apps.get(appid)
-    merchant = backend.state.merchants.get(reading.fields.get("mch_id", ""))
+    merchants = backend.state.merchants
+    merchant = merchants.get(reading.fields.get("mch_id", "") or (order.mch_id if order else ""))
+    if merchant is None and appid:
+        bound = [m for m in merchants.values() if appid in m.appids]
+        merchant = bound[0] if len(bound) == 1 else None
     if not key and not reading.key and merchant is None:
-        raise ValueError('give "key", or fields whose mch_id names a merchant the mock knows')
+        raise ValueError('give "key", or fields that name a merchant the mock knows')
     keys = lesson_keys(
         reading,
         key=key,
-        default=backend.tenants.key_candidates(merchant, PROD, appid) if merchant else [],
+        default=backend.tenants.key_candidates(merchant, order.env if order else PROD, appid) if merchant else [],
         default_note=Finding("tenant_key", {"owner": merchant.mch_id if merchant else ""}),
         secrets=[*secrets, *([app.secret] if app else [])],
         appid=appid,
@@ -484,6 +521,7 @@ ROUTES = [
     ("POST", "/__mock__/login", mint_login),
     ("GET", "/__mock__/requests", requests),
     ("GET", "/__mock__/problems", requests),
+    ("GET", "/__mock__/problems/{id}", get_problem),
     ("GET", "/__mock__/faults", list_faults),
     ("POST", "/__mock__/faults", add_fault),
     ("DELETE", "/__mock__/faults", delete_fault),

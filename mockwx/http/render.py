@@ -8,7 +8,7 @@ from typing import Any
 
 from aiohttp import web
 
-from ..escape import printable
+from ..hint import hint_text
 from .errors import ControlError
 
 HINT_HEADER = "X-Mockwx-Hint"
@@ -21,7 +21,7 @@ MAX_HINT = 1000
 
 def hint_headers(hint: str) -> dict[str, str]:
     """The hint as a header value: printable ASCII only, whatever the request carried."""
-    return {HINT_HEADER: printable(hint)[:MAX_HINT]} if hint else {}
+    return {HINT_HEADER: hint_text(hint)[:MAX_HINT]} if hint else {}
 
 
 def origin(request: web.Request) -> str:

@@ -6,7 +6,10 @@ from __future__ import annotations
 import hashlib
 from typing import Any
 
-from .tutorial import KEY, MCH_ID, ORDER, Case, PayCase, PayContext, joined
+from mockwx.doctor import Diagnosis, KeyCandidate, diagnose_pay_sign, meant_sign_type, rule_findings
+from mockwx.wire import pay_sign_fields
+
+from .tutorial import APPID, KEY, MCH_ID, ORDER, SECRET, Case, PastedCase, PayCase, PayContext, joined
 
 
 def xml(fields: dict[str, str]) -> bytes:
@@ -38,11 +41,36 @@ async def send_order(client: Any, case: Case) -> tuple[dict[str, str], str, str,
 
 async def send_payment(client: Any, case: PayCase) -> dict[str, Any]:
     """Two orders placed right, then wx.requestPayment for the second with the case's paySign."""
+    return await client.pay(await payment(client, case))
+
+
+async def payment(client: Any, case: PayCase) -> dict[str, str]:
+    """Two orders placed right, and the case's wx.requestPayment parameters for the second."""
     other = await client.unifiedorder("P20261127000001", 1, sign_type=case.order_sign_type)
     order = await client.unifiedorder("P20261127000002", 1, sign_type=case.order_sign_type)
     assert order["result_code"] == "SUCCESS", order
-    context = PayContext(prepay_id=order["prepay_id"], other_prepay_id=other["prepay_id"])
-    return await client.pay(case.body(context))
+    return case.body(PayContext(prepay_id=order["prepay_id"], other_prepay_id=other["prepay_id"]))
+
+
+def diagnose_as_v2(case: PayCase, body: dict[str, str]) -> Diagnosis:
+    """What the doctor names for a payment POST /__mock__/pay does not bring to it yet (``case.pending``):
+    the v2 paySign check's own inputs (protocol/v2.md 4): the five fields signed with the order's
+    appid, the client's rules, the algorithm signType means (else the order's)."""
+    named = body.get("signType", "MD5")
+    fields = pay_sign_fields(APPID, body["timeStamp"], body["nonceStr"], body["package"], named)
+    keys = [KeyCandidate(KEY, "api_key", MCH_ID), KeyCandidate(SECRET, "appsecret", APPID, "appsecret_as_key")]
+    return diagnose_pay_sign(
+        fields,
+        body["paySign"],
+        sign_type=meant_sign_type(named) or case.order_sign_type,
+        keys=keys,
+        facts=rule_findings(body["timeStamp"], named, case.order_sign_type),
+    )
+
+
+async def check_pasted(client: Any, case: PastedCase, lang: str) -> dict[str, Any]:
+    """POST /__mock__/sign with the pasted string, as the sign command takes it."""
+    return await client.control("POST", "/sign", {"string": case.string, "lang": lang})
 
 
 async def last_diagnosis(client: Any, lang: str) -> dict[str, Any]:

@@ -110,3 +110,17 @@ def test_the_readme_documents_every_problem_kind():
     section = README.split("## The signature doctor")[1].split("\n## ")[0]
     for kind in sorted(PROBLEM_KINDS) + ["INVALID_REQUEST", "errcode"]:
         assert f"`{kind}" in section, kind
+
+
+def test_the_unknown_verdict_names_the_string_as_each_place_shows_it():
+    import yaml
+
+    from mockwx.doctor.teach import WORDS
+
+    labels = yaml.safe_load((Path(__file__).resolve().parents[2] / "mockwx/ui/texts/journal.yaml").read_text())
+    dashboard = labels["doctor.expected_string"]
+    for lang, which in (("en", 0), ("zh", 1)):
+        text = render("unknown", {"sign_field": "sign"}, lang)
+        shown = [re.split(r" \(|（", dashboard[lang])[0], WORDS["string"][which].rstrip(":："), "expected_string"]
+        for label in shown:  # the dashboard's heading, the sign command's line, the JSON field
+            assert label.lower() in text.lower(), (label, text)

@@ -25,6 +25,29 @@ async def test_the_journal_speaks_the_language_asked_for(client):
         assert response.status == 400 and "lang must be one of en, zh" in (await response.json())["error"]
 
 
+async def test_one_problem_has_its_own_route_in_either_language(client):
+    async with client.session.post(
+        f"{client.url}/pay/orderquery",
+        data=b"<xml><appid>wxd930ea5d5a258f4f</appid><mch_id>10000100</mch_id><nonce_str>n</nonce_str>"
+        b"<out_trade_no>X1</out_trade_no><body>\xe8\x80\x81\xe7\x94\xb7\xe5\xad\xa9</body><sign>0</sign></xml>",
+    ) as response:
+        page = response.headers["X-Mockwx-Problem"]  # .../__mock__/ui/problems/<id>: the same id
+        assert response.headers["X-Mockwx-Hint"].isascii()
+    entry_id = page.rsplit("/", 1)[1]
+    (listed,) = (await client.control("GET", "/problems", params={"lang": "zh"}))["requests"]
+    one = await client.control("GET", f"/problems/{entry_id}", params={"lang": "zh"})
+    assert one == listed and one["id"] == int(entry_id)
+    assert "body=老男孩" in one["error"]["diagnosis"]["expected_string"]  # the strings unescaped
+    assert (await client.control("GET", f"/problems/{entry_id}"))["error"]["diagnosis"]["lang"] == "en"
+    await client.v2("/pay/orderquery", {"out_trade_no": "X1"})  # a call that is no problem
+    fine = (await client.requests())[-1]
+    for wrong in (str(fine["id"]), "999999", "abc", "9" * 40):
+        async with client.session.get(f"{client.url}/__mock__/problems/{wrong}") as response:
+            assert response.status == 404 and "GET /__mock__/problems" in (await response.json())["hint"]
+    async with client.session.get(f"{client.url}/__mock__/problems/{entry_id}?lang=fr") as response:
+        assert response.status == 400
+
+
 async def test_the_lang_setting_is_the_default():
     async with MockServer(mock_config(lang="zh")) as server:
         from mockwx.testing.client import MockClient

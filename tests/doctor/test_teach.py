@@ -37,7 +37,7 @@ def test_the_pasted_string_of_a_tutorial_is_diagnosed_itself():
     )
     assert result.returncode == 1
     assert "Read 5 fields from the pasted string" in result.stdout
-    assert "The trailing key=... was taken as the API key" in result.stdout
+    assert "The key=... in the pasted string was taken as the API key" in result.stdout
     assert EXAMPLE_SIGN in result.stdout
     assert "why:  The fields were joined in the order they were sent" in result.stdout
 
@@ -107,7 +107,7 @@ async def test_post_sign_without_a_key_uses_the_tenants_masked(client):
 @pytest.mark.parametrize(
     "body",
     [
-        {"fields": {"appid": APPID}},  # no key, no merchant
+        {"fields": {"appid": "wx0000000000000000"}},  # no key, no merchant (this appId is bound to none)
         {"fields": EXAMPLE, "key": 5},
         {"fields": EXAMPLE, "key": KEY, "appsecret": [1]},
         {"fields": EXAMPLE, "key": KEY, "sign_type": "SHA1"},
@@ -121,3 +121,68 @@ async def test_post_sign_refuses_what_it_cannot_use(client, body):
     async with client.session.post(f"{client.url}/__mock__/sign", json=body) as response:
         assert response.status == 400
         assert (await response.json())["error"]
+
+
+# -- the review of issue 10: key= anywhere, an AppSecret given as the key, the paySign rules --------
+
+
+def test_key_and_sign_are_taken_from_any_position():
+    reading = read_pasted(f"appid={APPID}&key={KEY}&mch_id=10000100&sign=ABC&nonce_str=n")
+    assert reading.fields == {"appid": APPID, "mch_id": "10000100", "nonce_str": "n"}
+    assert (reading.key, reading.received) == (KEY, "ABC")
+    twice = read_pasted(f"key={KEY}&appid={APPID}&key=other")  # the first key= is the key, a second is a field
+    assert twice.key == KEY and twice.fields == {"appid": APPID, "key": "other"}
+
+
+def test_a_right_sign_after_key_is_said_right(capsys):
+    pasted = joined(sorted(EXAMPLE.items())) + f"&key={KEY}&sign={EXAMPLE_SIGN}"
+    assert main(["sign", pasted]) == 0
+    assert f"the sign {EXAMPLE_SIGN} is right." in capsys.readouterr().out
+
+
+def test_an_appsecret_given_as_the_key_is_never_right(capsys):
+    made = right(EXAMPLE, SECRET)
+    assert main(["sign", *(f"{k}={v}" for k, v in EXAMPLE.items()), "--key", SECRET, "--check", made]) == 1
+    out = capsys.readouterr().out
+    assert f"the sign {made} matches these fields and this key, but WeChat refuses it:" in out
+    assert "why:  The sign was made with the AppSecret of wxd930ea5d5a258f4f instead of the merchant API key." in out
+    assert main(["sign", joined(sorted(EXAMPLE.items())) + "&key=" + SECRET, "--lang", "zh"]) == 1
+    assert "原因：计算sign时用的是小程序wxd930ea5d5a258f4f的AppSecret" in capsys.readouterr().out
+
+
+FIVE = {"appId": APPID, "timeStamp": "1490840662", "nonceStr": "n", "package": "prepay_id=wx1"}
+
+
+def test_pay_sign_rules_are_diagnosed_even_for_the_right_digest(capsys):
+    misspelled = {**FIVE, "signType": "HMACSHA256"}
+    assert main(["sign", *(f"{k}={v}" for k, v in misspelled.items())]) == 1
+    out = capsys.readouterr().out
+    assert "HMAC-SHA256 sign:" in out and "why:  signType is 'HMACSHA256', which WeChat does not know" in out
+    milliseconds = {**FIVE, "signType": "MD5", "timeStamp": "1490840662000"}
+    made = right(milliseconds)
+    assert main(["sign", *(f"{k}={v}" for k, v in milliseconds.items()), f"paySign={made}"]) == 1
+    out = capsys.readouterr().out
+    assert f"the paySign {made} matches these fields and this key, but WeChat refuses it:" in out
+    assert "timeStamp is 1490840662000, in milliseconds" in out
+    # --sign-type names the order's sign_type: an MD5 paySign for an HMAC order
+    assert (
+        main(["sign", *(f"{k}={v}" for k, v in {**FIVE, "signType": "MD5"}.items()), "--sign-type", "HMAC-SHA256"]) == 1
+    )
+    assert (
+        "signType is MD5, but the order was placed (unifiedorder) with sign_type HMAC-SHA256" in capsys.readouterr().out
+    )
+
+
+async def test_post_sign_finds_the_merchant_and_the_order_of_pay_sign_fields(client):
+    order = await client.unifiedorder("TEACH0000001", 1, sign_type="HMAC-SHA256")
+    five = {**FIVE, "package": f"prepay_id={order['prepay_id']}", "signType": "MD5"}
+    answer = await client.control("POST", "/sign", {"fields": five, "check": right(five)})  # no key, no mch_id
+    assert answer["read"] == [
+        "No key was given: this is the API key of merchant 10000100 as the mock knows it (masked here)."
+    ]
+    assert answer["check"] == {"sign": right(five), "right": False}
+    assert answer["diagnosis"]["mistakes"] == ["paysign_sign_type_mismatch"]  # the order's sign_type, not signType's
+    unknown_order = {**FIVE, "signType": "HMACSHA256"}  # no such prepay_id: the merchant the appId is bound to
+    answer = await client.control("POST", "/sign", {"fields": unknown_order, "lang": "zh"})
+    assert answer["sign_type"] == "HMAC-SHA256" and answer["diagnosis"]["mistakes"] == ["sign_type_misspelled"]
+    assert "微信不认识" in answer["diagnosis"]["explanation"]

@@ -76,3 +76,17 @@ async def test_the_journal_does_not_say_answered_when_the_answer_could_not_be_se
     await asyncio.sleep(0.6)
     entry = next(e for e in reversed(await client.requests()) if e["api"] == "orderquery")
     assert entry["status"] == 0 and entry["outcome"].startswith("not sent"), entry
+
+
+async def test_the_hint_of_any_error_carries_no_raw_chinese_nor_escapes(client):
+    # a rule's hint (not a signature's) quoting a value the caller sent
+    fields = {"appid": DEMO_APPID, "mch_id": "10000100", "nonce_str": "n1", "out_trade_no": "中文订单"}
+    async with client.session.post(
+        f"{client.url}/pay/orderquery", data=render_xml(with_sign(fields, DEMO_API_KEY))
+    ) as response:
+        body = parse_xml(await response.read())
+        hint = _printable_hint(response.headers)
+    assert body == {"return_code": "FAIL", "return_msg": "invalid out_trade_no"}
+    assert "out_trade_no is '????'" in hint and "\\u" not in hint, hint
+    (entry,) = [e for e in await client.requests() if e["api"] == "orderquery"]
+    assert "中文订单" in str(entry)  # the journal keeps the text as it came

@@ -13,6 +13,7 @@ from cryptography.hazmat.primitives.asymmetric import padding
 from wechatpayv3.utils import build_authorization as sdk_build_authorization
 
 from mockwx.wire import v3
+from mockwx.wire.meter import Budget
 
 from .v3_support import MCHID
 
@@ -236,3 +237,48 @@ def test_app_sign_with_the_prefixed_package(merchant_key):
     signature = pay_sign(merchant_key, APPID, TS, NONCE, "prepay_id=" + PREPAY)
     result = v3.diagnose_pay_sign(APPID, TS, NONCE, PREPAY, signature, merchant_key.public_key(), app=True)
     assert result.mistakes == ("v3_paysign_package_prefixed",)
+
+
+# -- the work budget (issue 8 B3): counted in candidates and bytes, never timed here -------------------
+
+HUGE = json.dumps(
+    {**ORDER, "detail": {"goods": [{"name": "拿铁 & co", "n": i} for i in range(7000)]}}, ensure_ascii=False
+).encode()
+
+
+def test_a_huge_badly_signed_body_costs_a_few_candidates(merchant_key):
+    assert len(HUGE) > 240_000
+    result = diagnose(merchant_key, sign(merchant_key, body=b'{"something":"else"}'), body=HUGE)
+    assert result.mistakes == ("v3_message_mismatch",) and result.cut_short
+    assert 0 < result.tried <= 10  # 2,000,000 units: eight messages of 250 KB, and the short ones (no body)
+
+
+def test_the_likeliest_mistake_is_still_found_in_a_huge_body(merchant_key):
+    result = diagnose(merchant_key, sign(merchant_key, body=HUGE + b"\n"), body=HUGE)  # Go's json.Encoder
+    assert result.mistakes == ("v3_body_trailing_newline",) and not result.cut_short and result.tried <= 3
+
+
+def test_a_typical_body_is_searched_to_the_end(merchant_key):
+    result = diagnose(merchant_key, sign(merchant_key, body=b'{"something":"else"}'))
+    assert result.mistakes == ("v3_message_mismatch",) and not result.cut_short
+    assert result.tried > 3000  # every variant, and the 3,000 millisecond timestamps
+
+
+def test_a_smaller_budget_stops_sooner_and_says_so(merchant_key):
+    signature = sign(merchant_key, ts=str(int(TS) + 1).encode() + b"500")  # the next second's milliseconds
+    assert diagnose(merchant_key, signature).mistakes == ("v3_timestamp_milliseconds",)
+    result = diagnose(merchant_key, signature, budget=Budget(work=200_000))
+    assert result.mistakes == ("v3_message_mismatch",) and result.cut_short
+    paysign = pay_sign(merchant_key, APPID, TS + "999", NONCE, "prepay_id=" + PREPAY)
+    public = merchant_key.public_key()
+    short = v3.diagnose_pay_sign(APPID, TS, NONCE, "prepay_id=" + PREPAY, paysign, public, budget=Budget(work=5_000))
+    assert short.mistakes == ("v3_message_mismatch",) and short.cut_short
+
+
+def test_re_serialising_is_charged_before_it_is_done(merchant_key):
+    body = json.dumps({**ORDER, "detail": "x" * 800}).encode()
+    signed = json.dumps(json.loads(body), ensure_ascii=False).encode()
+    assert diagnose(merchant_key, sign(merchant_key, body=signed), body=body).mistakes == ("v3_body_reserialized",)
+    cheap = Budget(work=100 * len(body))  # enough to hash the plain variants, not to re-serialise
+    result = diagnose(merchant_key, sign(merchant_key, body=signed), body=body, budget=cheap)
+    assert result.mistakes == ("v3_message_mismatch",) and result.cut_short

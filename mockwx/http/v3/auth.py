@@ -113,6 +113,7 @@ def refusal(call: Call, error: AuthorizationError, target: str, body: bytes, key
             signed_message=found.signed_message,
             key_label=found.key_label,
             variant=found.variant,
+            cut_short=found.tried if found.cut_short else None,
         )
         hint = explain(found.mistakes, found.expected_message, error.detail, found.key_label)
         detail = sign_error_detail(request.method, target, error.signed_message)

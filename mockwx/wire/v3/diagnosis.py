@@ -3,7 +3,9 @@
 One RSA public operation per known key recovers what the sender actually signed: the SHA-256 (or
 SHA-1) digest inside the PKCS#1 v1.5 padding. The key whose padding checks out is the key that
 signed; every candidate message is then only a hash to compare, so a diagnosis costs at most
-``1 + MAX_OTHER_KEYS`` RSA operations however many variants it tries.
+``1 + MAX_OTHER_KEYS`` RSA operations however many variants it tries. The hashing and the
+re-serialising are charged to the work budget of the v2 doctor (wire/meter.py, issue 8 B3): a huge
+badly signed body costs a few candidates, and the diagnosis says when variants were left untried.
 
 Mistake codes (stable; the doctor owns their en/zh texts):
 
@@ -56,6 +58,7 @@ from urllib.parse import quote, unquote
 from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives.asymmetric import padding, rsa
 
+from ..meter import Budget, Meter
 from .paysign import PACKAGE_PREFIX, pay_sign_message
 from .signature import message, request_message
 
@@ -118,6 +121,10 @@ class SignatureDiagnosis:
     """The label of the key that made the signature; None when no known key did."""
     variant: str = ""
     """A short English description of the variant that matched, e.g. ``json.dumps(sort_keys=True)``."""
+    cut_short: bool = False
+    """The work budget ran out before every variant was tried (no variant matched those tried)."""
+    tried: int = 0
+    """Candidate messages hashed."""
 
     def to_dict(self) -> dict[str, object]:
         return asdict(self)
@@ -182,8 +189,10 @@ def _search(
     public_key: rsa.RSAPublicKey,
     other_keys: Mapping[str, rsa.RSAPublicKey] | None,
     candidates: Iterable[tuple[tuple[str, ...], str, bytes]],
+    meter: Meter,
 ) -> SignatureDiagnosis:
-    """The first candidate message (codes, note, bytes) whose digest the signature holds."""
+    """The first candidate message (codes, note, bytes) whose digest the signature holds, hashing
+    each only while the meter affords its bytes."""
     raw, encoding_codes = _decode_signature(signature, (public_key.key_size + 7) // 8)
     expected_text = _text(expected)
     if raw is None:
@@ -196,12 +205,18 @@ def _search(
     label, hash_name, digest = found
     key_codes = (*encoding_codes, *(("v3_wrong_key",) if label is not None else ()))
     hash_codes = ("v3_sha1",) if hash_name == "sha1" else ()
+    tried = 0
     if hash_name:
         hasher = getattr(hashlib, hash_name)
         for codes, note, data in candidates:
+            if not meter.spend(len(data)):
+                break
+            tried += 1
             if hasher(data).digest() == digest:
-                return SignatureDiagnosis(expected_text, (*key_codes, *hash_codes, *codes), _text(data), label, note)
-    return SignatureDiagnosis(expected_text, (*key_codes, *hash_codes, "v3_message_mismatch"), None, label)
+                codes = (*key_codes, *hash_codes, *codes)
+                return SignatureDiagnosis(expected_text, codes, _text(data), label, note, tried=tried)
+    codes = (*key_codes, *hash_codes, "v3_message_mismatch")
+    return SignatureDiagnosis(expected_text, codes, None, label, cut_short=meter.short, tried=tried)
 
 
 def _combine(dimensions: list[list[_Variant]]) -> Iterator[list[_Variant]]:
@@ -257,8 +272,20 @@ def _body_variants(body: bytes) -> list[_Variant]:
         variants.append(_Variant(("v3_body_omitted",), "an empty body", b""))
         trimmed = body[:-1] if body.endswith(b"\n") else body + b"\n"
         variants.append(_Variant(("v3_body_trailing_newline",), "the body with its trailing newline toggled", trimmed))
-    variants += _json_forms(body)
     return _unique(variants)
+
+
+# Re-serialising a body every way (_json_forms: 12 dumps, 4 of them indented by the pure-Python
+# encoder) costs about 1 us a byte on the shared machine, a byte hashed about 1.7 ns: 600 units a byte.
+RESERIALIZE_COST = 600
+
+
+def _reserialized(body: bytes, plain: list[_Variant], meter: Meter) -> list[_Variant]:
+    """The body's JSON re-serialisations not among ``plain``, if the meter affords making them."""
+    if not body or len(body) > MAX_REWRITTEN_BODY or not meter.spend(RESERIALIZE_COST * len(body)):
+        return []
+    seen = {v.value for v in plain}
+    return [v for v in _unique(_json_forms(body)) if v.value not in seen]
 
 
 def _target_variants(target: str, hosts: Iterable[str]) -> list[_Variant]:
@@ -282,13 +309,17 @@ def _terminators() -> list[_Variant]:
     return [_Variant((), "", b"\n"), _Variant(("v3_missing_trailing_newline",), "no final newline", b"")]
 
 
-def _milliseconds(timestamp: str) -> Iterator[str]:
-    """Millisecond timestamps that a sender could have taken in the same second (or the neighbouring ones)."""
+def _milliseconds(
+    timestamp: str, before: bytes, after: bytes, name: str
+) -> Iterator[tuple[tuple[str, ...], str, bytes]]:
+    """The message signed with a millisecond timestamp a sender could have taken in the same second,
+    then in the neighbouring ones: ``before`` + the timestamp + ``after`` (3,000 candidates)."""
     if not (timestamp.isascii() and timestamp.isdigit()) or len(timestamp) > 11:
         return
     seconds = int(timestamp)
-    for ms in range((seconds - 1) * 1000, (seconds + 2) * 1000):
-        yield str(ms)
+    for second in (seconds, seconds - 1, seconds + 1):
+        for ms in range(second * 1000, (second + 1) * 1000):
+            yield ("v3_timestamp_milliseconds",), f"{name} {ms}", before + str(ms).encode() + after
 
 
 def diagnose_request(
@@ -302,30 +333,35 @@ def diagnose_request(
     *,
     other_keys: Mapping[str, rsa.RSAPublicKey] | None = None,
     host: str | None = None,
+    budget: Budget | None = None,
 ) -> SignatureDiagnosis:
     """Why ``signature`` does not cover the request's five lines under ``public_key``.
 
     ``target`` and ``body`` are what arrived on the wire; ``other_keys`` maps a label (for the doctor's
     text) to another public key the sender might have used; ``host`` is the Host header, tried
-    beside WeChat's hosts for ``v3_url_with_host``.
+    beside WeChat's hosts for ``v3_url_with_host``. The search stops when ``budget`` is spent.
     """
+    meter = Meter(budget or Budget())
     expected = request_message(method, target, timestamp, nonce, body)
     methods = [_Variant((), "", method)]
     if method.lower() != method:
         methods.append(_Variant(("v3_method_lowercase",), "lower-case method", method.lower()))
     hosts = [*DEFAULT_HOSTS, *([host] if host and host not in DEFAULT_HOSTS else [])]
     # the terminator first: of two equally simple explanations, name the one about the method, URL or body
-    dimensions = [_terminators(), methods, _target_variants(target, hosts), _body_variants(body)]
+    head = [_terminators(), methods, _target_variants(target, hosts)]
+    bodies = _body_variants(body)
+
+    def lines(end: _Variant, m: _Variant, t: _Variant, b: _Variant) -> tuple[tuple[str, ...], str, bytes]:
+        data = message(m.value, t.value, timestamp, nonce, b.value)[:-1] + _bytes(end.value)
+        return (*m.codes, *t.codes, *b.codes, *end.codes), "; ".join(v.note for v in (m, t, b, end) if v.codes), data
 
     def candidates() -> Iterator[tuple[tuple[str, ...], str, bytes]]:
-        for end, m, t, b in _combine(dimensions):
-            lines = message(m.value, t.value, timestamp, nonce, b.value)[:-1] + _bytes(end.value)
-            codes = (*m.codes, *t.codes, *b.codes, *end.codes)
-            yield codes, "; ".join(v.note for v in (m, t, b, end) if v.codes), lines
-        for ms in _milliseconds(timestamp):
-            yield ("v3_timestamp_milliseconds",), f"timestamp {ms}", request_message(method, target, ms, nonce, body)
+        yield from (lines(*combo) for combo in _combine([*head, bodies]))
+        # re-serialising costs far more than hashing: only once the cheap variants are tried
+        yield from (lines(*combo) for combo in _combine([*head, _reserialized(body, bodies, meter)]))
+        yield from _milliseconds(timestamp, message(method, target), b"\n" + message(nonce, body), "timestamp")
 
-    return _search(signature, expected, public_key, other_keys, candidates())
+    return _search(signature, expected, public_key, other_keys, candidates(), meter)
 
 
 _V2_STYLE = re.compile(r"[0-9A-Fa-f]{32}|[0-9A-Fa-f]{64}")
@@ -342,10 +378,12 @@ def diagnose_pay_sign(
     other_keys: Mapping[str, rsa.RSAPublicKey] | None = None,
     other_app_ids: Iterable[str] = (),
     app: bool = False,
+    budget: Budget | None = None,
 ) -> SignatureDiagnosis:
     """Why ``pay_sign`` does not cover ``appId\\ntimeStamp\\nnonceStr\\npackage\\n`` under ``public_key``.
 
-    ``app`` is True for the APP sign, whose line 4 is the bare prepay id.
+    ``app`` is True for the APP sign, whose line 4 is the bare prepay id. The search stops when
+    ``budget`` is spent.
     """
     expected = pay_sign_message(app_id, time_stamp, nonce_str, package)
     if _V2_STYLE.fullmatch(pay_sign):
@@ -370,10 +408,9 @@ def diagnose_pay_sign(
                 yield ("v3_paysign_field_order",), " / ".join(order), message(*(fields[k] for k in order))
         v2 = "&".join(f"{k}={v}" for k, v in sorted({**fields, "signType": "RSA"}.items()))
         yield ("v3_paysign_v2_string",), v2, v2.encode("utf-8")
-        for ms in _milliseconds(time_stamp):
-            yield ("v3_timestamp_milliseconds",), f"timeStamp {ms}", pay_sign_message(app_id, ms, nonce_str, package)
+        yield from _milliseconds(time_stamp, message(app_id), b"\n" + message(nonce_str, package), "timeStamp")
 
-    return _search(pay_sign, expected, public_key, other_keys, candidates())
+    return _search(pay_sign, expected, public_key, other_keys, candidates(), Meter(budget or Budget()))
 
 
 def diagnose_serial(serial_no: str, merchant_serial: str, *, platform_serials: Iterable[str] = ()) -> str | None:

@@ -1,5 +1,7 @@
-"""The work budget of one diagnosis (issue 8 item 12): how many candidate signs it may compute and
-how many bytes it may hash or transform, so that a huge badly signed body costs a few ms, not 100.
+"""The work budget of one signature diagnosis (issue 8 items 12 and B3): how many candidate signs a
+search may compute and how many bytes it may hash or transform, so that a huge badly signed body
+costs a few ms, not 100. The v2 doctor (mockwx.doctor) and the v3 search (wire/v3/diagnosis.py)
+spend the same budget.
 """
 
 from __future__ import annotations
@@ -9,7 +11,8 @@ from dataclasses import dataclass
 # Measured with bench/bench_doctor.py on the shared 2-core machine: a typical unifiedorder whose
 # sign no mistake explains spends all 1,000 candidates in about 6 ms (the most any mistake of the
 # tutorial list needs is under 700); 2,000,000 units (bytes joined and hashed, transformed bytes
-# weighted by their cost) keep a 230 KB body to a few candidates and about 3.5 ms.
+# weighted by their cost) keep a 230 KB body to a few candidates and about 3.5 ms. The candidate
+# count bounds the v2 doctor only: a v3 candidate is one SHA-256, never an RSA operation.
 MAX_CANDIDATES = 1000
 MAX_WORK = 2_000_000
 
