@@ -88,8 +88,9 @@ def _too_deep(data: Any) -> bool:
     return False
 
 
-def _handler(fn):
-    """Render ControlError (and the domain errors a call runs into) as its JSON 4xx answer."""
+def control_handler(fn):
+    """A control endpoint: journaled when it changes the mock, stored before it answers, and ControlError
+    (and the domain errors a call runs into) rendered as its JSON 4xx answer."""
 
     async def wrapped(request: web.Request) -> web.StreamResponse:
         entry = request[ENTRY]
@@ -117,11 +118,14 @@ def _handler(fn):
     return wrapped
 
 
+_handler = control_handler  # the name other branches' control endpoints were written against
+
+
 # -- overview, tenants, reset ------------------------------------------------------------------
 
 
 async def index(request: web.Request) -> web.StreamResponse:
-    endpoints = [f"{method} {path}" for method, path, _ in ROUTES if path != "/__mock__/"]
+    endpoints = request.app[ENDPOINTS]
     return render.json_body(views.overview(request.app[BACKEND], str(request.url.origin()), endpoints))
 
 
@@ -502,6 +506,13 @@ ROUTES = [
 ]
 
 
-def add_routes(app: web.Application) -> None:
-    for method, path, fn in ROUTES:
-        app.router.add_route(method, path, _handler(fn))
+ENDPOINTS = web.AppKey("control_endpoints", list)  # "METHOD /path" of every control route, for the index
+
+
+def add_routes(app: web.Application, routes: list[tuple[str, str, Any]] = ROUTES) -> None:
+    """Control routes (these, or another module's, such as the phone's), behind control_handler and listed
+    in the index (GET /__mock__)."""
+    listed = app.setdefault(ENDPOINTS, [])
+    listed += [f"{method} {path}" for method, path, _ in routes if path != "/__mock__/"]
+    for method, path, fn in routes:
+        app.router.add_route(method, path, control_handler(fn))

@@ -24,8 +24,7 @@ from jinja2 import Environment, FileSystemLoader
 from .. import __version__
 from ..domain.scopes import SCOPES
 from ..notify.allowlist import Allowlist
-from . import client, render
-from .control import _handler as control_call
+from . import client, control, render
 from .control import read_json
 from .errors import ControlError
 from .keys import BACKEND, ENTRY
@@ -379,5 +378,4 @@ def add_routes(app: web.Application) -> None:
     app.router.add_get("/__mock__/wx/modules", app_modules)
     app.router.add_get("/__mock__/wx/app/{path:.*}", app_file)
     app.router.add_static("/__mock__/ui/static/phone/", STATIC, append_version=False)
-    for method, path, fn in ROUTES:
-        app.router.add_route(method, path, control_call(fn))
+    control.add_routes(app, ROUTES)

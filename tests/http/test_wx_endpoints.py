@@ -11,8 +11,15 @@ from aiohttp import web
 from yarl import URL
 
 from mockwx.http.keys import BACKEND
-from mockwx.http.wx import PHONE
+from mockwx.http.wx import PHONE, ROUTES
 from mockwx.testing.client import MockRefused
+
+
+async def test_the_control_index_lists_the_phones_endpoints(client):
+    listed = (await client.control("GET", ""))["control"]
+    phone = [f"{method} {path}" for method, path, _ in ROUTES]
+    assert len(phone) == 9 and set(phone) <= set(listed)
+    assert "POST /__mock__/pay" in listed and len(listed) == len(set(listed))
 
 
 async def test_scopes_are_remembered_per_user_and_forgotten_with_the_app(client):
