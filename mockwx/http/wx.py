@@ -17,36 +17,23 @@ from typing import Any
 from urllib.parse import urljoin, urlsplit
 
 import aiohttp
-import yaml
 from aiohttp import web
-from jinja2 import Environment, FileSystemLoader
 
-from .. import __version__
 from ..domain.scopes import SCOPES
 from ..notify.allowlist import Allowlist
+from ..ui.templating import STATIC_DIR, UI_ROOT
 from . import client, control, render
 from .control import read_json
 from .errors import ControlError
 from .keys import BACKEND, ENTRY
+from .ui.pages import lang_of, page
 
-UI = Path(__file__).resolve().parent.parent / "ui"
-STATIC = UI / "static" / "phone"
-DEMO_SHOP = STATIC / "shop"
-LANGS = ("en", "zh")
-LANG_COOKIE = "mockwx_lang"  # the dashboard's language switch remembers the choice in this cookie
+DEMO_SHOP = STATIC_DIR / "phone" / "shop"
 SDK_VERSION = "3.3.4"  # the base library the phone plays (>= 2.21.2: the phone button's code; >= 2.24.0: errno)
 MAX_APP_FILE = 2 * 1024 * 1024
 MAX_MODULES = 500
 MAX_PROXY_BODY = 1024 * 1024
 REQUEST_TIMEOUT = 60.0  # wx.request's default and maximum (miniprogram-client.md 7.1)
-PAGE_HEADERS = {
-    # no CDN, no inline script: wx.js and the mini program are this mock's files; WXSS arrives as <style>
-    "Content-Security-Policy": "default-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:;"
-    " frame-ancestors 'none'; base-uri 'none'; form-action 'self'",
-    "X-Content-Type-Options": "nosniff",
-    "Referrer-Policy": "no-referrer",
-    "Cache-Control": "no-store",
-}
 
 
 @dataclass(slots=True)
@@ -85,7 +72,6 @@ def phone_problem(miniprogram: str, backend: str) -> str:
 
 
 PHONE = web.AppKey("phone", PhoneSetup)
-PAGES = web.AppKey("phone_pages", Environment)
 FETCH = web.AppKey("phone_fetch", aiohttp.ClientSession)
 
 
@@ -97,55 +83,25 @@ def setup(app: web.Application) -> PhoneSetup:
 # -- the page --------------------------------------------------------------------------------------
 
 
-def _texts() -> dict[str, dict[str, str]]:
-    """The phone's words (the dashboard's table format: key -> {en, zh})."""
-    data = yaml.safe_load((UI / "texts" / "phone.yaml").read_text(encoding="utf-8"))
-    return {str(k): {lang: str(v[lang]) for lang in LANGS} for k, v in data.items()}
-
-
-def _lang(request: web.Request) -> str:
-    for chosen in (request.query.get("lang", ""), request.cookies.get(LANG_COOKIE, "")):
-        if chosen in LANGS:
-            return chosen
-    accept = request.headers.get("Accept-Language", "").lower()
-    first = accept.split(",")[0].strip()
-    return "zh" if first.startswith("zh") else "en"
-
-
 async def phone_page(request: web.Request) -> web.StreamResponse:
+    """The phone, on the dashboard's layout (its nav, language and clock)."""
     backend = request.app[BACKEND]
     phone = request.app[PHONE]
-    lang = _lang(request)
-    texts = _texts()
     appid = request.query.get("appid") or next(iter(backend.state.apps), "")
     app = backend.state.apps.get(appid)
-    html = (
-        request.app[PAGES]
-        .get_template("phone/phone.html")
-        .render(
-            lang=lang,
-            t=lambda key: texts.get(key, {}).get(lang, f"[{key}]"),
-            js_texts={k[len("js.") :]: v[lang] for k, v in texts.items() if k.startswith("js.")},
-            static=lambda path: f"/__mock__/ui/static/phone/{path}?v={__version__}",
-            boot={
-                "appid": appid,
-                "appName": app.name if app else "",
-                "apps": sorted(backend.state.apps),
-                "backend": request.query.get("backend") or phone.backend,
-                "ext": phone.ext,
-                "source": phone.miniprogram or "demo shop",
-                "sdkVersion": SDK_VERSION,
-                "lang": lang,
-                "scopes": [{"name": s.name, "asks": s.asks, "label": s.label, "mode": s.mode} for s in SCOPES],
-                "users": _users(backend, appid),
-            },
-            other_lang="zh" if lang == "en" else "en",
-        )
-    )
-    response = web.Response(text=html, content_type="text/html", headers=PAGE_HEADERS)
-    if request.query.get("lang") in LANGS:
-        response.set_cookie(LANG_COOKIE, lang, max_age=365 * 24 * 3600, path="/", samesite="Lax", httponly=True)
-    return response
+    boot = {
+        "appid": appid,
+        "appName": app.name if app else "",
+        "apps": sorted(backend.state.apps),
+        "backend": request.query.get("backend") or phone.backend,
+        "ext": phone.ext,
+        "source": phone.miniprogram,  # empty: the built-in demo shop
+        "sdkVersion": SDK_VERSION,
+        "lang": lang_of(request),
+        "scopes": [{"name": s.name, "asks": s.asks, "label": s.label, "mode": s.mode} for s in SCOPES],
+        "users": _users(backend, appid),
+    }
+    return page(request, "phone/phone.html", "phone", boot=boot)
 
 
 def _users(backend: Any, appid: str) -> list[str]:
@@ -366,7 +322,6 @@ ROUTES = [
 def add_routes(app: web.Application) -> None:
     """The phone's page, files and endpoints (before the 501 fallback, which takes every other path)."""
     app[PHONE] = PhoneSetup()
-    app[PAGES] = Environment(loader=FileSystemLoader(UI / "templates"), autoescape=True, trim_blocks=True)
 
     async def fetcher(app: web.Application) -> Any:
         app[FETCH] = aiohttp.ClientSession(trust_env=False, auto_decompress=True)
@@ -374,8 +329,7 @@ def add_routes(app: web.Application) -> None:
         await app[FETCH].close()
 
     app.cleanup_ctx.append(fetcher)
-    app.router.add_get("/__mock__/ui/phone", phone_page)
+    app.router.add_get(f"{UI_ROOT}/phone", phone_page)  # its scripts and styles: the dashboard's static/phone/
     app.router.add_get("/__mock__/wx/modules", app_modules)
     app.router.add_get("/__mock__/wx/app/{path:.*}", app_file)
-    app.router.add_static("/__mock__/ui/static/phone/", STATIC, append_version=False)
     control.add_routes(app, ROUTES)

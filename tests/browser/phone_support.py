@@ -11,6 +11,7 @@ from typing import Any
 
 from aiohttp import web
 
+from mockwx.http.wx import PHONE, PhoneSetup
 from mockwx.merchant import create_app, demo_config
 from mockwx.merchant.config import DEMO_SHOP_PRODUCTS
 from mockwx.testing.server import MockServer
@@ -60,6 +61,12 @@ class LiveShop:
     def __exit__(self, *exc: object) -> None:
         if self._runner is not None:
             self.mock.run(self._runner.cleanup())
+
+
+def phone_setup(mock: MockServer) -> PhoneSetup:
+    """What the live mock's phone runs (the CLI's --miniprogram and --backend), to change in a test."""
+    assert mock._runner is not None
+    return mock._runner.app[PHONE]
 
 
 def phone_url(mock: MockServer, backend: str = "", **query: str) -> str:

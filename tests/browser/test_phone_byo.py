@@ -14,6 +14,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import pytest
+from playwright.sync_api import expect
 
 from mockwx.config import DEMO_API_KEY, DEMO_APPID, DEMO_MCH_ID
 from mockwx.wire import new_nonce, parse_xml, pay_sign, render_xml, with_sign
@@ -158,8 +159,7 @@ def test_bring_your_own_mini_program_and_a_bad_pay_sign(page, served, qa_backend
     page.wait_for_timeout(300)  # let the sheet finish sliding in
     page.screenshot(path=screenshots / "phone-bad-pay-sign.png")
     page.click('.modal >> text="确定"')
-    page.wait_for_function("() => document.querySelector('#result').textContent !== ''")
-    assert page.inner_text("#result") == "requestPayment:fail cancel"
+    expect(page.locator("#result")).to_have_text("requestPayment:fail cancel")
     with urllib.request.urlopen(f"{served}/__mock__/problems", timeout=10) as answer:
         problem = json.loads(answer.read())["requests"][-1]
     assert problem["api"] == "wx.requestPayment" and problem["error"]["diagnosis"]["mistakes"] == ["lowercase_hex"]

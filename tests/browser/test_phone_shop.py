@@ -6,6 +6,7 @@ operator's page, and the wx.* log and the link to the order's sequence diagram o
 from __future__ import annotations
 
 import pytest
+from playwright.sync_api import expect
 
 from mockwx.ids import Ids
 
@@ -46,7 +47,7 @@ def test_a_student_buys_a_coffee_with_clicks_only(page, live_mock, shop, screens
     page.check('.setting-row input[data-scope="scope.userLocation"]')
     page.click(".settings-back")
     page.click("#locate-button")
-    page.wait_for_function("() => document.querySelector('#location').textContent.includes('22.540503')")
+    expect(page.locator("#location")).to_contain_text("22.540503")
     answer = control(live_mock, "GET", "/wx/settings?user=alice")
     assert answer["authSetting"] == {"scope.userLocation": True}
 
@@ -118,10 +119,7 @@ def test_a_student_buys_a_coffee_with_clicks_only(page, live_mock, shop, screens
     page.locator("#ops-result").wait_for(timeout=WAIT)
     assert "退款已受理" in page.inner_text("#ops-result")
     control(live_mock, "POST", "/clock/advance", {"seconds": 60})  # WeChat settles the refund a minute later
-    page.wait_for_function(
-        "() => (document.querySelector('#ops-status') || {}).textContent === 'REFUNDED'",
-        timeout=WAIT,
-    )
+    expect(page.locator("#ops-status")).to_have_text("REFUNDED", timeout=WAIT)
     page.screenshot(path=screenshots / "phone-6-refunded.png")
     apis = {e["api"] for e in control(live_mock, "GET", "/requests?limit=0")["requests"]}
     assert {"wx.getUserProfile", "wx.getPhoneNumber", "wx.requestPayment", "pay", "refund"} <= apis
