@@ -53,10 +53,35 @@ class PhoneSetup:
     def is_url(self) -> bool:
         return self.miniprogram.startswith(("http://", "https://"))
 
-    def allowlist(self) -> Allowlist:
-        """WeChat's "request domain list": loopback, and the backend's host."""
+    def domains(self) -> list[str]:
+        """WeChat's "request domain list" of the phone: loopback, and the --backend host."""
         extra = [urlsplit(self.backend).hostname or ""] if self.backend else []
-        return Allowlist([*self.request_domains, *filter(None, extra)])
+        return [*self.request_domains, *filter(None, extra)]
+
+    def refusal(self, url: str) -> str:
+        """Why wx.request may not reach ``url``, or '' when it may (the list is the command line's only:
+        a page's ?backend= cannot widen it, so no link can make the mock send requests elsewhere)."""
+        host, origin = _target(url)
+        if not host:
+            return f"{url!r} is not an http(s) URL: wx.request takes https://host/path (or http:// on loopback)"
+        if not Allowlist(self.domains()).refusal(url):
+            return ""
+        return (
+            f"{host} is not on the phone's request domain list ({', '.join(self.domains())}): WeChat's client sends"
+            f" wx.request only to the domains a mini program registered, and this phone only to loopback and the"
+            f" --backend host. Start the mock with --backend {origin} to let the mini program reach it, or run that"
+            " backend on loopback"
+        )
+
+
+def _target(url: str) -> tuple[str, str]:
+    """The host and origin of an http(s) URL, or ('', '')."""
+    try:
+        parts = urlsplit(url)
+        host = parts.hostname or ""
+    except ValueError:
+        return "", ""
+    return (host, f"{parts.scheme}://{parts.netloc}") if host and parts.scheme in ("http", "https") else ("", "")
 
 
 def phone_problem(miniprogram: str, backend: str) -> str:
@@ -89,11 +114,13 @@ async def phone_page(request: web.Request) -> web.StreamResponse:
     phone = request.app[PHONE]
     appid = request.query.get("appid") or next(iter(backend.state.apps), "")
     app = backend.state.apps.get(appid)
+    backend_url = request.query.get("backend") or phone.backend
     boot = {
         "appid": appid,
         "appName": app.name if app else "",
         "apps": sorted(backend.state.apps),
-        "backend": request.query.get("backend") or phone.backend,
+        "backend": backend_url,
+        "backend_refused": _unreachable(phone, backend_url),
         "ext": phone.ext,
         "source": phone.miniprogram,  # empty: the built-in demo shop
         "sdkVersion": SDK_VERSION,
@@ -102,6 +129,14 @@ async def phone_page(request: web.Request) -> web.StreamResponse:
         "users": _users(backend, appid),
     }
     return page(request, "phone/phone.html", "phone", boot=boot)
+
+
+def _unreachable(phone: PhoneSetup, backend: str) -> dict[str, str] | None:
+    """What the page says when wx.request cannot reach the backend the mini program is given, or None."""
+    if not backend or not phone.refusal(backend):
+        return None
+    host, origin = _target(backend)
+    return {"url": backend, "host": host, "origin": origin, "domains": ", ".join(phone.domains())}
 
 
 def _users(backend: Any, appid: str) -> list[str]:
@@ -276,7 +311,7 @@ async def proxy_request(request: web.Request) -> web.StreamResponse:
             400, 'expected {"url": "https://...", "method": "GET", "header": {}, "body": "...", "timeout"?: ms > 0}'
         )
     method = method.upper()
-    refusal = request.app[PHONE].allowlist().refusal(url)
+    refusal = request.app[PHONE].refusal(url)
     if refusal:
         request[ENTRY].outcome = "fail url not in domain list"
         return render.json_body({"errMsg": "request:fail url not in domain list", "mockwx": {"hint": refusal}})

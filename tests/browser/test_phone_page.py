@@ -7,7 +7,7 @@ from __future__ import annotations
 import pytest
 from playwright.sync_api import expect
 
-from .phone_support import LiveShop, phone_setup, phone_url
+from .phone_support import LiveShop, log_statuses, phone_setup, phone_url, wait_for_calls
 
 WAIT = 15_000
 
@@ -75,3 +75,16 @@ def test_a_long_error_stays_inside_the_page(page, live_mock):
         assert page.evaluate("document.documentElement.scrollWidth") <= 1280
     finally:
         phone_setup(live_mock).miniprogram = ""
+
+
+def test_a_backend_outside_the_domain_list_is_named_on_the_page(page, live_mock):
+    # 192.0.2.2 (TEST-NET-1): refused by the mock before any connection is tried
+    page.goto(phone_url(live_mock, "http://192.0.2.2:18901"))
+    warning = page.locator("#backend-refused")
+    expect(warning).to_contain_text("192.0.2.2 is not on the phone's request domain list")
+    expect(warning).to_contain_text("--backend http://192.0.2.2:18901")
+    wait_for_calls(page, "wx.request", 1)
+    assert log_statuses(page, "wx.request")[0] == "request:fail url not in domain list"
+    page.goto(phone_url(live_mock, "http://127.0.0.1:9", lang="zh"))  # loopback: no warning
+    page.locator("#nav-title").wait_for()
+    expect(warning).to_have_count(0)

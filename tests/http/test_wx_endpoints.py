@@ -11,7 +11,7 @@ from aiohttp import web
 from yarl import URL
 
 from mockwx.http.keys import BACKEND
-from mockwx.http.wx import PHONE, ROUTES
+from mockwx.http.wx import PHONE, ROUTES, PhoneSetup
 from mockwx.testing.client import MockRefused
 
 
@@ -171,7 +171,19 @@ async def test_wx_request_timeout_is_in_milliseconds(client, aiohttp_server):
 async def test_wx_request_outside_the_domain_list_fails_as_in_wechat(client):
     answer = await client.control("POST", "/wx/request", {"url": "https://shop.example.com/api", "method": "GET"})
     assert answer["errMsg"] == "request:fail url not in domain list"
-    assert "shop.example.com" in answer["mockwx"]["hint"]
+    hint = answer["mockwx"]["hint"]
+    assert "shop.example.com is not on the phone's request domain list" in hint
+    assert "--backend https://shop.example.com" in hint and "notify" not in hint  # a fix that works
+
+
+def test_the_backend_given_on_the_command_line_joins_the_domain_list():
+    phone = PhoneSetup(backend="http://192.0.2.2:18901")
+    assert phone.refusal("http://192.0.2.2:18901/api/login") == ""
+    assert phone.refusal("http://127.0.0.1:8000/api") == "" and phone.refusal("http://localhost/x") == ""
+    assert "--backend http://192.0.2.3:18901" in phone.refusal("http://192.0.2.3:18901/api")
+    assert "192.0.2.2" in PhoneSetup().refusal("http://192.0.2.2:18901/api")  # a page's ?backend= does not widen it
+    assert "not an http(s) URL" in phone.refusal("ftp://192.0.2.2/x")
+    assert "not an http(s) URL" in phone.refusal("http://[::1")
 
 
 async def test_wx_request_to_nobody_is_a_fail_not_a_crash(client, unused_tcp_port):
