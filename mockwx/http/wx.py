@@ -1,7 +1,7 @@
-"""The phone: the page that runs a mini program in the browser (``/__mock__/ui/phone``), the mini
-program's files (``/__mock__/wx/app/...``) and the endpoints its ``wx`` object (wx.js) calls under
-``/__mock__/wx/`` for what only WeChat knows: the session, the scopes, open data, the phone number,
-the cashier, and wx.request, sent from here as the WeChat client sends it (no CORS, a domain list).
+"""The phone: the page that runs a mini program in the browser (``/__mock__/ui/phone``) and the
+endpoints its ``wx`` object (wx.js) calls under ``/__mock__/wx/`` for what only WeChat knows: the
+session, the scopes, open data, the phone number, the cashier, and wx.request, sent from here as the
+WeChat client sends it (no CORS, a domain list). The mini program itself: mockwx/http/miniprogram.py.
 
 Protocol: protocol/miniprogram-client.md (the client side), v2.md 1.4 and 4. Handlers parse, call a
 service, render; wx.login and the payment itself go through ``/__mock__/login`` and ``/__mock__/pay``.
@@ -9,95 +9,25 @@ service, render; wx.login and the payment itself go through ``/__mock__/login`` 
 
 from __future__ import annotations
 
-import json
-import mimetypes
-from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
-from urllib.parse import urljoin, urlsplit
 
 import aiohttp
 from aiohttp import web
 
 from ..domain.scopes import SCOPES
-from ..notify.allowlist import Allowlist
-from ..ui.templating import STATIC_DIR, UI_ROOT
+from ..ui.templating import UI_ROOT
 from . import client, control, render
 from .control import read_json
 from .errors import ControlError
 from .keys import BACKEND, ENTRY
+from .miniprogram import FETCH, PHONE, PhoneSetup, app_file, app_modules, host_and_origin, phone_problem
 from .ui.pages import lang_of, page
 
-DEMO_SHOP = STATIC_DIR / "phone" / "shop"
+__all__ = ["PHONE", "ROUTES", "PhoneSetup", "add_routes", "phone_problem", "setup"]
+
 SDK_VERSION = "3.3.4"  # the base library the phone plays (>= 2.21.2: the phone button's code; >= 2.24.0: errno)
-MAX_APP_FILE = 2 * 1024 * 1024
-MAX_MODULES = 500
 MAX_PROXY_BODY = 1024 * 1024
 REQUEST_TIMEOUT = 60.0  # wx.request's default and maximum (miniprogram-client.md 7.1)
-
-
-@dataclass(slots=True)
-class PhoneSetup:
-    """What the phone runs: a mini program (the demo shop, a folder or a URL), its backend and extConfig."""
-
-    miniprogram: str = ""  # a folder or an http(s) base URL; empty: the built-in demo shop
-    backend: str = ""  # the mini program's server, given to it as extConfig.backend
-    ext: dict[str, Any] = field(default_factory=dict)  # what wx.getExtConfigSync() returns
-    request_domains: list[str] = field(default_factory=lambda: ["127.0.0.0/8", "::1/128", "localhost"])
-
-    def folder(self) -> Path | None:
-        if not self.miniprogram:
-            return DEMO_SHOP
-        return None if self.is_url() else Path(self.miniprogram).expanduser().resolve()
-
-    def is_url(self) -> bool:
-        return self.miniprogram.startswith(("http://", "https://"))
-
-    def domains(self) -> list[str]:
-        """WeChat's "request domain list" of the phone: loopback, and the --backend host."""
-        extra = [urlsplit(self.backend).hostname or ""] if self.backend else []
-        return [*self.request_domains, *filter(None, extra)]
-
-    def refusal(self, url: str) -> str:
-        """Why wx.request may not reach ``url``, or '' when it may (the list is the command line's only:
-        a page's ?backend= cannot widen it, so no link can make the mock send requests elsewhere)."""
-        host, origin = _target(url)
-        if not host:
-            return f"{url!r} is not an http(s) URL: wx.request takes https://host/path (or http:// on loopback)"
-        if not Allowlist(self.domains()).refusal(url):
-            return ""
-        return (
-            f"{host} is not on the phone's request domain list ({', '.join(self.domains())}): WeChat's client sends"
-            f" wx.request only to the domains a mini program registered, and this phone only to loopback and the"
-            f" --backend host. Start the mock with --backend {origin} to let the mini program reach it, or run that"
-            " backend on loopback"
-        )
-
-
-def _target(url: str) -> tuple[str, str]:
-    """The host and origin of an http(s) URL, or ('', '')."""
-    try:
-        parts = urlsplit(url)
-        host = parts.hostname or ""
-    except ValueError:
-        return "", ""
-    return (host, f"{parts.scheme}://{parts.netloc}") if host and parts.scheme in ("http", "https") else ("", "")
-
-
-def phone_problem(miniprogram: str, backend: str) -> str:
-    """What is wrong with a mini program and backend given on the command line, or ''."""
-    if backend and not backend.startswith(("http://", "https://")):
-        return f"--backend must be an http(s) URL, got {backend!r}"
-    if not miniprogram or miniprogram.startswith(("http://", "https://")):
-        return ""
-    folder = Path(miniprogram).expanduser()
-    if not (folder / "app.json").is_file():
-        return f"--miniprogram {miniprogram}: no app.json there (a mini program folder holds app.json, app.js, pages/)"
-    return ""
-
-
-PHONE = web.AppKey("phone", PhoneSetup)
-FETCH = web.AppKey("phone_fetch", aiohttp.ClientSession)
 
 
 def setup(app: web.Application) -> PhoneSetup:
@@ -135,78 +65,13 @@ def _unreachable(phone: PhoneSetup, backend: str) -> dict[str, str] | None:
     """What the page says when wx.request cannot reach the backend the mini program is given, or None."""
     if not backend or not phone.refusal(backend):
         return None
-    host, origin = _target(backend)
+    host, origin = host_and_origin(backend)
     return {"url": backend, "host": host, "origin": origin, "domains": ", ".join(phone.domains())}
 
 
 def _users(backend: Any, appid: str) -> list[str]:
     known = [a.user for a in backend.state.accounts.values() if a.appid == appid]
     return ["alice", "bob", *sorted(u for u in set(known) if u not in ("alice", "bob"))]
-
-
-# -- the mini program's files ---------------------------------------------------------------------
-
-
-async def app_file(request: web.Request) -> web.StreamResponse:
-    """A file of the mini program the phone runs: from its folder, or fetched from its base URL.
-
-    A ``.js`` file is served wrapped as a CommonJS module (``__wxDefine(path, function (require,
-    module, exports) {...})``): each file has its own scope, as in WeChat, and may ``require`` others.
-    """
-    phone = request.app[PHONE]
-    path = request.match_info["path"]
-    if not path or ".." in path.split("/") or path.startswith("/") or "\\" in path:
-        return web.Response(status=404, text=f"no file {path!r} in the mini program")
-    folder = phone.folder()
-    if folder is not None:
-        try:
-            target = (folder / path).resolve()
-            found = folder in target.parents and target.is_file() and target.stat().st_size <= MAX_APP_FILE
-            body = target.read_bytes() if found else b""
-        except (OSError, ValueError):  # a NUL byte, a name too long, a file that vanished
-            found = False
-        if not found:
-            return web.Response(status=404, text=f"no file {path!r} in the mini program folder {folder}")
-    else:
-        fetched = await _fetched(request, urljoin(phone.miniprogram.rstrip("/") + "/", path))
-        if isinstance(fetched, web.Response):
-            return fetched
-        body = fetched
-    if path.endswith(".js"):
-        body = b"__wxDefine(%s, function (require, module, exports) {\n%s\n});\n" % (json.dumps(path).encode(), body)
-    kind = mimetypes.guess_type(path)[0] or "text/plain"
-    headers = {"Cache-Control": "no-store", "X-Content-Type-Options": "nosniff"}
-    return web.Response(body=body, content_type=kind, charset="utf-8", headers=headers)
-
-
-async def _fetched(request: web.Request, url: str) -> bytes | web.Response:
-    """A file of a mini program given by URL, or the answer that says why it is not there."""
-    try:
-        async with request.app[FETCH].get(url, timeout=aiohttp.ClientTimeout(total=10)) as answer:
-            body = await answer.content.read(MAX_APP_FILE + 1)
-            status = answer.status
-    except (aiohttp.ClientError, TimeoutError) as exc:
-        return web.Response(status=502, text=f"the mini program at {url} could not be fetched: {exc}")
-    if status != 200 or len(body) > MAX_APP_FILE:
-        return web.Response(status=404, text=f"{url} answered {status}")
-    return body
-
-
-async def app_modules(request: web.Request) -> web.StreamResponse:
-    """The mini program's .js files, so the phone can load every module ``require`` may ask for.
-
-    Only a folder can be listed; for a mini program at a URL the phone loads app.js and the pages.
-    """
-    folder = request.app[PHONE].folder()
-    found: list[str] = []
-    if folder is not None and folder.is_dir():
-        for file in sorted(folder.rglob("*.js")):
-            relative = file.relative_to(folder).as_posix()
-            if not any(part.startswith(".") or part == "node_modules" for part in relative.split("/")):
-                found.append(relative)
-            if len(found) >= MAX_MODULES:
-                break
-    return render.json_body({"modules": found})
 
 
 # -- what the wx object asks the mock ------------------------------------------------------------

@@ -5,11 +5,13 @@ and the mini program's files (protocol/miniprogram-client.md)."""
 from __future__ import annotations
 
 import asyncio
+import json
 
 import pytest
 from aiohttp import web
 from yarl import URL
 
+from mockwx.http import miniprogram
 from mockwx.http.keys import BACKEND
 from mockwx.http.wx import PHONE, ROUTES, PhoneSetup
 from mockwx.testing.client import MockRefused
@@ -218,6 +220,62 @@ async def test_a_folder_given_on_the_command_line_is_served(client, mock, tmp_pa
     mock_app_setup(mock).miniprogram = str(tmp_path)
     status, _, body = await get(client, "/__mock__/wx/app/app.json")
     assert status == 200 and body == b'{"pages": ["pages/home/home"]}'
+
+
+URL_MINI_PROGRAM = {
+    "app.json": '{"pages": ["pages/home/home", 7]}',
+    "app.js": "const config = require('./config');\nApp({});",
+    "config.js": "module.exports = {};",
+    "pages/home/home.js": """const api = require("../../utils/api.js");
+const named = require(name);  // computed: not followed
+require("../../../../etc/passwd");  // out of the mini program: not followed
+Page({});""",
+    "utils/api.js": "const http = require('./http'); module.exports = {};",
+    "utils/http.js": "require('./api.js'); require('/utils/gone.js'); module.exports = {};",  # a cycle; a missing file
+}
+
+
+@pytest.fixture
+async def url_mini_program(aiohttp_server, mock):
+    async def serve(request: web.Request) -> web.Response:
+        text = URL_MINI_PROGRAM.get(request.match_info["path"])
+        return web.Response(text=text) if text is not None else web.Response(status=404)
+
+    app = web.Application()
+    app.router.add_get("/mp/{path:.*}", serve)
+    server = await aiohttp_server(app)
+    mock_app_setup(mock).miniprogram = str(server.make_url("/mp/"))
+    return server
+
+
+async def test_a_mini_program_at_a_url_lists_what_its_files_require(client, url_mini_program):
+    status, _, body = await get(client, "/__mock__/wx/modules")
+    listed = json.loads(body)
+    assert status == 200 and listed["listed"] == "required"
+    assert sorted(listed["modules"]) == ["app.js", "config.js", "pages/home/home.js", "utils/api.js", "utils/http.js"]
+    status, _, body = await get(client, "/__mock__/wx/app/utils/http.js")  # served as a module
+    assert status == 200 and body.startswith(b'__wxDefine("utils/http.js", function (require, module, exports) {')
+
+
+async def test_the_modules_followed_from_a_url_are_bounded(client, url_mini_program, monkeypatch):
+    monkeypatch.setattr(miniprogram, "MAX_MODULES", 3)
+    status, _, body = await get(client, "/__mock__/wx/modules")
+    assert status == 200 and json.loads(body)["modules"] == ["app.js", "pages/home/home.js", "config.js"]
+
+
+@pytest.mark.parametrize(
+    ("base", "name", "path"),
+    [
+        ("pages/a/a.js", "../../utils/api.js", "utils/api.js"),
+        ("pages/a/a.js", "./b", "pages/a/b.js"),
+        ("pages/a/a.js", "lib/x", "pages/a/lib/x.js"),  # no ./: still from the file's folder, as in WeChat
+        ("pages/a/a.js", "/utils/api", "utils/api.js"),
+        ("app.js", "../x.js", ""),
+        ("app.js", "", ""),
+    ],
+)
+def test_module_paths_resolve_as_the_runtime_resolves_them(base, name, path):
+    assert miniprogram.module_path(base, name) == path
 
 
 def mock_app_setup(mock):

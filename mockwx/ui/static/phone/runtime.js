@@ -11,6 +11,9 @@
   const BASE = "/__mock__/wx/app/";
   const MAX_STACK = 10;
   const OPEN_EVENTS = { getPhoneNumber: "getphonenumber", getUserInfo: "getuserinfo", openSetting: "opensetting" };
+  const NOT_IN_FOLDER = "the mini program has no such .js file";
+  const NOT_REQUIRED = "from a URL the phone loads app.js, the pages and the files they require by a literal path"
+    + " (require('../../utils/api.js')); a path built at run time, or a file the server does not have, is not loaded: run it from a folder";
   const rt = { app: null, defs: {}, templates: {}, styles: {}, configs: {}, appConfig: {}, stack: [], loading: "", generation: 0, modules: {} };
 
   // every .js file arrives as __wxDefine(path, factory): a CommonJS module, run on its first require
@@ -27,7 +30,7 @@
       let path = parts.join("/");
       if (!path.endsWith(".js")) path += ".js";
       const entry = rt.modules[path];
-      if (!entry) throw new Error(`module "${path}" is not defined (required from ${base})`);
+      if (!entry) throw new Error(`module "${path}" is not defined (required from ${base}): ${rt.listed === "required" ? NOT_REQUIRED : NOT_IN_FOLDER}`);
       if (!entry.module) {
         entry.module = { exports: {} };
         entry.factory.call(entry.module.exports, requireFrom(path), entry.module, entry.module.exports);
@@ -83,8 +86,9 @@
       const pages = rt.appConfig.pages;
       if (!Array.isArray(pages) || !pages.length) throw new Error('app.json must list its pages: {"pages": ["pages/index/index"]}');
       dom.getElementById("wx-app-style").textContent = wxss(await fetchText("app.wxss", true));
-      const listed = (await (await fetch("/__mock__/wx/modules", { credentials: "same-origin" })).json()).modules || [];
-      const scripts = new Set(["app.js", ...pages.map((route) => `${route}.js`), ...listed]);
+      const modules = await (await fetch("/__mock__/wx/modules", { credentials: "same-origin" })).json();
+      rt.listed = modules.listed;
+      const scripts = new Set(["app.js", ...pages.map((route) => `${route}.js`), ...(modules.modules || [])]);
       await Promise.all([...scripts].map(loadScript));
       rt.loading = "#app";
       run("app.js");
