@@ -509,9 +509,14 @@ ROUTES = [
 ENDPOINTS = web.AppKey("control_endpoints", list)  # "METHOD /path" of every control route, for the index
 
 
-def add_routes(app: web.Application, routes: list[tuple[str, str, Any]] = ROUTES) -> None:
-    """Control routes (these, or another module's, such as the phone's), behind control_handler and listed
-    in the index (GET /__mock__)."""
+def add_routes(app: web.Application, more: list[tuple[str, str, Any]] | None = None) -> None:
+    """The control routes, and ``more`` from other modules (the network side), all behind control_handler."""
+    add_more_routes(app, [*ROUTES, *(more or [])])
+
+
+def add_more_routes(app: web.Application, routes: list[tuple[str, str, Any]]) -> None:
+    """Control routes of a module that adds its own after add_routes (the phone's), behind control_handler
+    and listed in the index (GET /__mock__) with the others."""
     listed = app.setdefault(ENDPOINTS, [])
     listed += [f"{method} {path}" for method, path, _ in routes if path != "/__mock__/"]
     for method, path, fn in routes:

@@ -232,4 +232,4 @@ def add_routes(app: web.Application) -> None:
     app.router.add_get(f"{UI_ROOT}/phone", phone_page)  # its scripts and styles: the dashboard's static/phone/
     app.router.add_get("/__mock__/wx/modules", app_modules)
     app.router.add_get("/__mock__/wx/app/{path:.*}", app_file)
-    control.add_routes(app, ROUTES)
+    control.add_more_routes(app, ROUTES)
