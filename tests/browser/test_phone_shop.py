@@ -8,6 +8,7 @@ from __future__ import annotations
 import pytest
 from playwright.sync_api import expect
 
+from mockwx.config import DEMO_API_KEY, DEMO_APPID
 from mockwx.ids import Ids
 
 from .phone_support import OPERATOR, LiveShop, control, log_statuses, phone_url, wait_for_calls
@@ -137,6 +138,29 @@ def test_an_ended_session_logs_in_again_with_a_new_session_key(page, live_mock, 
     assert "checkSession:fail session time out, need relogin" in log_statuses(page, "wx.checkSession")
     assert control(live_mock, "GET", "/wx/session?user=alice")["valid"] is True
     assert control(live_mock, "POST", "/login", {"user": "alice"})["openid"] == before
+
+
+def test_the_logged_five_parameters_of_a_payment_check_in_the_playground(page, live_mock, shop, screenshots):
+    """The lesson's minutes 16-18: wx.requestPayment's five parameters (no appId) pasted into paySign mode."""
+    page.goto(phone_url(live_mock, shop.url))
+    page.locator("#screen .buy").first.click(timeout=WAIT)
+    page.locator("#pay-button").click(timeout=WAIT)
+    page.locator(".cashier").wait_for(timeout=WAIT)
+    calls = control(live_mock, "GET", "/requests")["requests"]
+    fields = next(e["fields"] for e in calls if e["api"] == "wx.requestPayment")
+    five = {k: v for k, v in fields.items() if k != "appid"}  # appid: which mini program the phone runs
+    assert sorted(five) == ["nonceStr", "package", "paySign", "signType", "timeStamp"]
+    page.goto(f"{live_mock.url}/__mock__/ui/playground?lang=en")
+    page.get_by_role("button", name="paySign (wx.requestPayment)").click()
+    page.fill("#play-text", "\n".join(f"{k}={v}" for k, v in five.items()))
+    page.fill("#play-key", DEMO_API_KEY)
+    page.get_by_role("button", name="Sign it").click()
+    steps = page.locator("#play-steps")
+    expect(steps.locator("[data-testid=verdict]")).to_have_text("✓ The sign matches.")
+    expect(steps.locator("[data-testid=play-filled]")).to_contain_text(
+        f"appId {DEMO_APPID} is filled in from the order"
+    )
+    page.screenshot(path=screenshots / "phone-lesson-paysign.png", full_page=True)
 
 
 def test_another_user_holds_the_phone(page, live_mock, shop):

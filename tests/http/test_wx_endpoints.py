@@ -7,6 +7,7 @@ from __future__ import annotations
 import asyncio
 import json
 
+import aiohttp
 import pytest
 from aiohttp import web
 from yarl import URL
@@ -97,6 +98,23 @@ async def test_a_bad_pay_sign_is_refused_before_the_sheet_with_the_doctors_diagn
     assert refused["mockwx"]["diagnosis"]["mistakes"] == ["lowercase_hex"]
     problem = (await client.problems())[-1]
     assert problem["api"] == "wx.requestPayment" and problem["id"] == refused["mockwx"]["journal_id"]
+
+
+async def test_the_five_parameters_of_wx_request_payment_check_in_the_playground(client, mock):
+    """The lesson's minutes 16-18: the logged five parameters (no appId) pasted into paySign mode."""
+    params = await placed(client, "P20261127000009")
+    text = "\n".join(f"{name}={value}" for name, value in params.items())
+    lowered_sign = text.replace(params["paySign"], params["paySign"].lower())
+    form = {"mode": "paysign", "text": text, "key": client.api_key}
+    async with aiohttp.ClientSession() as http:
+        async with http.post(f"{mock.url}/__mock__/ui/playground", json=form) as answer:
+            accepted = await answer.json()
+        async with http.post(f"{mock.url}/__mock__/ui/playground", json={**form, "text": lowered_sign}) as answer:
+            lowered = await answer.json()
+    assert accepted["matches"] is True and accepted["filled"] == {"appId": "wxd930ea5d5a258f4f"}
+    assert 'data-testid="play-filled"' in accepted["html"] and "missing" not in accepted["html"]
+    assert accepted["sign"] == params["paySign"]
+    assert lowered["matches"] is False and lowered["mistakes"] == ["lowercase_hex"]
 
 
 async def test_the_cashier_refuses_a_paid_order_and_a_number_time_stamp(client):
