@@ -11,7 +11,16 @@ from playwright.sync_api import expect
 from mockwx.config import DEMO_API_KEY, DEMO_APPID
 from mockwx.ids import Ids
 
-from .phone_support import OPERATOR, LiveShop, control, log_statuses, phone_url, wait_for_calls
+from .phone_support import (
+    OPERATOR,
+    LiveShop,
+    cjk_glyphs,
+    control,
+    log_statuses,
+    phone_url,
+    rendered_fonts,
+    wait_for_calls,
+)
 
 WAIT = 15_000  # ms: generous, the machine is shared
 
@@ -187,5 +196,6 @@ def test_it_reads_as_a_phone_in_chinese(phone, live_mock, shop, screenshots):
     assert box["x"] == 0 and box["width"] == 390  # the phone is the screen; the panel follows below
     assert phone.inner_text("#nav-title") == "mockwx 咖啡"
     assert phone.evaluate("document.documentElement.lang") == "zh-CN"
-    assert phone.evaluate("document.fonts.check('16px \"Noto Sans CJK SC\"', '今天来一杯')")
+    title = 'document.getElementById("device").shadowRoot.getElementById("nav-title")'
+    assert cjk_glyphs(rendered_fonts(phone, title)) == 2  # 咖啡 drawn by a CJK font, not as boxes
     phone.screenshot(path=screenshots / "phone-390.png", full_page=True)
