@@ -48,12 +48,25 @@ async def test_scopes_are_remembered_per_user_and_forgotten_with_the_app(client)
         ({"user": "alice", "scope": "scope.record", "granted": "yes"}, 400, "granted"),
         ({"scope": "scope.record", "granted": True}, 400, "whose phone"),
         ({"user": "x" * 65, "scope": "scope.record", "granted": True}, 400, "user must be a name"),
+        ({"user": "a\u0000b", "scope": "scope.record", "granted": True}, 400, "control or formatting character"),
+        ({"user": "\u202e evil", "scope": "scope.record", "granted": True}, 400, "control or formatting character"),
         ({"appid": "wx0000000000000009", "user": "alice", "scope": "scope.record", "granted": True}, 404, "no mini"),
     ],
 )
 async def test_scope_mistakes_are_4xx_that_say_why(client, body, status, says):
     with pytest.raises(MockRefused, match=f"{status}.*{says}"):
         await client.control("POST", "/wx/settings", body)
+
+
+@pytest.mark.parametrize("name", ["张三", "Zoë O'Brien", "bob 2"])
+async def test_a_user_name_may_be_any_printable_text(client, name):
+    assert (await client.control("POST", "/login", {"user": name}))["user"] == name
+
+
+@pytest.mark.parametrize("name", ["a\nb", "\x1b[31mred", "al\u200bice", "\u2066x\u2069"])
+async def test_a_user_name_that_could_forge_a_line_or_reorder_text_is_refused_at_login(client, name):
+    with pytest.raises(MockRefused, match="400.*control or formatting character"):
+        await client.control("POST", "/login", {"user": name})
 
 
 async def test_profile_refuses_unknown_modes(client):
