@@ -149,6 +149,23 @@ def test_an_ended_session_logs_in_again_with_a_new_session_key(page, live_mock, 
     assert control(live_mock, "POST", "/login", {"user": "alice"})["openid"] == before
 
 
+def test_profile_data_signed_under_an_ended_session_is_refused_in_chinese(page, live_mock, shop, screenshots):
+    """The lesson's minutes 7-10: after 登录态过期 the shop logs in again, the merchant's new session_key
+    does not match the data's signature, and the refusal reads in the shop's language."""
+    page.goto(phone_url(live_mock, shop.url))
+    page.locator("#screen .product").first.wait_for(timeout=WAIT)
+    page.get_by_text("我的资料").click()
+    page.select_option("#profile-mode", "real")
+    page.click("#end-session")
+    page.locator("#end-session.done").wait_for(timeout=WAIT)
+    page.click("#profile-button")
+    page.click('.profile-sheet >> text="允许"')
+    note = page.locator("#profile-note")
+    expect(note).to_contain_text("商户拒绝了这份资料：rawData 与签名不符", timeout=WAIT)
+    assert note.inner_text().endswith("（BAD_SIGNATURE）") and "does not match" not in note.inner_text()
+    page.screenshot(path=screenshots / "phone-profile-refused.png")
+
+
 def test_the_logged_five_parameters_of_a_payment_check_in_the_playground(page, live_mock, shop, screenshots):
     """The lesson's minutes 16-18: wx.requestPayment's five parameters (no appId) pasted into paySign mode."""
     page.goto(phone_url(live_mock, shop.url))
