@@ -43,7 +43,10 @@ PROBLEM_KINDS = frozenset(
         "CLIENT_CERT",  # /secapi/ over HTTPS without the merchant's client certificate
     }
 )
-PROBLEM_ERRCODES = frozenset({40002, 40013, 40029, 40125, 40163, 41002, 41004, 41008})
+# login errcodes that mean the caller sent something wrong (a bad AppSecret, a used code, no access_token or
+# one of the wrong shape); a replaced (40001) or expired (42001) token is its lifecycle, which SDKs handle by
+# fetching a new one, not a mistake
+PROBLEM_ERRCODES = frozenset({40002, 40013, 40014, 40029, 40125, 40163, 41001, 41002, 41004, 41008})
 
 MAX_TEXT = 2000  # characters kept of one string
 MAX_ITEMS = 64  # fields of a mapping, items of a list

@@ -88,8 +88,9 @@ def _too_deep(data: Any) -> bool:
     return False
 
 
-def _handler(fn):
-    """Render ControlError (and the domain errors a call runs into) as its JSON 4xx answer."""
+def control_handler(fn):
+    """A control endpoint: journaled when it changes the mock, stored before it answers, and ControlError
+    (and the domain errors a call runs into) rendered as its JSON 4xx answer."""
 
     async def wrapped(request: web.Request) -> web.StreamResponse:
         entry = request[ENTRY]
@@ -115,6 +116,9 @@ def _handler(fn):
         return render.control_error(failed)
 
     return wrapped
+
+
+_handler = control_handler  # the name other branches' control endpoints were written against
 
 
 # -- overview, tenants, reset ------------------------------------------------------------------
@@ -544,8 +548,14 @@ ENDPOINTS = web.AppKey("control_endpoints", list)  # "METHOD /path" of every con
 
 
 def add_routes(app: web.Application, more: list[tuple[str, str, Any]] | None = None) -> None:
-    """The control routes, and ``more`` from other modules (the network side), all behind the same handler."""
-    routes = [*ROUTES, *(more or [])]
-    app[ENDPOINTS] = [f"{method} {path}" for method, path, _ in routes if path != "/__mock__/"]
+    """The control routes, and ``more`` from other modules (the network side), all behind control_handler."""
+    add_more_routes(app, [*ROUTES, *(more or [])])
+
+
+def add_more_routes(app: web.Application, routes: list[tuple[str, str, Any]]) -> None:
+    """Control routes of a module that adds its own after add_routes (the phone's), behind control_handler
+    and listed in the index (GET /__mock__) with the others."""
+    listed = app.setdefault(ENDPOINTS, [])
+    listed += [f"{method} {path}" for method, path, _ in routes if path != "/__mock__/"]
     for method, path, fn in routes:
-        app.router.add_route(method, path, _handler(fn))
+        app.router.add_route(method, path, control_handler(fn))

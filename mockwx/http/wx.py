@@ -1,7 +1,7 @@
-"""The phone: the page that runs a mini program in the browser (``/__mock__/ui/phone``), the mini
-program's files (``/__mock__/wx/app/...``) and the endpoints its ``wx`` object (wx.js) calls under
-``/__mock__/wx/`` for what only WeChat knows: the session, the scopes, open data, the phone number,
-the cashier, and wx.request, sent from here as the WeChat client sends it (no CORS, a domain list).
+"""The phone: the page that runs a mini program in the browser (``/__mock__/ui/phone``) and the
+endpoints its ``wx`` object (wx.js) calls under ``/__mock__/wx/`` for what only WeChat knows: the
+session, the scopes, open data, the phone number, the cashier, and wx.request, sent from here as the
+WeChat client sends it (no CORS, a domain list). The mini program itself: mockwx/http/miniprogram.py.
 
 Protocol: protocol/miniprogram-client.md (the client side), v2.md 1.4 and 4. Handlers parse, call a
 service, render; wx.login and the payment itself go through ``/__mock__/login`` and ``/__mock__/pay``.
@@ -9,85 +9,25 @@ service, render; wx.login and the payment itself go through ``/__mock__/login`` 
 
 from __future__ import annotations
 
-import json
-import mimetypes
-from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
-from urllib.parse import urljoin, urlsplit
 
 import aiohttp
-import yaml
 from aiohttp import web
-from jinja2 import Environment, FileSystemLoader
 
-from .. import __version__
 from ..domain.scopes import SCOPES
-from ..notify.allowlist import Allowlist
-from . import client, render
-from .control import _handler as control_call
+from ..ui.templating import UI_ROOT
+from . import client, control, render
 from .control import read_json
 from .errors import ControlError
 from .keys import BACKEND, ENTRY
+from .miniprogram import FETCH, PHONE, PhoneSetup, app_file, app_modules, host_and_origin, phone_problem
+from .ui.pages import lang_of, page
 
-UI = Path(__file__).resolve().parent.parent / "ui"
-STATIC = UI / "static" / "phone"
-DEMO_SHOP = STATIC / "shop"
-LANGS = ("en", "zh")
-LANG_COOKIE = "mockwx_lang"  # the dashboard's language switch remembers the choice in this cookie
+__all__ = ["PHONE", "ROUTES", "PhoneSetup", "add_routes", "phone_problem", "setup"]
+
 SDK_VERSION = "3.3.4"  # the base library the phone plays (>= 2.21.2: the phone button's code; >= 2.24.0: errno)
-MAX_APP_FILE = 2 * 1024 * 1024
-MAX_MODULES = 500
 MAX_PROXY_BODY = 1024 * 1024
 REQUEST_TIMEOUT = 60.0  # wx.request's default and maximum (miniprogram-client.md 7.1)
-PAGE_HEADERS = {
-    # no CDN, no inline script: wx.js and the mini program are this mock's files; WXSS arrives as <style>
-    "Content-Security-Policy": "default-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:;"
-    " frame-ancestors 'none'; base-uri 'none'; form-action 'self'",
-    "X-Content-Type-Options": "nosniff",
-    "Referrer-Policy": "no-referrer",
-    "Cache-Control": "no-store",
-}
-
-
-@dataclass(slots=True)
-class PhoneSetup:
-    """What the phone runs: a mini program (the demo shop, a folder or a URL), its backend and extConfig."""
-
-    miniprogram: str = ""  # a folder or an http(s) base URL; empty: the built-in demo shop
-    backend: str = ""  # the mini program's server, given to it as extConfig.backend
-    ext: dict[str, Any] = field(default_factory=dict)  # what wx.getExtConfigSync() returns
-    request_domains: list[str] = field(default_factory=lambda: ["127.0.0.0/8", "::1/128", "localhost"])
-
-    def folder(self) -> Path | None:
-        if not self.miniprogram:
-            return DEMO_SHOP
-        return None if self.is_url() else Path(self.miniprogram).expanduser().resolve()
-
-    def is_url(self) -> bool:
-        return self.miniprogram.startswith(("http://", "https://"))
-
-    def allowlist(self) -> Allowlist:
-        """WeChat's "request domain list": loopback, and the backend's host."""
-        extra = [urlsplit(self.backend).hostname or ""] if self.backend else []
-        return Allowlist([*self.request_domains, *filter(None, extra)])
-
-
-def phone_problem(miniprogram: str, backend: str) -> str:
-    """What is wrong with a mini program and backend given on the command line, or ''."""
-    if backend and not backend.startswith(("http://", "https://")):
-        return f"--backend must be an http(s) URL, got {backend!r}"
-    if not miniprogram or miniprogram.startswith(("http://", "https://")):
-        return ""
-    folder = Path(miniprogram).expanduser()
-    if not (folder / "app.json").is_file():
-        return f"--miniprogram {miniprogram}: no app.json there (a mini program folder holds app.json, app.js, pages/)"
-    return ""
-
-
-PHONE = web.AppKey("phone", PhoneSetup)
-PAGES = web.AppKey("phone_pages", Environment)
-FETCH = web.AppKey("phone_fetch", aiohttp.ClientSession)
 
 
 def setup(app: web.Application) -> PhoneSetup:
@@ -98,125 +38,40 @@ def setup(app: web.Application) -> PhoneSetup:
 # -- the page --------------------------------------------------------------------------------------
 
 
-def _texts() -> dict[str, dict[str, str]]:
-    """The phone's words (the dashboard's table format: key -> {en, zh})."""
-    data = yaml.safe_load((UI / "texts" / "phone.yaml").read_text(encoding="utf-8"))
-    return {str(k): {lang: str(v[lang]) for lang in LANGS} for k, v in data.items()}
-
-
-def _lang(request: web.Request) -> str:
-    for chosen in (request.query.get("lang", ""), request.cookies.get(LANG_COOKIE, "")):
-        if chosen in LANGS:
-            return chosen
-    accept = request.headers.get("Accept-Language", "").lower()
-    first = accept.split(",")[0].strip()
-    return "zh" if first.startswith("zh") else "en"
-
-
 async def phone_page(request: web.Request) -> web.StreamResponse:
+    """The phone, on the dashboard's layout (its nav, language and clock)."""
     backend = request.app[BACKEND]
     phone = request.app[PHONE]
-    lang = _lang(request)
-    texts = _texts()
     appid = request.query.get("appid") or next(iter(backend.state.apps), "")
     app = backend.state.apps.get(appid)
-    html = (
-        request.app[PAGES]
-        .get_template("phone/phone.html")
-        .render(
-            lang=lang,
-            t=lambda key: texts.get(key, {}).get(lang, f"[{key}]"),
-            js_texts={k[len("js.") :]: v[lang] for k, v in texts.items() if k.startswith("js.")},
-            static=lambda path: f"/__mock__/ui/static/phone/{path}?v={__version__}",
-            boot={
-                "appid": appid,
-                "appName": app.name if app else "",
-                "apps": sorted(backend.state.apps),
-                "backend": request.query.get("backend") or phone.backend,
-                "ext": phone.ext,
-                "source": phone.miniprogram or "demo shop",
-                "sdkVersion": SDK_VERSION,
-                "lang": lang,
-                "scopes": [{"name": s.name, "asks": s.asks, "label": s.label, "mode": s.mode} for s in SCOPES],
-                "users": _users(backend, appid),
-            },
-            other_lang="zh" if lang == "en" else "en",
-        )
-    )
-    response = web.Response(text=html, content_type="text/html", headers=PAGE_HEADERS)
-    if request.query.get("lang") in LANGS:
-        response.set_cookie(LANG_COOKIE, lang, max_age=365 * 24 * 3600, path="/", samesite="Lax", httponly=True)
-    return response
+    backend_url = request.query.get("backend") or phone.backend
+    boot = {
+        "appid": appid,
+        "appName": app.name if app else "",
+        "apps": sorted(backend.state.apps),
+        "backend": backend_url,
+        "backend_refused": _unreachable(phone, backend_url),
+        "ext": phone.ext,
+        "source": phone.miniprogram,  # empty: the built-in demo shop
+        "sdkVersion": SDK_VERSION,
+        "lang": lang_of(request),
+        "scopes": [{"name": s.name, "asks": s.asks, "label": s.label, "mode": s.mode} for s in SCOPES],
+        "users": _users(backend, appid),
+    }
+    return page(request, "phone/phone.html", "phone", boot=boot)
+
+
+def _unreachable(phone: PhoneSetup, backend: str) -> dict[str, str] | None:
+    """What the page says when wx.request cannot reach the backend the mini program is given, or None."""
+    if not backend or not phone.refusal(backend):
+        return None
+    host, origin = host_and_origin(backend)
+    return {"url": backend, "host": host, "origin": origin, "domains": ", ".join(phone.domains())}
 
 
 def _users(backend: Any, appid: str) -> list[str]:
     known = [a.user for a in backend.state.accounts.values() if a.appid == appid]
     return ["alice", "bob", *sorted(u for u in set(known) if u not in ("alice", "bob"))]
-
-
-# -- the mini program's files ---------------------------------------------------------------------
-
-
-async def app_file(request: web.Request) -> web.StreamResponse:
-    """A file of the mini program the phone runs: from its folder, or fetched from its base URL.
-
-    A ``.js`` file is served wrapped as a CommonJS module (``__wxDefine(path, function (require,
-    module, exports) {...})``): each file has its own scope, as in WeChat, and may ``require`` others.
-    """
-    phone = request.app[PHONE]
-    path = request.match_info["path"]
-    if not path or ".." in path.split("/") or path.startswith("/") or "\\" in path:
-        return web.Response(status=404, text=f"no file {path!r} in the mini program")
-    folder = phone.folder()
-    if folder is not None:
-        try:
-            target = (folder / path).resolve()
-            found = folder in target.parents and target.is_file() and target.stat().st_size <= MAX_APP_FILE
-            body = target.read_bytes() if found else b""
-        except (OSError, ValueError):  # a NUL byte, a name too long, a file that vanished
-            found = False
-        if not found:
-            return web.Response(status=404, text=f"no file {path!r} in the mini program folder {folder}")
-    else:
-        fetched = await _fetched(request, urljoin(phone.miniprogram.rstrip("/") + "/", path))
-        if isinstance(fetched, web.Response):
-            return fetched
-        body = fetched
-    if path.endswith(".js"):
-        body = b"__wxDefine(%s, function (require, module, exports) {\n%s\n});\n" % (json.dumps(path).encode(), body)
-    kind = mimetypes.guess_type(path)[0] or "text/plain"
-    headers = {"Cache-Control": "no-store", "X-Content-Type-Options": "nosniff"}
-    return web.Response(body=body, content_type=kind, charset="utf-8", headers=headers)
-
-
-async def _fetched(request: web.Request, url: str) -> bytes | web.Response:
-    """A file of a mini program given by URL, or the answer that says why it is not there."""
-    try:
-        async with request.app[FETCH].get(url, timeout=aiohttp.ClientTimeout(total=10)) as answer:
-            body = await answer.content.read(MAX_APP_FILE + 1)
-            status = answer.status
-    except (aiohttp.ClientError, TimeoutError) as exc:
-        return web.Response(status=502, text=f"the mini program at {url} could not be fetched: {exc}")
-    if status != 200 or len(body) > MAX_APP_FILE:
-        return web.Response(status=404, text=f"{url} answered {status}")
-    return body
-
-
-async def app_modules(request: web.Request) -> web.StreamResponse:
-    """The mini program's .js files, so the phone can load every module ``require`` may ask for.
-
-    Only a folder can be listed; for a mini program at a URL the phone loads app.js and the pages.
-    """
-    folder = request.app[PHONE].folder()
-    found: list[str] = []
-    if folder is not None and folder.is_dir():
-        for file in sorted(folder.rglob("*.js")):
-            relative = file.relative_to(folder).as_posix()
-            if not any(part.startswith(".") or part == "node_modules" for part in relative.split("/")):
-                found.append(relative)
-            if len(found) >= MAX_MODULES:
-                break
-    return render.json_body({"modules": found})
 
 
 # -- what the wx object asks the mock ------------------------------------------------------------
@@ -321,7 +176,7 @@ async def proxy_request(request: web.Request) -> web.StreamResponse:
             400, 'expected {"url": "https://...", "method": "GET", "header": {}, "body": "...", "timeout"?: ms > 0}'
         )
     method = method.upper()
-    refusal = request.app[PHONE].allowlist().refusal(url)
+    refusal = request.app[PHONE].refusal(url)
     if refusal:
         request[ENTRY].outcome = "fail url not in domain list"
         return render.json_body({"errMsg": "request:fail url not in domain list", "mockwx": {"hint": refusal}})
@@ -367,7 +222,6 @@ ROUTES = [
 def add_routes(app: web.Application) -> None:
     """The phone's page, files and endpoints (before the 501 fallback, which takes every other path)."""
     app[PHONE] = PhoneSetup()
-    app[PAGES] = Environment(loader=FileSystemLoader(UI / "templates"), autoescape=True, trim_blocks=True)
 
     async def fetcher(app: web.Application) -> Any:
         app[FETCH] = aiohttp.ClientSession(trust_env=False, auto_decompress=True)
@@ -375,9 +229,7 @@ def add_routes(app: web.Application) -> None:
         await app[FETCH].close()
 
     app.cleanup_ctx.append(fetcher)
-    app.router.add_get("/__mock__/ui/phone", phone_page)
+    app.router.add_get(f"{UI_ROOT}/phone", phone_page)  # its scripts and styles: the dashboard's static/phone/
     app.router.add_get("/__mock__/wx/modules", app_modules)
     app.router.add_get("/__mock__/wx/app/{path:.*}", app_file)
-    app.router.add_static("/__mock__/ui/static/phone/", STATIC, append_version=False)
-    for method, path, fn in ROUTES:
-        app.router.add_route(method, path, control_call(fn))
+    control.add_more_routes(app, ROUTES)

@@ -48,6 +48,12 @@ class LoginService:
                 )
             if not user or len(user) > MAX_USER_LEN:
                 raise DomainError("INVALID", f'user must be a name of 1-{MAX_USER_LEN} characters, like "alice"')
+            if not user.isprintable():  # NUL, CR/LF, ANSI, bidi overrides (RLO), zero-width and other format characters
+                raise DomainError(
+                    "INVALID",
+                    f"user {ascii(user)} holds a control or formatting character: a name is letters, digits, spaces,"
+                    ' punctuation, like "alice" or "张三"',
+                )
             account = Account(
                 appid=appid,
                 user=user,

@@ -24,6 +24,7 @@ NAV: tuple[NavItem, ...] = (
     NavItem("orders", f"{UI_ROOT}/orders", "nav.orders"),
     NavItem("playground", f"{UI_ROOT}/playground", "nav.playground"),
     NavItem("control", f"{UI_ROOT}/control", "nav.control"),
+    NavItem("phone", f"{UI_ROOT}/phone", "nav.phone"),  # the phone's page: mockwx/http/wx.py
 )
 
 

@@ -11,6 +11,7 @@ from typing import Any
 
 from aiohttp import web
 
+from mockwx.http.wx import PHONE, PhoneSetup
 from mockwx.merchant import create_app, demo_config
 from mockwx.merchant.config import DEMO_SHOP_PRODUCTS
 from mockwx.testing.server import MockServer
@@ -62,6 +63,12 @@ class LiveShop:
             self.mock.run(self._runner.cleanup())
 
 
+def phone_setup(mock: MockServer) -> PhoneSetup:
+    """What the live mock's phone runs (the CLI's --miniprogram and --backend), to change in a test."""
+    assert mock._runner is not None
+    return mock._runner.app[PHONE]
+
+
 def phone_url(mock: MockServer, backend: str = "", **query: str) -> str:
     params = "&".join(f"{k}={v}" for k, v in {"backend": backend, **query}.items() if v)
     return f"{mock.url}/__mock__/ui/phone" + (f"?{params}" if params else "")
@@ -81,3 +88,25 @@ def wait_for_calls(page: Any, api: str, count: int, *, kind: str = "", timeout: 
         arg=[selector, count],
         timeout=timeout,
     )
+
+
+def rendered_fonts(page: Any, expression: str) -> dict[str, int]:
+    """The fonts Chromium drew the text of the element ``expression`` evaluates to with (family -> glyphs),
+    from DevTools' CSS.getPlatformFontsForNode: unlike document.fonts.check, which is true for any name
+    no web font claims, it names only an installed font that really had the glyphs."""
+    cdp = page.context.new_cdp_session(page)
+    try:
+        cdp.send("DOM.enable")
+        cdp.send("CSS.enable")
+        cdp.send("DOM.getDocument", {"depth": -1, "pierce": True})
+        found = cdp.send("Runtime.evaluate", {"expression": expression})
+        node = cdp.send("DOM.requestNode", {"objectId": found["result"]["objectId"]})
+        fonts = cdp.send("CSS.getPlatformFontsForNode", {"nodeId": node["nodeId"]})["fonts"]
+    finally:
+        cdp.detach()
+    return {font["familyName"]: font["glyphCount"] for font in fonts}
+
+
+def cjk_glyphs(fonts: dict[str, int]) -> int:
+    """How many glyphs of ``rendered_fonts`` came from a CJK font (Noto Sans CJK SC and its kin)."""
+    return sum(count for family, count in fonts.items() if "CJK" in family)

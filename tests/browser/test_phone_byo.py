@@ -5,18 +5,22 @@ then requestPayment:fail cancel, with mockwx's note linking the signature playgr
 
 from __future__ import annotations
 
+import functools
 import json
 import subprocess
 import sys
 import threading
 import urllib.request
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler, SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import pytest
+from playwright.sync_api import expect
 
 from mockwx.config import DEMO_API_KEY, DEMO_APPID, DEMO_MCH_ID
 from mockwx.wire import new_nonce, parse_xml, pay_sign, render_xml, with_sign
+
+from .phone_support import phone_setup, phone_url
 
 ROOT = Path(__file__).resolve().parents[2]
 WAIT = 15_000
@@ -24,13 +28,15 @@ WAIT = 15_000
 MINI_PROGRAM = {
     "app.json": json.dumps({"pages": ["pages/pay/pay"], "window": {"navigationBarTitleText": "QA 自测"}}),
     "app.js": "App({ globalData: {} });\n",
-    "utils/api.js": """module.exports = {
+    "utils/api.js": """const { backend } = require("./config");
+module.exports = {
   get(path) {
     return new Promise((resolve, reject) =>
-      wx.request({ url: wx.getExtConfigSync().backend + path, success: (r) => resolve(r.data), fail: reject }));
+      wx.request({ url: backend() + path, success: (r) => resolve(r.data), fail: reject }));
   },
 };
 """,
+    "utils/config.js": "module.exports = { backend: () => wx.getExtConfigSync().backend };\n",
     "pages/pay/pay.js": """const api = require("../../utils/api.js");
 Page({
   data: { params: null, result: "" },
@@ -86,6 +92,22 @@ class QaBackend:
     def close(self) -> None:
         self.server.shutdown()
         self.server.server_close()
+
+
+@pytest.fixture
+def mini_program_at_a_url(mini_program):
+    """The same mini program on a static web server, as a QA team serves its build."""
+    handler = functools.partial(QuietFiles, directory=str(mini_program))
+    server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    yield f"http://127.0.0.1:{server.server_address[1]}/"
+    server.shutdown()
+    server.server_close()
+
+
+class QuietFiles(SimpleHTTPRequestHandler):
+    def log_message(self, *args):
+        pass
 
 
 @pytest.fixture
@@ -158,8 +180,7 @@ def test_bring_your_own_mini_program_and_a_bad_pay_sign(page, served, qa_backend
     page.wait_for_timeout(300)  # let the sheet finish sliding in
     page.screenshot(path=screenshots / "phone-bad-pay-sign.png")
     page.click('.modal >> text="确定"')
-    page.wait_for_function("() => document.querySelector('#result').textContent !== ''")
-    assert page.inner_text("#result") == "requestPayment:fail cancel"
+    expect(page.locator("#result")).to_have_text("requestPayment:fail cancel")
     with urllib.request.urlopen(f"{served}/__mock__/problems", timeout=10) as answer:
         problem = json.loads(answer.read())["requests"][-1]
     assert problem["api"] == "wx.requestPayment" and problem["error"]["diagnosis"]["mistakes"] == ["lowercase_hex"]
@@ -169,6 +190,28 @@ def test_bring_your_own_mini_program_and_a_bad_pay_sign(page, served, qa_backend
     assert qa_backend.params["paySign"] in page.input_value("#play-text")
     assert "lower" in page.inner_text("#play-steps").lower()  # the mistake, named again where it can be tried
     page.screenshot(path=screenshots / "phone-bad-pay-sign-playground.png", full_page=True)
+
+
+def test_a_mini_program_at_a_url_loads_the_modules_its_files_require(
+    page, live_mock, mini_program_at_a_url, qa_backend
+):
+    qa_backend.params = {"package": "prepay_id=wx201410272009395522657a690389285100"}
+    phone_setup(live_mock).miniprogram = mini_program_at_a_url
+    page.goto(phone_url(live_mock, qa_backend.url))
+    # pages/pay/pay.js requires ../../utils/api.js, which requires ./config: both fetched from the URL
+    expect(page.locator("#ready")).to_have_text(qa_backend.params["package"], timeout=WAIT)
+    assert page.locator("#screen .boot-error").count() == 0
+
+
+def test_a_module_a_url_cannot_show_is_named_with_the_reason(page, live_mock, mini_program, mini_program_at_a_url):
+    pay = mini_program / "pages/pay/pay.js"
+    computed = 'require(["..", "..", "utils", "api.js"].join("/"))'  # no literal path: nothing to follow
+    pay.write_text(pay.read_text().replace('require("../../utils/api.js")', computed))
+    phone_setup(live_mock).miniprogram = mini_program_at_a_url
+    page.goto(phone_url(live_mock))
+    error = page.locator("#screen .boot-error")
+    expect(error).to_contain_text('module "utils/api.js" is not defined (required from pages/pay/pay.js)')
+    expect(error).to_contain_text("the files they require by a literal path")
 
 
 @pytest.mark.parametrize(

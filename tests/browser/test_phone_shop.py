@@ -6,10 +6,21 @@ operator's page, and the wx.* log and the link to the order's sequence diagram o
 from __future__ import annotations
 
 import pytest
+from playwright.sync_api import expect
 
+from mockwx.config import DEMO_API_KEY, DEMO_APPID
 from mockwx.ids import Ids
 
-from .phone_support import OPERATOR, LiveShop, control, log_statuses, phone_url, wait_for_calls
+from .phone_support import (
+    OPERATOR,
+    LiveShop,
+    cjk_glyphs,
+    control,
+    log_statuses,
+    phone_url,
+    rendered_fonts,
+    wait_for_calls,
+)
 
 WAIT = 15_000  # ms: generous, the machine is shared
 
@@ -46,7 +57,7 @@ def test_a_student_buys_a_coffee_with_clicks_only(page, live_mock, shop, screens
     page.check('.setting-row input[data-scope="scope.userLocation"]')
     page.click(".settings-back")
     page.click("#locate-button")
-    page.wait_for_function("() => document.querySelector('#location').textContent.includes('22.540503')")
+    expect(page.locator("#location")).to_contain_text("22.540503")
     answer = control(live_mock, "GET", "/wx/settings?user=alice")
     assert answer["authSetting"] == {"scope.userLocation": True}
 
@@ -118,10 +129,7 @@ def test_a_student_buys_a_coffee_with_clicks_only(page, live_mock, shop, screens
     page.locator("#ops-result").wait_for(timeout=WAIT)
     assert "退款已受理" in page.inner_text("#ops-result")
     control(live_mock, "POST", "/clock/advance", {"seconds": 60})  # WeChat settles the refund a minute later
-    page.wait_for_function(
-        "() => (document.querySelector('#ops-status') || {}).textContent === 'REFUNDED'",
-        timeout=WAIT,
-    )
+    expect(page.locator("#ops-status")).to_have_text("REFUNDED", timeout=WAIT)
     page.screenshot(path=screenshots / "phone-6-refunded.png")
     apis = {e["api"] for e in control(live_mock, "GET", "/requests?limit=0")["requests"]}
     assert {"wx.getUserProfile", "wx.getPhoneNumber", "wx.requestPayment", "pay", "refund"} <= apis
@@ -139,6 +147,46 @@ def test_an_ended_session_logs_in_again_with_a_new_session_key(page, live_mock, 
     assert "checkSession:fail session time out, need relogin" in log_statuses(page, "wx.checkSession")
     assert control(live_mock, "GET", "/wx/session?user=alice")["valid"] is True
     assert control(live_mock, "POST", "/login", {"user": "alice"})["openid"] == before
+
+
+def test_profile_data_signed_under_an_ended_session_is_refused_in_chinese(page, live_mock, shop, screenshots):
+    """The lesson's minutes 7-10: after 登录态过期 the shop logs in again, the merchant's new session_key
+    does not match the data's signature, and the refusal reads in the shop's language."""
+    page.goto(phone_url(live_mock, shop.url))
+    page.locator("#screen .product").first.wait_for(timeout=WAIT)
+    page.get_by_text("我的资料").click()
+    page.select_option("#profile-mode", "real")
+    page.click("#end-session")
+    page.locator("#end-session.done").wait_for(timeout=WAIT)
+    page.click("#profile-button")
+    page.click('.profile-sheet >> text="允许"')
+    note = page.locator("#profile-note")
+    expect(note).to_contain_text("商户拒绝了这份资料：rawData 与签名不符", timeout=WAIT)
+    assert note.inner_text().endswith("（BAD_SIGNATURE）") and "does not match" not in note.inner_text()
+    page.screenshot(path=screenshots / "phone-profile-refused.png")
+
+
+def test_the_logged_five_parameters_of_a_payment_check_in_the_playground(page, live_mock, shop, screenshots):
+    """The lesson's minutes 16-18: wx.requestPayment's five parameters (no appId) pasted into paySign mode."""
+    page.goto(phone_url(live_mock, shop.url))
+    page.locator("#screen .buy").first.click(timeout=WAIT)
+    page.locator("#pay-button").click(timeout=WAIT)
+    page.locator(".cashier").wait_for(timeout=WAIT)
+    calls = control(live_mock, "GET", "/requests")["requests"]
+    fields = next(e["fields"] for e in calls if e["api"] == "wx.requestPayment")
+    five = {k: v for k, v in fields.items() if k != "appid"}  # appid: which mini program the phone runs
+    assert sorted(five) == ["nonceStr", "package", "paySign", "signType", "timeStamp"]
+    page.goto(f"{live_mock.url}/__mock__/ui/playground?lang=en")
+    page.get_by_role("button", name="paySign (wx.requestPayment)").click()
+    page.fill("#play-text", "\n".join(f"{k}={v}" for k, v in five.items()))
+    page.fill("#play-key", DEMO_API_KEY)
+    page.get_by_role("button", name="Sign it").click()
+    steps = page.locator("#play-steps")
+    expect(steps.locator("[data-testid=verdict]")).to_have_text("✓ The sign matches.")
+    expect(steps.locator("[data-testid=play-filled]")).to_contain_text(
+        f"appId {DEMO_APPID} is filled in from the order"
+    )
+    page.screenshot(path=screenshots / "phone-lesson-paysign.png", full_page=True)
 
 
 def test_another_user_holds_the_phone(page, live_mock, shop):
@@ -165,5 +213,6 @@ def test_it_reads_as_a_phone_in_chinese(phone, live_mock, shop, screenshots):
     assert box["x"] == 0 and box["width"] == 390  # the phone is the screen; the panel follows below
     assert phone.inner_text("#nav-title") == "mockwx 咖啡"
     assert phone.evaluate("document.documentElement.lang") == "zh-CN"
-    assert phone.evaluate("document.fonts.check('16px \"Noto Sans CJK SC\"', '今天来一杯')")
+    title = 'document.getElementById("device").shadowRoot.getElementById("nav-title")'
+    assert cjk_glyphs(rendered_fonts(phone, title)) == 2  # 咖啡 drawn by a CJK font, not as boxes
     phone.screenshot(path=screenshots / "phone-390.png", full_page=True)

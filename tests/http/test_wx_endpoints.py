@@ -5,14 +5,24 @@ and the mini program's files (protocol/miniprogram-client.md)."""
 from __future__ import annotations
 
 import asyncio
+import json
 
+import aiohttp
 import pytest
 from aiohttp import web
 from yarl import URL
 
+from mockwx.http import miniprogram
 from mockwx.http.keys import BACKEND
-from mockwx.http.wx import PHONE
+from mockwx.http.wx import PHONE, ROUTES, PhoneSetup
 from mockwx.testing.client import MockRefused
+
+
+async def test_the_control_index_lists_the_phones_endpoints(client):
+    listed = (await client.control("GET", ""))["control"]
+    phone = [f"{method} {path}" for method, path, _ in ROUTES]
+    assert len(phone) == 9 and set(phone) <= set(listed)
+    assert "POST /__mock__/pay" in listed and len(listed) == len(set(listed))
 
 
 async def test_scopes_are_remembered_per_user_and_forgotten_with_the_app(client):
@@ -38,12 +48,25 @@ async def test_scopes_are_remembered_per_user_and_forgotten_with_the_app(client)
         ({"user": "alice", "scope": "scope.record", "granted": "yes"}, 400, "granted"),
         ({"scope": "scope.record", "granted": True}, 400, "whose phone"),
         ({"user": "x" * 65, "scope": "scope.record", "granted": True}, 400, "user must be a name"),
+        ({"user": "a\u0000b", "scope": "scope.record", "granted": True}, 400, "control or formatting character"),
+        ({"user": "\u202e evil", "scope": "scope.record", "granted": True}, 400, "control or formatting character"),
         ({"appid": "wx0000000000000009", "user": "alice", "scope": "scope.record", "granted": True}, 404, "no mini"),
     ],
 )
 async def test_scope_mistakes_are_4xx_that_say_why(client, body, status, says):
     with pytest.raises(MockRefused, match=f"{status}.*{says}"):
         await client.control("POST", "/wx/settings", body)
+
+
+@pytest.mark.parametrize("name", ["张三", "Zoë O'Brien", "bob 2"])
+async def test_a_user_name_may_be_any_printable_text(client, name):
+    assert (await client.control("POST", "/login", {"user": name}))["user"] == name
+
+
+@pytest.mark.parametrize("name", ["a\nb", "\x1b[31mred", "al\u200bice", "\u2066x\u2069"])
+async def test_a_user_name_that_could_forge_a_line_or_reorder_text_is_refused_at_login(client, name):
+    with pytest.raises(MockRefused, match="400.*control or formatting character"):
+        await client.control("POST", "/login", {"user": name})
 
 
 async def test_profile_refuses_unknown_modes(client):
@@ -88,6 +111,23 @@ async def test_a_bad_pay_sign_is_refused_before_the_sheet_with_the_doctors_diagn
     assert refused["mockwx"]["diagnosis"]["mistakes"] == ["lowercase_hex"]
     problem = (await client.problems())[-1]
     assert problem["api"] == "wx.requestPayment" and problem["id"] == refused["mockwx"]["journal_id"]
+
+
+async def test_the_five_parameters_of_wx_request_payment_check_in_the_playground(client, mock):
+    """The lesson's minutes 16-18: the logged five parameters (no appId) pasted into paySign mode."""
+    params = await placed(client, "P20261127000009")
+    text = "\n".join(f"{name}={value}" for name, value in params.items())
+    lowered_sign = text.replace(params["paySign"], params["paySign"].lower())
+    form = {"mode": "paysign", "text": text, "key": client.api_key}
+    async with aiohttp.ClientSession() as http:
+        async with http.post(f"{mock.url}/__mock__/ui/playground", json=form) as answer:
+            accepted = await answer.json()
+        async with http.post(f"{mock.url}/__mock__/ui/playground", json={**form, "text": lowered_sign}) as answer:
+            lowered = await answer.json()
+    assert accepted["matches"] is True and accepted["filled"] == {"appId": "wxd930ea5d5a258f4f"}
+    assert 'data-testid="play-filled"' in accepted["html"] and "missing" not in accepted["html"]
+    assert accepted["sign"] == params["paySign"]
+    assert lowered["matches"] is False and lowered["mistakes"] == ["lowercase_hex"]
 
 
 async def test_the_cashier_refuses_a_paid_order_and_a_number_time_stamp(client):
@@ -164,7 +204,19 @@ async def test_wx_request_timeout_is_in_milliseconds(client, aiohttp_server):
 async def test_wx_request_outside_the_domain_list_fails_as_in_wechat(client):
     answer = await client.control("POST", "/wx/request", {"url": "https://shop.example.com/api", "method": "GET"})
     assert answer["errMsg"] == "request:fail url not in domain list"
-    assert "shop.example.com" in answer["mockwx"]["hint"]
+    hint = answer["mockwx"]["hint"]
+    assert "shop.example.com is not on the phone's request domain list" in hint
+    assert "--backend https://shop.example.com" in hint and "notify" not in hint  # a fix that works
+
+
+def test_the_backend_given_on_the_command_line_joins_the_domain_list():
+    phone = PhoneSetup(backend="http://192.0.2.2:18901")
+    assert phone.refusal("http://192.0.2.2:18901/api/login") == ""
+    assert phone.refusal("http://127.0.0.1:8000/api") == "" and phone.refusal("http://localhost/x") == ""
+    assert "--backend http://192.0.2.3:18901" in phone.refusal("http://192.0.2.3:18901/api")
+    assert "192.0.2.2" in PhoneSetup().refusal("http://192.0.2.2:18901/api")  # a page's ?backend= does not widen it
+    assert "not an http(s) URL" in phone.refusal("ftp://192.0.2.2/x")
+    assert "not an http(s) URL" in phone.refusal("http://[::1")
 
 
 async def test_wx_request_to_nobody_is_a_fail_not_a_crash(client, unused_tcp_port):
@@ -199,6 +251,62 @@ async def test_a_folder_given_on_the_command_line_is_served(client, mock, tmp_pa
     mock_app_setup(mock).miniprogram = str(tmp_path)
     status, _, body = await get(client, "/__mock__/wx/app/app.json")
     assert status == 200 and body == b'{"pages": ["pages/home/home"]}'
+
+
+URL_MINI_PROGRAM = {
+    "app.json": '{"pages": ["pages/home/home", 7]}',
+    "app.js": "const config = require('./config');\nApp({});",
+    "config.js": "module.exports = {};",
+    "pages/home/home.js": """const api = require("../../utils/api.js");
+const named = require(name);  // computed: not followed
+require("../../../../etc/passwd");  // out of the mini program: not followed
+Page({});""",
+    "utils/api.js": "const http = require('./http'); module.exports = {};",
+    "utils/http.js": "require('./api.js'); require('/utils/gone.js'); module.exports = {};",  # a cycle; a missing file
+}
+
+
+@pytest.fixture
+async def url_mini_program(aiohttp_server, mock):
+    async def serve(request: web.Request) -> web.Response:
+        text = URL_MINI_PROGRAM.get(request.match_info["path"])
+        return web.Response(text=text) if text is not None else web.Response(status=404)
+
+    app = web.Application()
+    app.router.add_get("/mp/{path:.*}", serve)
+    server = await aiohttp_server(app)
+    mock_app_setup(mock).miniprogram = str(server.make_url("/mp/"))
+    return server
+
+
+async def test_a_mini_program_at_a_url_lists_what_its_files_require(client, url_mini_program):
+    status, _, body = await get(client, "/__mock__/wx/modules")
+    listed = json.loads(body)
+    assert status == 200 and listed["listed"] == "required"
+    assert sorted(listed["modules"]) == ["app.js", "config.js", "pages/home/home.js", "utils/api.js", "utils/http.js"]
+    status, _, body = await get(client, "/__mock__/wx/app/utils/http.js")  # served as a module
+    assert status == 200 and body.startswith(b'__wxDefine("utils/http.js", function (require, module, exports) {')
+
+
+async def test_the_modules_followed_from_a_url_are_bounded(client, url_mini_program, monkeypatch):
+    monkeypatch.setattr(miniprogram, "MAX_MODULES", 3)
+    status, _, body = await get(client, "/__mock__/wx/modules")
+    assert status == 200 and json.loads(body)["modules"] == ["app.js", "pages/home/home.js", "config.js"]
+
+
+@pytest.mark.parametrize(
+    ("base", "name", "path"),
+    [
+        ("pages/a/a.js", "../../utils/api.js", "utils/api.js"),
+        ("pages/a/a.js", "./b", "pages/a/b.js"),
+        ("pages/a/a.js", "lib/x", "pages/a/lib/x.js"),  # no ./: still from the file's folder, as in WeChat
+        ("pages/a/a.js", "/utils/api", "utils/api.js"),
+        ("app.js", "../x.js", ""),
+        ("app.js", "", ""),
+    ],
+)
+def test_module_paths_resolve_as_the_runtime_resolves_them(base, name, path):
+    assert miniprogram.module_path(base, name) == path
 
 
 def mock_app_setup(mock):

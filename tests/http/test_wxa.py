@@ -120,9 +120,15 @@ async def test_stable_token_errors(client, method, body, errcode):
     ],
 )
 async def test_token_check(client, access_token, errcode, errmsg):
-    answer, _ = await exchange(client, await phone_code(client), access_token)
+    answer, headers = await exchange(client, await phone_code(client), access_token)
     assert answer["errcode"] == errcode
     assert answer["errmsg"].startswith(errmsg) and SPACED_RID.search(answer["errmsg"])
+    if errcode == 40001:  # a replaced token: its lifecycle (an SDK fetches a new one), not a problem
+        assert "X-Mockwx-Problem" not in headers
+        return
+    problem = (await client.problems())[-1]  # the caller's mistake: a problem, linked as a reused code is
+    assert headers["X-Mockwx-Problem"].endswith(f"/__mock__/ui/problems/{problem['id']}")
+    assert problem["problem"] == f"errcode {errcode}"
 
 
 async def test_an_expired_token_answers_42001(client):
@@ -130,7 +136,7 @@ async def test_an_expired_token_answers_42001(client):
     await client.advance(7200)
     answer, headers = await exchange(client, await phone_code(client), access_token)
     assert answer["errcode"] == 42001 and answer["errmsg"].startswith("access_token expired rid: ")
-    assert "expired 0s ago" in headers["X-Mockwx-Hint"]
+    assert "expired 0s ago" in headers["X-Mockwx-Hint"] and "X-Mockwx-Problem" not in headers
 
 
 async def test_a_replaced_classic_token_works_five_more_minutes(client):

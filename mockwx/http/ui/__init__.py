@@ -1,8 +1,9 @@
 """The dashboard's routes: ``/`` sends browsers to ``/__mock__/ui/``; the pages (journal, orders and
 their stories, the signature playground, the control panel, a problem), the live stream, and the
 playground's JSON endpoint. Handlers are parse -> read model -> template; the pages' writes go
-through the control API itself, from the browser. A page of another feature (the phone) renders
-with ``page()`` on the shared layout and adds its row to ``ROUTES``.
+through the control API itself, from the browser. A page of another feature (the phone, in
+mockwx/http/wx.py) renders with ``page()`` on the shared layout, has its ``NavItem`` in ui/site.py and
+adds its own route.
 """
 
 from __future__ import annotations

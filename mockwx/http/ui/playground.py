@@ -51,6 +51,15 @@ def _wrong_keys(backend: Backend, fields: dict[str, str], mode: str, env: str = 
     return [KeyCandidate(app.secret, "appsecret", appid, "appsecret_as_key")] if app else []
 
 
+def _app_id_of_order(backend: Backend, fields: dict[str, str]) -> str:
+    """The appId a paySign without one is made with: that of the order its package names, or ''."""
+    if "appId" in fields:
+        return ""
+    state = backend.state
+    order = state.order_by(state.by_prepay_id, fields.get("package", "").removeprefix("prepay_id="))
+    return order.appid if order is not None else ""
+
+
 def _prefill(backend: Backend, entry: Entry) -> dict[str, str]:
     """The playground's form for a journaled call: its fields, its merchant's key, the sign it carried."""
     state = backend.state
@@ -80,9 +89,12 @@ def _steps(request: web.Request, form: dict[str, str]) -> tuple[dict[str, Any], 
     mode = form.get("mode", "v2")
     try:
         fields = playground.parse_text(form.get("text", ""))
+        filled = _app_id_of_order(backend, fields) if mode == "paysign" else ""
+        if filled:  # wx.requestPayment takes five parameters, not appId: it is the order's
+            fields = {"appId": filled, **fields}
         env = SANDBOX if recorded is not None and recorded.api.startswith("sandbox/") else PROD
         bench = playground.work(
-            form.get("text", ""),
+            json.dumps(fields, ensure_ascii=False) if filled else form.get("text", ""),
             form.get("key", ""),
             mode=mode,
             sign_type=form.get("sign_type", ""),
@@ -94,7 +106,9 @@ def _steps(request: web.Request, form: dict[str, str]) -> tuple[dict[str, Any], 
         html = site.env.get_template("_steps.html").render(lang=t.lang, t=t, error=str(exc))
         return {"error": str(exc), "html": html}, html
     doctor = doctor_view(bench.diagnosis, t)
-    html = site.env.get_template("_steps.html").render(lang=t.lang, t=t, error="", b=bench, doctor=doctor)
+    html = site.env.get_template("_steps.html").render(
+        lang=t.lang, t=t, error="", b=bench, doctor=doctor, filled=filled
+    )
     answer = {
         "sign": bench.sign,
         "sign_type": bench.sign_type,
@@ -103,6 +117,8 @@ def _steps(request: web.Request, form: dict[str, str]) -> tuple[dict[str, Any], 
         "mistakes": [code for code, _ in doctor.mistakes] if doctor else [],
         "html": html,
     }
+    if filled:
+        answer["filled"] = {"appId": filled}
     return answer, html
 
 

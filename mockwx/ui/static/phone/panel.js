@@ -8,8 +8,7 @@
   const { h } = M.ui;
   const host = M.host;
   const boot = JSON.parse(document.getElementById("phone-boot").textContent);
-  const texts = JSON.parse(document.getElementById("phone-texts").textContent);
-  const t = (key, params) => (texts[key] || key).replace(/\{(\w+)\}/g, (_, name) => (params && name in params ? params[name] : `{${name}}`));
+  const t = mockwx.t;  // the dashboard's texts (mockwx.js), in the page's language
   const remembered = (key, fallback) => localStorage.getItem(`mockwx:phone:${key}`) || fallback;
   const remember = (key, value) => localStorage.setItem(`mockwx:phone:${key}`, value);
 

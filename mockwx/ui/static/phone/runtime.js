@@ -7,9 +7,13 @@
   const M = window.MockWX;
   const { h } = M.ui;
   const host = M.host;
+  const dom = M.dom;  // the phone's shadow root: #screen, #overlay, the bars, the WXSS
   const BASE = "/__mock__/wx/app/";
   const MAX_STACK = 10;
   const OPEN_EVENTS = { getPhoneNumber: "getphonenumber", getUserInfo: "getuserinfo", openSetting: "opensetting" };
+  const NOT_IN_FOLDER = "the mini program has no such .js file";
+  const NOT_REQUIRED = "from a URL the phone loads app.js, the pages and the files they require by a literal path"
+    + " (require('../../utils/api.js')); a path built at run time, or a file the server does not have, is not loaded: run it from a folder";
   const rt = { app: null, defs: {}, templates: {}, styles: {}, configs: {}, appConfig: {}, stack: [], loading: "", generation: 0, modules: {} };
 
   // every .js file arrives as __wxDefine(path, factory): a CommonJS module, run on its first require
@@ -26,7 +30,7 @@
       let path = parts.join("/");
       if (!path.endsWith(".js")) path += ".js";
       const entry = rt.modules[path];
-      if (!entry) throw new Error(`module "${path}" is not defined (required from ${base})`);
+      if (!entry) throw new Error(`module "${path}" is not defined (required from ${base}): ${rt.listed === "required" ? NOT_REQUIRED : NOT_IN_FOLDER}`);
       if (!entry.module) {
         entry.module = { exports: {} };
         entry.factory.call(entry.module.exports, requireFrom(path), entry.module, entry.module.exports);
@@ -61,8 +65,10 @@
     });
   }
 
+  // WXSS styles the mini program's pages and nothing else on the page (WeChat keeps it inside the app)
   function wxss(text) {
-    return M.wxml.rpx(text).replace(/(^|[\s,}])page(?=[\s,{.:#[])/g, "$1.wx-page");
+    const css = M.wxml.rpx(text).replace(/(^|[\s,}])page(?=[\s,{.:#[])/g, "$1.wx-page");
+    return css.trim() ? `@scope (#screen) {\n${css}\n}` : "";
   }
 
   async function boot() {
@@ -71,17 +77,18 @@
     rt.stack = [];
     Object.assign(rt, { app: null, defs: {}, templates: {}, styles: {}, configs: {}, modules: {} });
     document.querySelectorAll(".wx-app-script").forEach((s) => s.remove());
-    const screen = document.getElementById("screen");
+    const screen = dom.getElementById("screen");
     screen.replaceChildren(h("div", { class: "splash" }, h("span", { class: "spinner dark" })));
-    document.getElementById("overlay").replaceChildren();
+    dom.getElementById("overlay").replaceChildren();
     screen.style.setProperty("--rpx", `${screen.clientWidth / 750}px`);
     try {
       rt.appConfig = JSON.parse(await fetchText("app.json"));
       const pages = rt.appConfig.pages;
       if (!Array.isArray(pages) || !pages.length) throw new Error('app.json must list its pages: {"pages": ["pages/index/index"]}');
-      document.getElementById("wx-app-style").textContent = wxss(await fetchText("app.wxss", true));
-      const listed = (await (await fetch("/__mock__/wx/modules", { credentials: "same-origin" })).json()).modules || [];
-      const scripts = new Set(["app.js", ...pages.map((route) => `${route}.js`), ...listed]);
+      dom.getElementById("wx-app-style").textContent = wxss(await fetchText("app.wxss", true));
+      const modules = await (await fetch("/__mock__/wx/modules", { credentials: "same-origin" })).json();
+      rt.listed = modules.listed;
+      const scripts = new Set(["app.js", ...pages.map((route) => `${route}.js`), ...(modules.modules || [])]);
       await Promise.all([...scripts].map(loadScript));
       rt.loading = "#app";
       run("app.js");
@@ -164,9 +171,9 @@
       if (typeof callback === "function") entry.pending.push(callback);
     };
     for (const other of rt.stack) other.container.hidden = true;
-    document.querySelectorAll("#screen > .splash").forEach((el) => el.remove());
+    dom.querySelectorAll("#screen > .splash").forEach((el) => el.remove());
     rt.stack.push(entry);
-    document.getElementById("screen").appendChild(container);
+    dom.getElementById("screen").appendChild(container);
     showChrome();
     render(entry);
     call(page, "onLoad", query);
@@ -183,7 +190,7 @@
 
   function render(entry) {
     if (entry.dead) return;
-    const focused = document.activeElement;
+    const focused = dom.activeElement;
     const where = focused && entry.container.contains(focused) ? pathOf(entry.container, focused) : null;
     const selection = where && "selectionStart" in focused ? [focused.selectionStart, focused.selectionEnd] : null;
     let fragment;
@@ -217,12 +224,12 @@
   function showChrome() {
     const top = rt.stack[rt.stack.length - 1];
     const config = Object.assign({}, rt.appConfig.window || {}, (top && rt.configs[top.route]) || {});
-    document.getElementById("nav-title").textContent = top && top.title ? top.title : config.navigationBarTitleText || "";
-    const bar = document.getElementById("navbar");
+    dom.getElementById("nav-title").textContent = top && top.title ? top.title : config.navigationBarTitleText || "";
+    const bar = dom.getElementById("navbar");
     bar.style.background = config.navigationBarBackgroundColor || "#ededed";
     bar.dataset.text = config.navigationBarTextStyle === "white" ? "white" : "black";
-    document.getElementById("nav-back").hidden = rt.stack.length <= 1;
-    document.getElementById("wx-page-style").textContent = top ? rt.styles[top.route] : "";
+    dom.getElementById("nav-back").hidden = rt.stack.length <= 1;
+    dom.getElementById("wx-page-style").textContent = top ? rt.styles[top.route] : "";
     if (M.onRoute) M.onRoute(rt.stack.map((e) => e.route));
   }
 
@@ -354,7 +361,7 @@
   });
 
   document.addEventListener("DOMContentLoaded", () => {
-    document.getElementById("nav-back").addEventListener("click", () => {
+    dom.getElementById("nav-back").addEventListener("click", () => {
       if (rt.stack.length > 1) host.navigate("navigateBack", { delta: 1 });
     });
   });

@@ -22,7 +22,9 @@
     return el;
   }
 
-  const layer = () => document.getElementById("overlay");
+  // the phone's insides: its shadow root (templates/phone/phone.html), where WeChat draws
+  const dom = document.getElementById("device").shadowRoot;
+  const layer = () => dom.getElementById("overlay");
 
   function mount(el) {
     layer().appendChild(el);
@@ -48,14 +50,14 @@
     const glyph = loading || icon === "loading" ? h("span", { class: "spinner" })
       : icon === "success" ? h("span", { class: "toast-icon" }, "✓")
       : icon === "error" ? h("span", { class: "toast-icon" }, "✕") : null;
-    const box = h("div", { class: `toast ${glyph ? "with-icon" : "text-only"}`, role: "status", id: "wx-toast" }, glyph, h("p", { text: title }));
+    const box = h("div", { class: `wx-toast ${glyph ? "with-icon" : "text-only"}`, role: "status", id: "wx-toast" }, glyph, h("p", { text: title }));
     const wrap = h("div", { class: `toast-layer${mask ? " masked" : ""}`, "data-kind": loading ? "loading" : "toast" }, box);
     mount(wrap);
     if (!loading) toastTimer = setTimeout(hideToast, duration);
   }
   function hideToast() {
     clearTimeout(toastTimer);
-    document.querySelectorAll(".toast-layer").forEach((el) => el.remove());
+    dom.querySelectorAll(".toast-layer").forEach((el) => el.remove());
   }
 
   // -- the modal --------------------------------------------------------------------------------------
@@ -203,5 +205,6 @@
   }
 
   window.MockWX = window.MockWX || {};
+  window.MockWX.dom = dom;
   window.MockWX.ui = { h, yuan, toast, hideToast, modal, authorize, profile, phone, settings, cashier, FAIL_REASONS };
 })();

@@ -232,7 +232,7 @@
   // -- the object ---------------------------------------------------------------------------------------------
 
   function systemInfo() {
-    const screen = document.getElementById("screen");
+    const screen = M.dom && M.dom.getElementById("screen");
     const width = screen ? screen.clientWidth : 390;
     const height = screen ? screen.clientHeight : 844;
     return {
