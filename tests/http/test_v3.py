@@ -275,3 +275,15 @@ async def test_notification_variants(client, receiver, variant):
         assert resource["mchid"] != DEMO_MCH_ID
     else:
         assert resource["amount"]["total"] == 100 and resource["out_trade_no"] == "V3T0000000008"
+
+
+async def test_type_hints_speak_json_not_python(client):
+    body = await order_body(client, "V3T0000000010")
+    body["amount"]["total"] = "1"
+    answer = await client.v3("POST", JSAPI, body)
+    assert answer.headers["X-Mockwx-Hint"] == "amount/total must be a JSON integer, got a JSON string"
+    body["amount"] = 1
+    answer = await client.v3("POST", JSAPI, body)
+    assert answer.headers["X-Mockwx-Hint"] == "amount must be a JSON object, got a JSON integer"
+    array = await client.v3("POST", JSAPI, b"[1]")
+    assert "the body is a JSON array; expected an object" in array.headers["X-Mockwx-Hint"]

@@ -15,6 +15,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from typing import Any
 
+from ...wire import json_type
 from .errors import V3Fail
 
 UNDEFINED = "请求中含有未在API文档中定义的参数"
@@ -23,6 +24,7 @@ _REFUND_NO = re.compile(r"[0-9A-Za-z_\-|*@]{1,64}")
 # the server-side notify_url rule seen in a real PARAM_ERROR (v3.md 4.1)
 _NOTIFY_URL = re.compile(r"https?://([^\s/?#\[\]@]+@)?([^\s/?#@:]+)(?::\d{2,5})?([^\s?#\[\]]*)")
 _TYPE_WORDS = {"str": "字符串", "int": "整数", "bool": "布尔值", "obj": "对象", "list": "数组"}
+JSON_KINDS = {"str": "string", "int": "integer", "bool": "boolean", "obj": "object", "list": "array"}
 
 
 @dataclass(frozen=True, slots=True)
@@ -235,7 +237,7 @@ def _check_value(field: Field, value: Any, path: str, location: str) -> None:
             f"{where}类型规则校验失败，此字段应为{_TYPE_WORDS[field.kind]}",
             location,
             value,
-            f"{path.lstrip('/')} must be a JSON {field.kind}, got {type(value).__name__}",
+            f"{path.lstrip('/')} must be a JSON {JSON_KINDS[field.kind]}, got a JSON {json_type(value)}",
         )
     if field.kind == "str":
         if field.max_len and len(value) > field.max_len:
@@ -290,7 +292,7 @@ def _check_value(field: Field, value: Any, path: str, location: str) -> None:
                     f"{where}类型规则校验失败，此字段应为{_TYPE_WORDS['list']}",
                     location,
                     item,
-                    f"{path.lstrip('/')}[{n}] must be a JSON {field.items}",
+                    f"{path.lstrip('/')}[{n}] must be a JSON {JSON_KINDS[field.items]}, got a JSON {json_type(item)}",
                 )
             if field.items == "obj":
                 _check_object(item, field.fields, f"{path}/{n}", location)

@@ -56,6 +56,7 @@ from urllib.parse import quote, unquote
 from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives.asymmetric import padding, rsa
 
+from ..jsonsafe import load_json
 from .paysign import PACKAGE_PREFIX, pay_sign_message
 from .signature import message, request_message
 
@@ -95,6 +96,8 @@ MAX_MISTAKES = 2
 """Message variants combine at most this many mistakes (hash comparisons only; cheap)."""
 MAX_REWRITTEN_BODY = 64 * 1024
 """Bodies larger than this are not re-serialised."""
+MAX_SERIAL_CHARS = 128
+"""A serial_no longer than this is in no notation of a certificate serial (160 bits: 49 decimal digits)."""
 DEFAULT_HOSTS = ("api.mch.weixin.qq.com", "api2.mch.weixin.qq.com")
 
 _DIGEST_INFO = {
@@ -217,8 +220,8 @@ def _json_forms(body: bytes) -> list[_Variant]:
     if not body or len(body) > MAX_REWRITTEN_BODY:
         return []
     try:
-        value = json.loads(body)
-    except (UnicodeDecodeError, json.JSONDecodeError):
+        value = load_json(body)
+    except ValueError:  # no JSON, or none worth re-serialising (NaN, 5000 digits, nested 10000 deep...)
         return []
     forms: list[_Variant] = []
     for ascii_, sort, (sep_name, separators) in itertools.product(
@@ -378,6 +381,8 @@ def diagnose_pay_sign(
 
 def diagnose_serial(serial_no: str, merchant_serial: str, *, platform_serials: Iterable[str] = ()) -> str | None:
     """The mistake behind a ``serial_no`` that is not ``merchant_serial``, when it is a common one."""
+    if len(serial_no) > MAX_SERIAL_CHARS:  # no notation of a 160-bit serial is this long
+        return "v3_serial_platform" if serial_no in set(platform_serials) else None
     expected = int(merchant_serial, 16)
     if serial_no.isascii() and serial_no.isdigit() and int(serial_no) == expected:
         return "v3_serial_decimal"
