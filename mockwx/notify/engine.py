@@ -35,7 +35,7 @@ log = logging.getLogger("mockwx.notify")
 # dialect -> judge(status, raw reply, lenient) -> (verdict, reason)
 JUDGES: dict[str, Callable[..., tuple[str, str]]] = {"v2": v2.judge_reply, "v3": v3.judge_reply}
 Signer = Callable[[Notification], dict[str, str]]
-AttemptListener = Callable[[Notification, Attempt], None]
+AttemptListener = Callable[[Notification, Attempt, dict[str, str]], None]  # the headers that attempt sent
 
 MAX_REPLY_BYTES = 64 * 1024
 EXCERPT_CHARS = 300
@@ -61,6 +61,7 @@ class NotifyEngine:
         self._semaphore = asyncio.Semaphore(settings.concurrency)
         self._session: aiohttp.ClientSession | None = None
         self.signers: dict[str, Signer] = {}  # dialect -> headers signed afresh for each delivery (v3)
+        self._sent: dict[tuple[str, int], dict[str, str]] = {}  # (notification, attempt) -> headers, until reported
         self.waiters = Waiters()  # long-poll callers, woken by the deliveries they wait for
 
     @property
@@ -91,6 +92,7 @@ class NotifyEngine:
             self._schedule(record)
 
     async def stop(self) -> None:
+        self._sent.clear()  # attempts cut short report nothing
         if self._session is not None:
             await self._session.close()
             self._session = None
@@ -194,10 +196,11 @@ class NotifyEngine:
         return attempt
 
     def _report(self, notification: Notification, attempt: Attempt) -> None:
+        sent = self._sent.pop((notification.id, attempt.number), notification.headers)  # unsent: what it holds
         if self.on_attempt is None:
             return
         try:
-            self.on_attempt(notification, attempt)
+            self.on_attempt(notification, attempt, sent)
         except Exception:  # a listener's bug must not stop deliveries
             log.exception("the attempt listener failed on notification %s", notification.id)
 
@@ -256,7 +259,7 @@ class NotifyEngine:
         async with self._session.post(
             notification.url,
             data=notification.body.encode("utf-8"),
-            headers=self._headers(notification),
+            headers=self._headers(notification, attempt),
             timeout=timeout,
             allow_redirects=False,
         ) as response:
@@ -270,9 +273,12 @@ class NotifyEngine:
             attempt.verdict = "timeout"
             attempt.error = "a fault rule (ack: never) treats every answer as arriving after the timeout"
 
-    def _headers(self, notification: Notification) -> dict[str, str]:
+    def _headers(self, notification: Notification, attempt: Attempt) -> dict[str, str]:
+        """The headers of this attempt (a v3 signature is made afresh each time), kept for the attempt's report."""
         signer = self.signers.get(notification.dialect)
-        return {**notification.headers, **signer(notification)} if signer else notification.headers
+        headers = {**notification.headers, **signer(notification)} if signer else notification.headers
+        self._sent[(notification.id, attempt.number)] = headers
+        return headers
 
 
 async def _read_reply(content: aiohttp.StreamReader) -> bytes:
