@@ -41,6 +41,7 @@ from .wire.v3 import (
     rsa_verify,
     serial_no,
 )
+from .wire.v3.diagnosis import MILLISECONDS_DIGITS
 
 WORDS = {
     "en": {
@@ -74,7 +75,6 @@ WORDS = {
         "demo_key": "演示商户的私钥（mockwx/demo_v3.py；演示商户的 apiclient_key.pem）",
     },
 }
-MILLISECONDS_DIGITS = 13  # Unix seconds have 10 digits until 2286; a timestamp in milliseconds has 13
 DEMO_PLATFORM_LABEL = "the demo platform certificate's private key (WeChat's key, not the merchant's)"
 
 
@@ -203,7 +203,7 @@ def _serial(pem: str) -> str:
 
 def _serial_lines(w: dict[str, str], serial: str, want: str, lang: str) -> list[str]:
     known = (_serial(demo_v3.PLATFORM_CERT_PEM), demo_v3.PUBLIC_KEY_ID)
-    mistake = diagnose_serial(serial, want, platform_serials=known) or "v3_unknown_serial"
+    mistake = diagnose_serial(serial, want, platform_serials=known)
     view = view_of(v3_record([mistake], what="serial_no"), lang)
     return [w["serial"].format(got=serial, want=want, text=view["explanation"]), w["fix"].format(text=view["fix"])]
 

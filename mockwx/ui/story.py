@@ -24,8 +24,10 @@ from .templating import duration, yuan
 CLIENT, MERCHANT, WECHAT = "client", "merchant", "wechat"
 LIFELINES = (CLIENT, MERCHANT, WECHAT)
 # The calls about one order, in every dialect that has them (v2's unifiedorder, v3's v3/jsapi ...).
-ORDER_OPERATIONS = frozenset({"place", "place_app", "place_h5", "place_native", "query", "query_id", "close", "refund"})
-ORDER_APIS = frozenset(e.api for e in catalogue.ENDPOINTS if e.operation in ORDER_OPERATIONS) | {"refundquery"}
+ORDER_OPERATIONS = frozenset(
+    {"place", "place_app", "place_h5", "place_native", "query", "query_id", "close", "refund", "refundquery"}
+)
+ORDER_APIS = frozenset(e.api for e in catalogue.ENDPOINTS if e.operation in ORDER_OPERATIONS)
 V3_PLACED = {"JSAPI": "v3/jsapi", "APP": "v3/app", "MWEB": "v3/h5", "NATIVE": "v3/native"}  # by trade_type
 PLACE_APIS = frozenset(e.api for e in catalogue.ENDPOINTS if e.operation.startswith("place"))
 GAP_SHOWN = 10.0  # seconds between two messages worth a "time passes" row (retries always get one)
@@ -112,7 +114,7 @@ def _concerns(entry: Entry, order: Order, backend: Backend) -> bool:
     elif api in ORDER_APIS and order.env == SANDBOX:
         return False
     if api in ORDER_APIS:
-        mch_id = entry.fields.get("mch_id") or entry.fields.get("mchid")  # v2 names it mch_id, v3 mchid
+        mch_id = entry.fields.get("mch_id") or entry.fields.get("mchid")  # v2: mch_id; v3: mchid (the caller's)
         return mch_id == order.mch_id and order_of(entry, backend.state) == order.out_trade_no
     if api == "pay":
         return order_of(entry, backend.state) == order.out_trade_no
