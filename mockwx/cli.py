@@ -32,7 +32,7 @@ from .doctor import LANGS, Finding, KeyCandidate
 from .doctor.teach import Reading, lesson_keys, looks_pasted, read_pasted, teach
 from .http import wx
 from .http.app import create_app
-from .http.keys import ACCESS, BACKEND
+from .http.keys import ACCESS, BACKEND, KEYS_FOLDER
 from .http.serving import listen
 from .persist import StateFileError, StorageError
 from .v3_banner import keys_folder, v3_demo_lines, v3_lines, write_demo_keys
@@ -271,6 +271,7 @@ async def _until_stopped(runners: list[web.AppRunner], banner_text: str) -> None
 
 async def _serve(config: Config, host: str, port: int, miniprogram: str = "", backend: str = "") -> None:
     app = create_app(config, host=host)
+    app[KEYS_FOLDER] = keys_folder(config)  # merchants added while it runs get their key files too
     phone = wx.setup(app)
     phone.miniprogram, phone.backend = miniprogram, backend
     runner, bound = await listen(app, host, port, idle_timeout=config.settings.idle_timeout)
@@ -434,6 +435,7 @@ async def _demo(config: Config, args: argparse.Namespace) -> None:
     from mockwx.merchant.config import DEMO_SHOP_PRODUCTS
 
     mock_app = create_app(config, host=args.host)
+    mock_app[KEYS_FOLDER] = keys_folder(config)
     mock_runner, mock_port = await listen(mock_app, args.host, args.port, idle_timeout=config.settings.idle_timeout)
     mock_url = f"http://{args.host}:{mock_port}"
     merchant_url = f"http://{args.host}:{args.merchant_port}"

@@ -82,6 +82,10 @@ def test_serve_on_a_free_port_then_ctrl_c(tmp_path):
         assert (tmp_path / "keys/10000100/apiclient_key.pem").stat().st_mode & 0o777 == 0o600
         with urllib.request.urlopen(f"{url}/__mock__") as response:
             assert json.load(response)["merchants"] == ["10000100"]
+        merchant = {"mch_id": "10000200", "api_key": "a" * 32, "appids": ["wxd930ea5d5a258f4f"]}
+        added = _call("POST", f"{url}/__mock__/tenants", {"merchants": [merchant]})  # added while it runs
+        assert added["key_files"] == {"10000200": str(tmp_path / "keys" / "10000200")}  # as those of the start
+        assert (tmp_path / "keys/10000200/apiclient_key.pem").stat().st_mode & 0o777 == 0o600
         assert f"{url}/__mock__/ui/" in text  # the dashboard's address is printed, and serves the page
         with urllib.request.urlopen(urllib.request.Request(f"{url}/", headers={"Accept": "text/html"})) as response:
             assert (

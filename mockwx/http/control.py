@@ -5,6 +5,7 @@ wrong. Tests, scenarios, the pytest plugin and the CLI all drive the mock throug
 from __future__ import annotations
 
 import math
+from pathlib import Path
 from typing import Any
 
 from aiohttp import web
@@ -24,7 +25,7 @@ from ..services import keys
 from ..wire import SIGN_TYPES, JsonRefused, json_type, load_json
 from . import client, render
 from .errors import ControlError
-from .keys import BACKEND, ENTRY
+from .keys import BACKEND, ENTRY, KEYS_FOLDER
 
 MAX_WAIT = 60.0
 MAX_COPIES = 1000
@@ -132,8 +133,22 @@ async def export_merchant_keys(request: web.Request) -> web.StreamResponse:
 
 
 async def post_tenants(request: web.Request) -> web.StreamResponse:
-    added = request.app[BACKEND].tenants.add(await read_json(request))
-    return render.json_body({"added": added}, status=201)
+    backend = request.app[BACKEND]
+    added = backend.tenants.add(await read_json(request))
+    answer: dict[str, Any] = {"added": added}
+    folder = request.app.get(KEYS_FOLDER)
+    if folder is not None and added.get("merchants"):  # beside those written at start, as serve promises
+        answer["key_files"] = {mch_id: _write_keys(backend, mch_id, folder) for mch_id in added["merchants"]}
+    return render.json_body(answer, status=201)
+
+
+def _write_keys(backend: Backend, mch_id: str, folder: Path) -> str:
+    """Where a merchant's v3 files went (``keys/<mch_id>/``), or why they could not be written."""
+    try:
+        written = keys.export(views.merchant_view(backend, backend.state.merchants[mch_id])["v3"], folder / mch_id)
+    except OSError as exc:
+        return f"not written to {folder / mch_id}: {exc.strerror}"
+    return str(Path(written["apiclient_key.pem"]).parent)
 
 
 async def get_settings(request: web.Request) -> web.StreamResponse:

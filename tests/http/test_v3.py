@@ -417,3 +417,24 @@ async def test_the_log_says_a_v3_status_once(client, caplog):
     assert any(f"POST {JSAPI} -> 400 PARAM_ERROR: amount/total is 0" in line for line in lines), lines
     assert any(line.startswith("GET /v3/certificates -> 200 (") for line in lines), lines
     assert not any("400 400" in line or "200 200" in line for line in lines), lines
+
+
+async def test_paths_methods_and_not_mocked_answers(client):
+    """Item 19 of the issue 9 review: a value in the path is checked like one in the body; a mocked path
+    called with another method says which one it takes; v3's own answers are compact JSON."""
+    long = await client.v3("GET", f"/v3/pay/transactions/out-trade-no/{'A' * 300}?mchid={DEMO_MCH_ID}")
+    assert (long.status, long.json["code"]) == (400, "PARAM_ERROR")
+    assert long.json["message"] == "输入源“/path/out_trade_no”映射到字段“商户订单号”长度规则校验失败，长度超过最大值 32"
+    refund = await client.v3("GET", f"/v3/refund/domestic/refunds/{'R' * 65}")
+    assert (refund.status, refund.json["code"]) == (400, "PARAM_ERROR") and "/path/out_refund_no" in refund.json[
+        "message"
+    ]
+    get = await client.v3("GET", JSAPI)
+    assert (get.status, get.headers["Allow"], get.json["code"]) == (405, "POST", "METHOD_NOT_ALLOWED")
+    assert get.json["message"] == f"mockwx mocks {JSAPI} with POST only, not GET"
+    post = await client.v3("POST", "/v3/pay/transactions/out-trade-no/NOSUCHORDER1", {})
+    assert (post.status, post.headers["Allow"]) == (405, "GET")
+    unknown = await client.v3("GET", "/v3/marketing/favor/stocks")
+    assert unknown.status == 501 and unknown.json["code"] == "NOT_MOCKED"
+    for answer in (get, unknown, long):
+        assert b'", "' not in answer.body and b'": ' not in answer.body  # compact, as WeChat writes JSON

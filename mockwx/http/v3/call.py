@@ -30,7 +30,8 @@ async def _body(call: Call) -> bytes:
 
 
 async def authenticated_call(call: Call, *, json_body: bool) -> tuple[V3Request, dict[str, Any]]:
-    """Authenticate; parse the JSON body (or take the query); journal it; apply the matching fault rule."""
+    """Authenticate; parse the JSON body (or take the query); journal it; apply the matching fault rule; check
+    the path's values (an out_trade_no of 300 characters is a PARAM_ERROR, not an order that is not there)."""
     body = await _body(call)
     request = authenticated(call, body)
     call.auth = request
@@ -46,6 +47,7 @@ async def authenticated_call(call: Call, *, json_body: bool) -> tuple[V3Request,
     # the path's out_trade_no too, and the caller's mchid (a refund names none): the journal finds the order
     call.entry.fields = {"mchid": request.merchant.mch_id, **call.request.match_info, **data}
     await apply_fault(call.request, call.backend.faults.take(call.endpoint.api, _match_fields(call, data)))
+    schema.check(call.request.match_info, schema.PATHS.get(call.endpoint.api, ()), location="path")
     return request, data
 
 

@@ -175,6 +175,17 @@ BODIES: dict[str, tuple[Field, ...]] = {
 }
 
 
+# api -> the values in its path (the message's input is "/path/...": UNVERIFIED, README fidelity notes); their
+# lengths only: the number of an order placed in v2 may hold characters the v3 body pattern does not
+_OUT_TRADE_NO = (F("out_trade_no", "商户订单号", required=True, max_len=32),)
+PATHS: dict[str, tuple[Field, ...]] = {
+    "v3/query": _OUT_TRADE_NO,
+    "v3/close": _OUT_TRADE_NO,
+    "v3/query_by_id": (F("transaction_id", "微信支付订单号", required=True, max_len=32),),
+    "v3/refund_query": (F("out_refund_no", "商户退款单号", required=True, max_len=64),),
+}
+
+
 def _param_error(message: str, location: str | None, value: Any, hint: str) -> V3Fail:
     return V3Fail(
         400, "PARAM_ERROR", message, detail={"location": location, "value": value}, hint=hint, problem="PARAM_ERROR"
