@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from .domain.models import PROD, SANDBOX
 
 SANDBOX_PREFIXES = ("/sandboxnew", "/xdc/apiv2sandbox")
+AUTHORIZED_MCHID = "authorization.mchid"  # journal field: a v3 call's Authorization mchid (refund bodies have none)
 
 
 @dataclass(frozen=True, slots=True)
@@ -161,6 +162,11 @@ def endpoint(api: str) -> Endpoint:
 def apis(dialect: str | None = None) -> tuple[str, ...]:
     """The api names, of one dialect or of all."""
     return tuple(e.api for e in ENDPOINTS if dialect is None or e.dialect == dialect)
+
+
+def coverage() -> dict[str, int]:
+    """How many APIs each dialect mocks (``--version`` and the README's count)."""
+    return {dialect: len(apis(dialect)) for dialect in DIALECTS}
 
 
 def mocked_paths(dialect: str) -> list[str]:

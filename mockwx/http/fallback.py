@@ -12,6 +12,11 @@ from . import render
 from .keys import ENTRY
 from .v2.answers import xml
 
+ROOT_HINT = (
+    "this is mockwx, a local WeChat sandbox: a browser opening / gets the dashboard (/__mock__/ui/), the control"
+    " API is /__mock__, and the WeChat APIs it answers are listed under mocked"
+)
+
 
 def mocked() -> dict[str, list[str]]:
     """Every mocked path, per dialect ("login", "pay_v2", ...)."""
@@ -38,7 +43,7 @@ async def not_mocked(request: web.Request) -> web.StreamResponse:
         return xml(answer, hint=hint, status=501)
     message = f"mockwx does not mock {request.method} {path}"
     listing = {"mocked": {**mocked(), "control": "/__mock__"}, "dialects": catalogue.DIALECTS}
-    hint = "see the README's table of what is mocked"
+    hint = ROOT_HINT if path == "/" else "see the README's table of what is mocked"
     if dialect == "v3":
         allowed = catalogue.methods_of(path)
         if allowed:  # a mocked path, called with a method WeChat's API does not take

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from time import perf_counter
 
 import aiohttp
@@ -28,6 +28,7 @@ from ..state import RETRY_AFTER_STORAGE_ERROR, State
 from ..timers import Timers
 from . import v2, v3
 from .allowlist import Allowlist
+from .routing import Delivery, Router
 from .waiters import Waiters
 
 log = logging.getLogger("mockwx.notify")
@@ -58,6 +59,7 @@ class NotifyEngine:
         self.ids = ids
         self.settings = settings
         self._allowlist = Allowlist(settings.allow)
+        self._router = Router(settings.routes, settings.verify_routes)
         self._semaphore = asyncio.Semaphore(settings.concurrency)
         self._session: aiohttp.ClientSession | None = None
         self.signers: dict[str, Signer] = {}  # dialect -> headers signed afresh for each delivery (v3)
@@ -70,6 +72,13 @@ class NotifyEngine:
         if self._allowlist.entries != self.settings.allow:
             self._allowlist = Allowlist(self.settings.allow)
         return self._allowlist
+
+    @property
+    def router(self) -> Router:
+        """The notify routes of the current settings (rebuilt when notify.routes changes)."""
+        if self._router.source != self.settings.routes or self._router.verify != self.settings.verify_routes:
+            self._router = Router(self.settings.routes, self.settings.verify_routes)
+        return self._router
 
     # -- lifecycle ----------------------------------------------------------------------------
 
@@ -223,7 +232,9 @@ class NotifyEngine:
             manual=manual,
         )
         notification.attempts.append(attempt)
-        refusal = self.allowlist.refusal(notification.url)
+        delivery = self.router.delivery(notification.url, self.allowlist)  # a routed host goes elsewhere
+        attempt.routed_to = delivery.url if delivery.routed else ""
+        refusal = delivery.refusal
         if refusal:
             attempt.verdict, attempt.error = "refused", refusal
             log.warning("notification %s not sent: %s", notification.id, printable(refusal))
@@ -231,7 +242,7 @@ class NotifyEngine:
         async with self._semaphore:
             started = perf_counter()
             try:
-                await self._post(notification, attempt)
+                await self._post(notification, attempt, delivery)
             except TimeoutError:
                 attempt.verdict = "timeout"
                 attempt.error = f"no answer within {self.settings.timeout:g}s"
@@ -253,15 +264,17 @@ class NotifyEngine:
         )
         return attempt
 
-    async def _post(self, notification: Notification, attempt: Attempt) -> None:
+    async def _post(self, notification: Notification, attempt: Attempt, delivery: Delivery) -> None:
         assert self._session is not None, "the notify engine is not started"
         timeout = aiohttp.ClientTimeout(total=self.settings.timeout)
         async with self._session.post(
-            notification.url,
+            delivery.url,
             data=notification.body.encode("utf-8"),
-            headers=self._headers(notification, attempt),
+            headers=self._headers(notification, attempt, delivery.headers),
             timeout=timeout,
             allow_redirects=False,
+            ssl=delivery.verify,
+            server_hostname=delivery.server_hostname,
         ) as response:
             raw = await _read_reply(response.content)
         attempt.status = response.status
@@ -273,10 +286,11 @@ class NotifyEngine:
             attempt.verdict = "timeout"
             attempt.error = "a fault rule (ack: never) treats every answer as arriving after the timeout"
 
-    def _headers(self, notification: Notification, attempt: Attempt) -> dict[str, str]:
-        """The headers of this attempt (a v3 signature is made afresh each time), kept for the attempt's report."""
+    def _headers(self, notification: Notification, attempt: Attempt, routed: Mapping[str, str]) -> dict[str, str]:
+        """The headers of this attempt (a v3 signature is made afresh each time; a notify route's Host last), kept
+        for the attempt's report."""
         signer = self.signers.get(notification.dialect)
-        headers = {**notification.headers, **signer(notification)} if signer else notification.headers
+        headers = {**notification.headers, **(signer(notification) if signer else {}), **routed}
         self._sent[(notification.id, attempt.number)] = headers
         return headers
 

@@ -15,6 +15,7 @@ from typing import Any
 from .. import catalogue
 from ..backend import Backend
 from ..capture import RawMessage
+from ..catalogue import AUTHORIZED_MCHID
 from ..domain.models import SANDBOX, Attempt, Notification, NotifyStatus, Order, RefundStatus
 from ..journal import Entry
 from ..wire import XmlError, parse_xml
@@ -114,7 +115,8 @@ def _concerns(entry: Entry, order: Order, backend: Backend) -> bool:
     elif api in ORDER_APIS and order.env == SANDBOX:
         return False
     if api in ORDER_APIS:
-        mch_id = entry.fields.get("mch_id") or entry.fields.get("mchid")  # v2: mch_id; v3: mchid (the caller's)
+        fields = entry.fields  # v2: mch_id; v3: the Authorization header's mchid (a refund body has none)
+        mch_id = fields.get("mch_id") or fields.get(AUTHORIZED_MCHID) or fields.get("mchid")
         return mch_id == order.mch_id and order_of(entry, backend.state) == order.out_trade_no
     if api == "pay":
         return order_of(entry, backend.state) == order.out_trade_no

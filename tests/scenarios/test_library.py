@@ -3,14 +3,11 @@ project promises."""
 
 from __future__ import annotations
 
-from pathlib import Path
-
 from mockwx import catalogue
 from mockwx.scenarios import Runner, load_scenario, scenario_files
+from mockwx.scenarios.loader import LIBRARY
 from mockwx.testing.client import MockClient
 from mockwx.testing.server import MockServer, mock_config
-
-LIBRARY = Path(__file__).resolve().parents[2] / "scenarios"
 
 # a story the library must tell -> words its file name carries
 REQUIRED = {

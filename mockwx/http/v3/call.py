@@ -9,6 +9,7 @@ from typing import Any
 
 from aiohttp import web
 
+from ...catalogue import AUTHORIZED_MCHID
 from ...wire.v3 import load_json_object
 from ..body import read_limited
 from ..endpoint import Call
@@ -44,8 +45,9 @@ async def authenticated_call(call: Call, *, json_body: bool) -> tuple[V3Request,
             raise V3Fail(400, "PARAM_ERROR", NOT_V3, hint=f"{exc}; v3 bodies are JSON objects") from None
     else:
         data = dict(call.request.query)
-    # the path's out_trade_no too, and the caller's mchid (a refund names none): the journal finds the order
-    call.entry.fields = {"mchid": request.merchant.mch_id, **call.request.match_info, **data}
+    # the path's out_trade_no too, and the Authorization header's mchid (a refund body names none, and the
+    # fields keep what the caller sent): the journal finds the order
+    call.entry.fields = {**call.request.match_info, **data, AUTHORIZED_MCHID: request.merchant.mch_id}
     await apply_fault(call.request, call.backend.faults.take(call.endpoint.api, _match_fields(call, data)))
     schema.check(call.request.match_info, schema.PATHS.get(call.endpoint.api, ()), location="path")
     return request, data
