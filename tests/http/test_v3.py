@@ -438,3 +438,19 @@ async def test_paths_methods_and_not_mocked_answers(client):
     assert unknown.status == 501 and unknown.json["code"] == "NOT_MOCKED"
     for answer in (get, unknown, long):
         assert b'", "' not in answer.body and b'": ' not in answer.body  # compact, as WeChat writes JSON
+
+
+async def test_a_malformed_time_or_date_is_a_format_param_error(client):
+    """time_expire in the body and bill_date in the query break their format as WeChat words it."""
+    body = await order_body(client, "V3T0000000016")
+    late = await client.v3("POST", JSAPI, {**body, "time_expire": "2026-11-27 10:00:00"})
+    assert (late.status, late.json["code"], late.json["detail"]) == (
+        400,
+        "PARAM_ERROR",
+        {"location": "body", "value": "2026-11-27 10:00:00"},
+    )
+    assert late.json["message"] == "输入源“/body/time_expire”映射到字段“交易结束时间”格式规则校验失败，值不符合格式要求"
+    day = await client.v3("GET", "/v3/bill/tradebill?bill_date=20261127")
+    assert (day.status, day.json["detail"]) == (400, {"location": "query", "value": "20261127"})
+    assert day.json["message"] == "输入源“/query/bill_date”映射到字段“账单日期”格式规则校验失败，值不符合格式要求"
+    assert "expected yyyy-MM-dd" in day.headers["X-Mockwx-Hint"]

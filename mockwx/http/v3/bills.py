@@ -27,13 +27,8 @@ def _bill_date(text: str | None) -> tuple[str, float, float]:
     try:
         day = datetime.strptime(text, "%Y-%m-%d").replace(tzinfo=BEIJING)
     except ValueError:
-        raise V3Fail(
-            400,
-            "PARAM_ERROR",
-            "输入源“/query/bill_date”映射到字段“账单日期”格式规则校验失败，值不符合格式要求",
-            detail={"location": "query", "value": text},
-            hint=f"bill_date is {text!r}; expected yyyy-MM-dd",
-            problem="PARAM_ERROR",
+        raise schema.malformed(
+            "/bill_date", "账单日期", "query", text, f"bill_date is {text!r}; expected yyyy-MM-dd"
         ) from None
     start = day.timestamp()
     return day.strftime("%Y%m%d"), start, start + 24 * 3600

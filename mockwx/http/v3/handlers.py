@@ -56,14 +56,8 @@ def _time_expire(call: Call, text: str | None) -> float | None:
     try:
         when = parse_rfc3339(text)
     except ValueError:
-        raise V3Fail(
-            400,
-            "PARAM_ERROR",
-            "输入源“/body/time_expire”映射到字段“交易结束时间”格式规则校验失败，值不符合格式要求",
-            detail={"location": "body", "value": text},
-            hint=f"time_expire is {text!r}; expected RFC 3339 with a zone, like 2018-06-08T10:34:56+08:00",
-            problem="PARAM_ERROR",
-        ) from None
+        hint = f"time_expire is {text!r}; expected RFC 3339 with a zone, like 2018-06-08T10:34:56+08:00"
+        raise schema.malformed("/time_expire", "交易结束时间", "body", text, hint) from None
     now = call.backend.clock.now()
     return min(max(when, now + MIN_EXPIRE), now + MAX_EXPIRE)
 

@@ -201,6 +201,13 @@ def missing(path: str, label: str, location: str = "body", value: Any = "") -> V
     )
 
 
+def malformed(path: str, label: str, location: str, value: Any, hint: str) -> V3Fail:
+    """WeChat's PARAM_ERROR for a value that breaks its field's format (a date, a time, a pattern)."""
+    return _param_error(
+        f"输入源“/{location}{path}”映射到字段“{label}”格式规则校验失败，值不符合格式要求", location, value, hint
+    )
+
+
 def check(data: Mapping[str, Any], fields: tuple[Field, ...], location: str = "body") -> None:
     """Raise the PARAM_ERROR WeChat gives for the first broken field of ``data``, if any."""
     undefined = _undefined(data, fields, "")
@@ -266,12 +273,8 @@ def _check_value(field: Field, value: Any, path: str, location: str) -> None:
                 f"{path.lstrip('/')} is {value!r}; expected one of {', '.join(field.enum)}",
             )
         if field.pattern is not None and not field.pattern.fullmatch(value):
-            raise _param_error(
-                f"{where}格式规则校验失败，值不符合格式要求",
-                location,
-                value,
-                f"{path.lstrip('/')} is {value!r}, which breaks WeChat's format for {field.name}",
-            )
+            hint = f"{path.lstrip('/')} is {value!r}, which breaks WeChat's format for {field.name}"
+            raise malformed(path, field.label, location, value, hint)
     elif field.kind == "int":
         if field.minimum is not None and value < field.minimum:
             raise _param_error(
