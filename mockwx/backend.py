@@ -76,8 +76,9 @@ class Backend:
         self.refunds = RefundService(state, clock, ids, settings, self.timers, self.orders, self.notices)
         self.bills = BillService(state)
 
-    def _journal_attempt(self, notification: Notification, attempt: Attempt) -> None:
-        """A notification attempt is a call the mock makes: the journal lists it with the ones it receives."""
+    def _journal_attempt(self, notification: Notification, attempt: Attempt, headers: dict[str, str]) -> None:
+        """A notification attempt is a call the mock makes: the journal lists it with the ones it receives,
+        with the headers that attempt sent (a v3 attempt's signature is its own)."""
         entry = self.journal.start(attempt.at, "POST", notification.url)
         entry.api = "refund_notify" if notification.kind == "refund" else "notify"
         entry.status = attempt.status or 0
@@ -94,7 +95,7 @@ class Backend:
         }
         if attempt.error:
             entry.error = {"kind": attempt.verdict, "hint": attempt.error}
-        entry.request = Capture.of(f"POST {notification.url}", notification.headers, notification.body.encode("utf-8"))
+        entry.request = Capture.of(f"POST {notification.url}", headers, notification.body.encode("utf-8"))
         if attempt.status is not None:
             entry.response = Capture.of(str(attempt.status), {}, attempt.excerpt.encode("utf-8"))
         self.journal.finish(entry)

@@ -9,11 +9,13 @@ so a scenario step can ask for "query" and get orderquery in v2 and the v3 query
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 from .domain.models import PROD, SANDBOX
 
 SANDBOX_PREFIXES = ("/sandboxnew", "/xdc/apiv2sandbox")
+AUTHORIZED_MCHID = "authorization.mchid"  # journal field: a v3 call's Authorization mchid (refund bodies have none)
 
 
 @dataclass(frozen=True, slots=True)
@@ -170,6 +172,23 @@ def coverage() -> dict[str, int]:
 def mocked_paths(dialect: str) -> list[str]:
     """Every path answered in ``dialect`` (for the 501 answer and the README)."""
     return [path for e in ENDPOINTS if e.dialect == dialect for path, _ in e.routes()]
+
+
+def methods_of(path: str) -> list[str]:
+    """The methods the endpoints whose path template matches ``path`` take ([] when none does, or any does)."""
+    found = []
+    for e in ENDPOINTS:
+        for template, _ in e.routes():
+            if _template(template).fullmatch(path):
+                if e.method == "*":
+                    return []
+                found.append(e.method)
+    return sorted(set(found))
+
+
+def _template(path: str) -> re.Pattern[str]:
+    """A catalogue path as a pattern: each ``{name}`` one path segment."""
+    return re.compile(re.sub(r"\\{\w+\\}", "[^/]+", re.escape(path)))
 
 
 def for_operation(operation: str, dialect: str) -> Endpoint:

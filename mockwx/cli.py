@@ -35,7 +35,7 @@ from .doctor import LANGS, Finding, KeyCandidate
 from .doctor.teach import Reading, lesson_keys, looks_pasted, read_pasted, teach
 from .http import wx
 from .http.app import create_app
-from .http.keys import ACCESS, BACKEND
+from .http.keys import ACCESS, BACKEND, KEYS_FOLDER
 from .http.listeners import listen_all
 from .http.serving import listen
 from .notify.routing import parse_route_option
@@ -375,6 +375,7 @@ async def _until_stopped(runners: list[web.AppRunner], banner_text: str) -> None
 
 async def _serve(config: Config, host: str, port: int, miniprogram: str = "", backend: str = "") -> None:
     app = create_app(config, host=host)
+    app[KEYS_FOLDER] = keys_folder(config)  # merchants added while it runs get their key files too
     phone = wx.setup(app)
     phone.miniprogram, phone.backend = miniprogram, backend
     started = await listen_all(app, host, port, idle_timeout=config.settings.idle_timeout)
@@ -573,6 +574,7 @@ async def _demo(config: Config, args: argparse.Namespace) -> None:
     from mockwx.merchant.config import DEMO_SHOP_PRODUCTS
 
     mock_app = create_app(config, host=args.host)
+    mock_app[KEYS_FOLDER] = keys_folder(config)
     started = await listen_all(mock_app, args.host, args.port, idle_timeout=config.settings.idle_timeout)
     mock_runner, mock_port = started.runner, started.port
     mock_url = f"http://{args.host}:{mock_port}"

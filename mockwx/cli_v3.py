@@ -5,7 +5,9 @@ Request mode: ``sign --v3 METHOD URL [--timestamp T] [--nonce N] [--body FILE|-]
 ``sign --v3 --paysign APPID TIMESTAMP NONCE PACKAGE``. The key is a PEM file (a private key signs and
 checks; a certificate or public key only checks), by default the demo merchant's private key.
 ``--check SIG`` or ``--authorization 'WECHATPAY2-SHA256-RSA2048 ...'`` (which also carries the
-timestamp, the nonce and the serial) asks whether a signature you have is the right one.
+timestamp, the nonce and the serial) asks whether a signature you have is the right one, and whether
+WeChat takes it: a timestamp in milliseconds or a serial_no that is not the merchant certificate's is
+refused however well signed (exit status 1, as for a wrong signature).
 """
 
 from __future__ import annotations
@@ -14,6 +16,7 @@ import argparse
 import secrets
 import sys
 import time
+from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -38,6 +41,7 @@ from .wire.v3 import (
     rsa_verify,
     serial_no,
 )
+from .wire.v3.diagnosis import MILLISECONDS_DIGITS
 
 WORDS = {
     "en": {
@@ -51,6 +55,7 @@ WORDS = {
         "signed": "What was signed instead:",
         "made_with": "made with: {label}",
         "serial": "serial_no {got} is not the merchant certificate's ({want}): {text}",
+        "refused": "The signature verifies, but WeChat refuses the request all the same (401 SIGN_ERROR):",
         "no_check": "(no private key: give --check SIG or --authorization to check a signature)",
         "demo_key": "the demo merchant's private key (mockwx/demo_v3.py; apiclient_key.pem of the demo tenant)",
     },
@@ -65,6 +70,7 @@ WORDS = {
         "signed": "实际签名的串：",
         "made_with": "签名所用的密钥：{label}",
         "serial": "serial_no {got} 不是商户证书的序列号（{want}）：{text}",
+        "refused": "签名验证通过，但微信仍会拒绝这个请求（401 SIGN_ERROR）：",
         "no_check": "（没有私钥：用 --check SIG 或 --authorization 检查一个签名）",
         "demo_key": "演示商户的私钥（mockwx/demo_v3.py；演示商户的 apiclient_key.pem）",
     },
@@ -85,16 +91,28 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     v3.add_argument("--authorization", metavar="HEADER", help=f"a whole '{SCHEME} ...' header to check")
 
 
-def _key(args: argparse.Namespace) -> tuple[rsa.RSAPrivateKey | None, rsa.RSAPublicKey, str]:
-    """(private key or None, public key, label) from --key PEM, else the demo merchant's."""
+@dataclass(frozen=True, slots=True)
+class _Key:
+    """The key a check uses: its private half (None for a certificate or public key), its public half, how to
+    name it, and the serial_no an Authorization must carry with it (None when the PEM does not say)."""
+
+    private: rsa.RSAPrivateKey | None
+    public: rsa.RSAPublicKey
+    label: str
+    serial: str | None
+
+
+def _key(args: argparse.Namespace) -> _Key:
+    """--key PEM (a private key, a certificate or a public key), else the demo merchant's private key."""
     if not args.key:
         private = load_private_key(demo_v3.MERCHANT_KEY_PEM)
-        return private, private.public_key(), WORDS[args.lang]["demo_key"]
+        return _Key(private, private.public_key(), WORDS[args.lang]["demo_key"], _serial(demo_v3.MERCHANT_CERT_PEM))
     pem = Path(args.key).read_bytes()
     if b"PRIVATE KEY" in pem:
         private = load_private_key(pem)
-        return private, private.public_key(), f"the private key in {args.key}"
-    return None, load_public_key(pem), f"the public key in {args.key}"
+        return _Key(private, private.public_key(), f"the private key in {args.key}", None)
+    serial = _serial(pem.decode("ascii", "replace")) if b"CERTIFICATE-----" in pem else None
+    return _Key(None, load_public_key(pem), f"the public key in {args.key}", serial)
 
 
 def _visible(message: bytes) -> list[str]:
@@ -115,7 +133,7 @@ def sign_v3_command(args: argparse.Namespace) -> int:
 
 def _lesson(args: argparse.Namespace) -> tuple[list[str], int]:
     w = WORDS[args.lang]
-    private, public, label = _key(args)
+    key = _key(args)
     sent: Authorization | None = parse_authorization(args.authorization) if args.authorization else None
     received = args.check or (sent.signature if sent else "")
     timestamp = args.timestamp or (sent.timestamp if sent else str(int(time.time())))
@@ -131,25 +149,28 @@ def _lesson(args: argparse.Namespace) -> tuple[list[str], int]:
         method, target = args.fields[0].upper(), _target(args.fields[1])
         body = _body(args.body)
         signed = request_message(method, target, timestamp, nonce, body)
-    out = [w["message"].format(n=signed.count(b"\n")), *_visible(signed), w["key"].format(label=label)]
-    if private is not None:
-        mine = rsa_sign(signed, private)
+    out = [w["message"].format(n=signed.count(b"\n")), *_visible(signed), w["key"].format(label=key.label)]
+    if key.private is not None:
+        mine = rsa_sign(signed, key.private)
         out.append(w["signature"].format(sig=mine))
         if not args.paysign and not received:
             out.append("Authorization: " + _header(args, sent, nonce, mine, timestamp))
+    refusals = _refusals(w, args, timestamp, sent, key)
     if not received:
-        if private is None:
+        if key.private is None:
             out.append(w["no_check"])
         return out, 0
-    if rsa_verify(signed, received, public):
-        return [*out, w["ok"]], 0
+    if rsa_verify(signed, received, key.public):
+        if not refusals:
+            return [*out, w["ok"]], 0
+        return [*out, w["refused"], *refusals], 1
     out.append(w["bad"])
     other = {DEMO_PLATFORM_LABEL: load_private_key(demo_v3.PLATFORM_KEY_PEM).public_key()} if not args.key else {}
     if args.paysign:
-        found = diagnose_pay_sign(app_id, timestamp, nonce, package, received, public, other_keys=other)
+        found = diagnose_pay_sign(app_id, timestamp, nonce, package, received, key.public, other_keys=other)
         what = "paySign"
     else:
-        found = diagnose_request(method, target, timestamp, nonce, body, received, public, other_keys=other)
+        found = diagnose_request(method, target, timestamp, nonce, body, received, key.public, other_keys=other)
         what = "request signature"
     cut_short = found.tried if found.cut_short else None
     record = v3_record(
@@ -161,23 +182,33 @@ def _lesson(args: argparse.Namespace) -> tuple[list[str], int]:
         out += [w["signed"], *_visible(found.signed_message.encode("utf-8"))]
     if found.key_label:
         out.append(w["made_with"].format(label=found.key_label))
-    if sent is not None and not args.key:
-        out += _serial_lines(w, sent.serial_no, args.lang)
-    return out, 1
+    return [*out, *refusals], 1
+
+
+def _refusals(
+    w: dict[str, str], args: argparse.Namespace, timestamp: str, sent: Authorization | None, key: _Key
+) -> list[str]:
+    """What WeChat refuses whatever the signature: a timestamp in milliseconds, a serial_no that is not the
+    merchant certificate's (v3.md 1.1, 1.4, 5)."""
+    lines: list[str] = []
+    if timestamp.isascii() and timestamp.isdigit() and len(timestamp) >= MILLISECONDS_DIGITS:
+        code = "v3_paysign_timestamp_milliseconds" if args.paysign else "v3_timestamp_milliseconds"
+        view = view_of(v3_record([code], what="timestamp", received=timestamp), args.lang)
+        lines += [w["why"].format(text=view["explanation"]), w["fix"].format(text=view["fix"])]
+    if sent is not None and key.serial is not None and sent.serial_no.upper() != key.serial:
+        lines += _serial_lines(w, sent.serial_no, key.serial, args.lang)
+    return lines
 
 
 def _serial(pem: str) -> str:
     return serial_no(x509.load_pem_x509_certificate(pem.encode("ascii")))
 
 
-def _serial_lines(w: dict[str, str], serial: str, lang: str) -> list[str]:
-    want = _serial(demo_v3.MERCHANT_CERT_PEM)
-    if serial == want:
-        return []
-    platform = _serial(demo_v3.PLATFORM_CERT_PEM)
-    mistake = diagnose_serial(serial, want, platform_serials=(platform, demo_v3.PUBLIC_KEY_ID))
-    text = view_of(v3_record([mistake], what="serial_no"), lang)["explanation"] if mistake else "?"
-    return [w["serial"].format(got=serial, want=want, text=text)]
+def _serial_lines(w: dict[str, str], serial: str, want: str, lang: str) -> list[str]:
+    known = (_serial(demo_v3.PLATFORM_CERT_PEM), demo_v3.PUBLIC_KEY_ID)
+    mistake = diagnose_serial(serial, want, platform_serials=known)
+    view = view_of(v3_record([mistake], what="serial_no"), lang)
+    return [w["serial"].format(got=serial, want=want, text=view["explanation"]), w["fix"].format(text=view["fix"])]
 
 
 def _header(args: argparse.Namespace, sent: Authorization | None, nonce: str, signature: str, timestamp: str) -> str:

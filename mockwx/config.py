@@ -120,6 +120,9 @@ class V3Settings:
     reentry_code: str = "INVALID_REQUEST"  # changed parameters on re-order: INVALID_REQUEST or OUT_TRADE_NO_USED
     sign_errors: bool = True  # sign 4xx/5xx business errors too (a real 403 carried them); 401s are never signed
     signtest: float = 0.0  # share of answers and notifications carrying a WECHATPAY/SIGNTEST/ probe (v3.md 2.5)
+    # also take a signature over the percent-decoded path?query: wechatpayv3 signs "|" as is and requests sends
+    # %7C (v3.md 9.3); whether WeChat normalises the URL before verifying is UNVERIFIED (v3.md 1.2), so by default not
+    accept_decoded_url: bool = False
 
 
 @dataclass(slots=True)

@@ -82,6 +82,10 @@ def test_serve_on_a_free_port_then_ctrl_c(tmp_path):
         assert (tmp_path / "keys/10000100/apiclient_key.pem").stat().st_mode & 0o777 == 0o600
         with urllib.request.urlopen(f"{url}/__mock__") as response:
             assert json.load(response)["merchants"] == ["10000100"]
+        merchant = {"mch_id": "10000200", "api_key": "a" * 32, "appids": ["wxd930ea5d5a258f4f"]}
+        added = _call("POST", f"{url}/__mock__/tenants", {"merchants": [merchant]})  # added while it runs
+        assert added["key_files"] == {"10000200": str(tmp_path / "keys" / "10000200")}  # as those of the start
+        assert (tmp_path / "keys/10000200/apiclient_key.pem").stat().st_mode & 0o777 == 0o600
         assert f"{url}/__mock__/ui/" in text  # the dashboard's address is printed, and serves the page
         with urllib.request.urlopen(urllib.request.Request(f"{url}/", headers={"Accept": "text/html"})) as response:
             assert (
@@ -283,6 +287,48 @@ def test_sign_v3_paysign_mode_and_bad_input():
     assert result.returncode == 1 and "prepay_id=" in result.stdout and "why:" in result.stdout
     assert run("sign", "--v3", "POST").returncode == 2
     assert run("sign", "--v3", "GET", "relative/path").returncode == 2
+
+
+def test_sign_v3_refuses_a_right_signature_that_wechat_refuses(tmp_path):
+    """A signature that verifies is not enough: a 13-digit (ms) timestamp or the platform serial in serial_no
+    gets 401 from the mock, so the doctor must not say "the right one" (issue 9 review, item 1)."""
+    from wechatpayv3.utils import rsa_sign
+
+    from mockwx import demo_v3
+
+    body = tmp_path / "body.json"
+    body.write_text('{"mchid":"10000100","amount":{"total":1}}')
+    target = "/v3/pay/transactions/jsapi"
+
+    def header(timestamp: str, serial: str) -> str:
+        signature = rsa_sign(demo_key(), f"POST\n{target}\n{timestamp}\nN1\n{body.read_text()}\n")
+        return (
+            f'WECHATPAY2-SHA256-RSA2048 mchid="10000100",nonce_str="N1",signature="{signature}",'
+            f'timestamp="{timestamp}",serial_no="{serial}"'
+        )
+
+    merchant = "497FD66A2D559EC06E2C30399913C26F39BBF266"
+    platform = "1789671A1CF883ED29829C0FABD5F93DE7EBA436"
+    args = ("sign", "--v3", "POST", target, "--body", str(body), "--authorization")
+    assert run(*args, header("1554208460", merchant)).returncode == 0
+    ms = run(*args, header("1554208460000", merchant))
+    assert ms.returncode == 1 and "right one" not in ms.stdout, ms.stdout
+    assert "WeChat refuses the request" in ms.stdout and "milliseconds" in ms.stdout
+    serial = run(*args, header("1554208460", platform))
+    assert serial.returncode == 1 and "right one" not in serial.stdout, serial.stdout
+    assert f"serial_no {platform} is not the merchant certificate's ({merchant})" in serial.stdout
+    assert "platform certificate's serial" in serial.stdout
+    unknown = run(*args, header("1554208460", "ABCDEF"), "--lang", "zh")
+    assert unknown.returncode == 1 and "不是该商户任何一张API证书的序列号" in unknown.stdout, unknown.stdout
+    cert = tmp_path / "apiclient_cert.pem"
+    cert.write_text(demo_v3.MERCHANT_CERT_PEM)  # a certificate names its serial: the check runs with --key too
+    assert run(*args, header("1554208460", platform), "--key", str(cert)).returncode == 1
+    assert run(*args, header("1554208460", merchant.lower()), "--key", str(cert)).returncode == 0  # as the mock
+
+    paysign = ("wxd930ea5d5a258f4f", "1554208460000", "N2", "prepay_id=wx201410272009395522657a690389285100")
+    good = rsa_sign(demo_key(), "".join(f"{line}\n" for line in paysign))
+    result = run("sign", "--v3", "--paysign", *paysign, "--check", good)
+    assert result.returncode == 1 and "paySign timeStamp is in milliseconds" in result.stdout, result.stdout
 
 
 def test_version_names_the_python_and_what_is_mocked_per_dialect():

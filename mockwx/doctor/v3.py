@@ -11,11 +11,13 @@ from ..hint import hint_text
 from .catalogue import LANGS, lookup, render
 
 KIND = "v3"
+SIGNED = ("request signature", "paySign")  # what a record's ``expected`` is the signed message of
 
 
 def v3_record(mistakes: Iterable[str], *, what: str, expected: str = "", **facts: Any) -> dict[str, Any]:
     """The stored form: ``what`` was checked (request signature, paySign, serial_no), the mistake codes,
-    the message (or serial) mockwx expected, and the search's facts (signed_message, key_label...)."""
+    the message (or serial) mockwx expected, and the search's facts (``received``: the signature or serial
+    that arrived; signed_message, key_label...)."""
     codes = list(mistakes)
     return {
         "kind": KIND,
@@ -54,8 +56,12 @@ def hint(record: dict[str, Any]) -> str:
 
 
 def view(record: dict[str, Any], lang: str = "en") -> dict[str, Any]:
-    """The record with its texts in ``lang`` and in every language."""
+    """The record with its texts in ``lang`` and in every language, and what was expected and received
+    under the names a v2 diagnosis gives them (the dashboard shows either)."""
+    signature = record.get("what") in SIGNED
     return {
+        "expected_string": record.get("expected", "") if signature else "",
+        "received_sign": record.get("received", ""),
         **record,
         "lang": lang,
         "explanation": explanation(record, lang),

@@ -46,6 +46,7 @@ class Rule:
     login_hinted: bool = False  # errmsg in the newer APIs' form: "<msg> hint: [<id>] rid: <rid>"
     client: str = ""  # wx.requestPayment's errMsg reason
     v3: tuple[int, str, str] | None = None  # HTTP status, code, message (API v3, protocol/v3.md 4.3, 6, 8, 9)
+    v3_by_api: dict[str, tuple[int, str, str]] = field(default_factory=dict)  # another v3 answer on some APIs
 
 
 _REFUND_MISMATCH = "订单金额或退款金额与之前请求不一致，请核实后再试"
@@ -57,7 +58,8 @@ _RULES = (
         "not_found",
         biz("ORDERNOTEXIST", orderquery="order not exist"),
         client="订单不存在",
-        v3=(404, "ORDER_NOT_EXIST", "订单不存在"),
+        v3=(404, "ORDER_NOT_EXIST", "订单不存在"),  # query and close (v3.md 6.1)
+        v3_by_api={"v3/refund": (404, "RESOURCE_NOT_EXISTS", "订单不存在")},  # refund: unknown or unpaid (v3.md 8.1)
     ),
     Rule(
         "ORDER_PAID",

@@ -133,11 +133,16 @@ def _log(entry: Entry) -> None:
     """One line per call, whatever the caller put in its path or fields."""
     if entry.problem or entry.status == 0:
         hint = entry.error.get("hint", "")
-        text = f"{entry.method} {entry.path} -> {entry.status} {entry.outcome}" + (f": {hint}" if hint else "")
-        log.warning("%s", printable(text))
+        log.warning("%s", printable(_answered(entry) + (f": {hint}" if hint else "")))
     elif log.isEnabledFor(logging.INFO):
-        text = f"{entry.method} {entry.path} -> {entry.status} {entry.outcome}"
-        log.info("%s (%.1f ms)", printable(text), entry.latency_ms)
+        log.info("%s (%.1f ms)", printable(_answered(entry)), entry.latency_ms)
+
+
+def _answered(entry: Entry) -> str:
+    """``POST /path -> 200 SUCCESS``; a v3 outcome starts with its status already (``-> 400 PARAM_ERROR``)."""
+    status, outcome = str(entry.status), entry.outcome
+    said = outcome if outcome == status or outcome.startswith(f"{status} ") else f"{status} {outcome}"
+    return f"{entry.method} {entry.path} -> {said}"
 
 
 def create_app(

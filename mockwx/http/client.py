@@ -24,8 +24,7 @@ from ..journal import Entry
 from ..services.checkout import Payment, client_message
 from ..wire import pay_sign_fields, verify
 from ..wire.v3 import diagnose_pay_sign as diagnose_v3_pay_sign
-from ..wire.v3 import verify_pay_sign
-from ..wire.v3.paysign import SIGN_TYPE as V3_SIGN_TYPE
+from ..wire.v3 import pay_sign_rules, verify_pay_sign
 from . import render
 from .errors import ControlError
 from .v3.auth import explain
@@ -72,11 +71,11 @@ class Client:
         for name in ("signType", "appId"):
             if name in body:
                 _require_string(body, name)
-        sign_type = body.get("signType", "MD5")
         order = self._order_of_package(body["package"])
-        if sign_type == V3_SIGN_TYPE:
+        if order.dialect == "v3":  # the order says which paySign it takes, whatever signType claims
             self._check_v3_pay_sign(order, body)
         else:
+            sign_type = body.get("signType", "MD5")  # RSA is refused by the rules: it is no v2 sign type
             # WeChat checks paySign with the appid of the mini program that pays, i.e. the order's
             fields = pay_sign_fields(order.appid, body["timeStamp"], body["nonceStr"], body["package"], sign_type)
             facts = rule_findings(body["timeStamp"], sign_type, order.sign_type)
@@ -157,10 +156,12 @@ class Client:
     # -- the signature --------------------------------------------------------------------------
 
     def _check_v3_pay_sign(self, order: Order, body: Mapping[str, Any]) -> None:
-        """An API v3 paySign (signType RSA, protocol/v3.md 5): the merchant's RSA signature of four lines."""
+        """An API v3 order's paySign (protocol/v3.md 5): signType RSA, timeStamp in seconds, and the merchant's
+        RSA signature of the four lines; anything else is refused and diagnosed as v3."""
         keys = self.backend.keyring.of(self.backend.state.merchants[order.mch_id])
         args = (order.appid, body["timeStamp"], body["nonceStr"], body["package"])
-        if verify_pay_sign(*args, body["paySign"], keys.merchant_public):
+        rules = pay_sign_rules(body["timeStamp"], body.get("signType"))
+        if not rules and verify_pay_sign(*args, body["paySign"], keys.merchant_public):
             return
         claimed = body.get("appId")
         found = diagnose_v3_pay_sign(
@@ -170,11 +171,14 @@ class Client:
             other_keys={f"the platform certificate's key ({keys.platform_serial})": keys.platform_key.public_key()},
             other_app_ids=[claimed] if claimed and claimed != order.appid else [],
         )
-        hint = explain(found.mistakes, found.expected_message, "paySign does not verify with the merchant certificate")
+        mistakes = (*rules, *found.mistakes)
+        what = "paySign does not verify with the merchant certificate" if found.mistakes else "paySign verifies"
+        hint = explain(mistakes, found.expected_message, f"{what}; this is an API v3 order")
         record = v3_record(
-            found.mistakes,
+            mistakes,
             what="paySign",
             expected=found.expected_message,
+            received=body["paySign"],
             signed_message=found.signed_message,
             cut_short=found.tried if found.cut_short else None,
         )

@@ -4,8 +4,8 @@ wrong. Tests, scenarios, the pytest plugin and the CLI all drive the mock throug
 
 from __future__ import annotations
 
-import json
 import math
+from pathlib import Path
 from typing import Any
 
 from aiohttp import web
@@ -22,10 +22,10 @@ from ..journal import MAX_PAGE
 from ..notify.waiters import Wanted
 from ..persist import StorageError
 from ..services import keys
-from ..wire import SIGN_TYPES
+from ..wire import SIGN_TYPES, JsonRefused, json_type, load_json
 from . import client, render
 from .errors import ControlError
-from .keys import BACKEND, ENTRY
+from .keys import BACKEND, ENTRY, KEYS_FOLDER
 
 MAX_WAIT = 60.0
 MAX_COPIES = 1000
@@ -34,7 +34,7 @@ SEND_VARIANTS = ("normal", "duplicate", *VARIANTS)
 MAX_ADVANCE = 10 * 365 * 24 * 3600
 
 
-MAX_JSON_DEPTH = 16  # the deepest a control call needs is 3 (tenants, settings); RecursionError starts near 1000
+MAX_JSON_DEPTH = 16  # the deepest a control call needs is 3 (tenants, settings)
 
 
 async def read_json(request: web.Request, *, required: bool = True) -> dict[str, Any]:
@@ -49,43 +49,12 @@ async def read_json(request: web.Request, *, required: bool = True) -> dict[str,
             raise ControlError(400, "this call needs a JSON object body")
         return {}
     try:
-        data = json.loads(raw, parse_constant=_no_constant, parse_float=_finite)
-    except RecursionError:
-        data = None  # nested far too deep even to parse: the check below explains
-    except (ValueError, UnicodeDecodeError) as exc:
-        raise ControlError(400, f"the body is not valid JSON: {exc}") from None
-    if data is None or _too_deep(data):
-        raise ControlError(400, f"the JSON is nested too deeply: control calls nest at most {MAX_JSON_DEPTH} levels")
+        data = load_json(raw, max_depth=MAX_JSON_DEPTH)
+    except JsonRefused as refused:  # deep nesting, NaN, 5000 digits, a lone surrogate: nothing stored ever holds them
+        raise ControlError(400, f"the body is not valid JSON: {refused}") from None
     if not isinstance(data, dict):
-        raise ControlError(400, f"the body must be a JSON object, not {type(data).__name__}")
-    try:  # "\ud800" is valid JSON but no text: refuse it before it is stored anywhere
-        json.dumps(data, ensure_ascii=False).encode("utf-8")
-    except UnicodeEncodeError:
-        raise ControlError(400, "the body holds a lone surrogate (\\ud800-\\udfff): send valid Unicode text") from None
+        raise ControlError(400, f"the body must be a JSON object, not {json_type(data)}")
     return data
-
-
-def _no_constant(name: str) -> Any:
-    raise ValueError(f"{name} is not a JSON number (Python writes it; JSON has no NaN or Infinity)")
-
-
-def _finite(text: str) -> float:
-    value = float(text)
-    if not math.isfinite(value):
-        raise ValueError(f"{text} is not a finite number")
-    return value
-
-
-def _too_deep(data: Any) -> bool:
-    """Whether containers nest deeper than MAX_JSON_DEPTH (walked without recursion)."""
-    stack = [(data, 1)]
-    while stack:
-        value, depth = stack.pop()
-        children = value.values() if isinstance(value, dict) else value if isinstance(value, list) else ()
-        if children and depth > MAX_JSON_DEPTH:
-            return True
-        stack.extend((child, depth + 1) for child in children)
-    return False
 
 
 def control_handler(fn):
@@ -168,8 +137,22 @@ async def export_merchant_keys(request: web.Request) -> web.StreamResponse:
 
 
 async def post_tenants(request: web.Request) -> web.StreamResponse:
-    added = request.app[BACKEND].tenants.add(await read_json(request))
-    return render.json_body({"added": added}, status=201)
+    backend = request.app[BACKEND]
+    added = backend.tenants.add(await read_json(request))
+    answer: dict[str, Any] = {"added": added}
+    folder = request.app.get(KEYS_FOLDER)
+    if folder is not None and added.get("merchants"):  # beside those written at start, as serve promises
+        answer["key_files"] = {mch_id: _write_keys(backend, mch_id, folder) for mch_id in added["merchants"]}
+    return render.json_body(answer, status=201)
+
+
+def _write_keys(backend: Backend, mch_id: str, folder: Path) -> str:
+    """Where a merchant's v3 files went (``keys/<mch_id>/``), or why they could not be written."""
+    try:
+        written = keys.export(views.merchant_view(backend, backend.state.merchants[mch_id])["v3"], folder / mch_id)
+    except OSError as exc:
+        return f"not written to {folder / mch_id}: {exc.strerror}"
+    return str(Path(written["apiclient_key.pem"]).parent)
 
 
 async def get_settings(request: web.Request) -> web.StreamResponse:

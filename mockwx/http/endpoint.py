@@ -2,7 +2,7 @@
 call in the journal, runs the dialect's handler (parse -> service -> render), waits for the state
 change to be stored, and renders any error in the route's dialect, in one place.
 
-A dialect (Pay v2, login, later v3) supplies its handlers, keyed by api name, and a
+A dialect (login, Pay v2, Pay v3) supplies its handlers, keyed by api name, and a
 :class:`Dialect` that turns an error into WeChat's answer, the journal's outcome and details.
 """
 

@@ -7,6 +7,7 @@ from aiohttp import web
 
 from .. import catalogue
 from ..escape import printable
+from ..wire.v3 import compact_json
 from . import render
 from .keys import ENTRY
 from .v2.answers import xml
@@ -44,8 +45,19 @@ async def not_mocked(request: web.Request) -> web.StreamResponse:
     listing = {"mocked": {**mocked(), "control": "/__mock__"}, "dialects": catalogue.DIALECTS}
     hint = ROOT_HINT if path == "/" else "see the README's table of what is mocked"
     if dialect == "v3":
-        return render.json_body({"code": "NOT_MOCKED", "message": message, **listing, "hint": hint}, status=501)
+        allowed = catalogue.methods_of(path)
+        if allowed:  # a mocked path, called with a method WeChat's API does not take
+            entry.outcome = "405"
+            message = f"mockwx mocks {path} with {' and '.join(allowed)} only, not {request.method}"
+            body = {"code": "METHOD_NOT_ALLOWED", "message": message, "hint": f"call {allowed[0]} {path}"}
+            return _v3_json(body, 405, {"Allow": ", ".join(allowed)})
+        return _v3_json({"code": "NOT_MOCKED", "message": message, **listing, "hint": hint}, 501)
     return render.json_body({"errcode": 501, "errmsg": message, **listing, "hint": hint}, status=501)
+
+
+def _v3_json(body: dict[str, object], status: int, headers: dict[str, str] | None = None) -> web.Response:
+    """A v3-dialect answer: compact JSON, as WeChat writes its bodies (protocol/v3.md 6.1)."""
+    return web.Response(body=compact_json(body), status=status, content_type="application/json", headers=headers)
 
 
 def add_routes(app: web.Application) -> None:

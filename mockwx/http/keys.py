@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from aiohttp import web
 
 from ..access import Access
@@ -14,3 +16,4 @@ ACCESS = web.AppKey("access", Access)  # who may use the control API, how much h
 NETWORK = web.AppKey("network", Network)  # the HTTPS and proxy ports, the local CA, refused handshakes
 ENTRY = web.RequestKey("entry", Entry)  # the request's journal entry
 BODY_READ = web.RequestKey("body_read", bytes)  # the body, kept by a handler that read it as a stream
+KEYS_FOLDER = web.AppKey("keys_folder", Path)  # serve and demo write each merchant's v3 files to <folder>/<mch_id>/

@@ -14,6 +14,7 @@ from aiohttp import web
 
 from ..domain.commands import CheckSession, Code2Session, ExchangePhoneCode, FetchStableToken, FetchToken
 from ..domain.errors import DomainError
+from ..wire import JsonRefused, load_json
 from ..wire.errors import LOGIN_ERRCODES, login_errmsg
 from . import render
 from .endpoint import Call, Failure
@@ -71,9 +72,9 @@ async def _json_body(call: Call) -> dict[str, Any]:
         raise LoginFail(43002, hint=f"{call.request.path} takes POST with a JSON body, not {call.request.method}")
     raw = await call.request.read()
     try:
-        data = json.loads(raw) if raw.strip() else None
-    except (ValueError, UnicodeDecodeError):
-        data = None
+        data = load_json(raw) if raw.strip() else None
+    except JsonRefused as refused:  # deep nesting, NaN, huge numbers...: WeChat's "data format error"
+        raise LoginFail(47001, hint=f"the body must be a JSON object: {refused}") from None
     if not isinstance(data, dict):
         raise LoginFail(47001, hint=f"the body must be a JSON object, got {raw[:60]!r}")
     return data

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from time import perf_counter
 
 import aiohttp
@@ -36,7 +36,7 @@ log = logging.getLogger("mockwx.notify")
 # dialect -> judge(status, raw reply, lenient) -> (verdict, reason)
 JUDGES: dict[str, Callable[..., tuple[str, str]]] = {"v2": v2.judge_reply, "v3": v3.judge_reply}
 Signer = Callable[[Notification], dict[str, str]]
-AttemptListener = Callable[[Notification, Attempt], None]
+AttemptListener = Callable[[Notification, Attempt, dict[str, str]], None]  # the headers that attempt sent
 
 MAX_REPLY_BYTES = 64 * 1024
 EXCERPT_CHARS = 300
@@ -63,6 +63,7 @@ class NotifyEngine:
         self._semaphore = asyncio.Semaphore(settings.concurrency)
         self._session: aiohttp.ClientSession | None = None
         self.signers: dict[str, Signer] = {}  # dialect -> headers signed afresh for each delivery (v3)
+        self._sent: dict[tuple[str, int], dict[str, str]] = {}  # (notification, attempt) -> headers, until reported
         self.waiters = Waiters()  # long-poll callers, woken by the deliveries they wait for
 
     @property
@@ -100,6 +101,7 @@ class NotifyEngine:
             self._schedule(record)
 
     async def stop(self) -> None:
+        self._sent.clear()  # attempts cut short report nothing
         if self._session is not None:
             await self._session.close()
             self._session = None
@@ -203,10 +205,11 @@ class NotifyEngine:
         return attempt
 
     def _report(self, notification: Notification, attempt: Attempt) -> None:
+        sent = self._sent.pop((notification.id, attempt.number), notification.headers)  # unsent: what it holds
         if self.on_attempt is None:
             return
         try:
-            self.on_attempt(notification, attempt)
+            self.on_attempt(notification, attempt, sent)
         except Exception:  # a listener's bug must not stop deliveries
             log.exception("the attempt listener failed on notification %s", notification.id)
 
@@ -267,7 +270,7 @@ class NotifyEngine:
         async with self._session.post(
             delivery.url,
             data=notification.body.encode("utf-8"),
-            headers={**self._headers(notification), **delivery.headers},
+            headers=self._headers(notification, attempt, delivery.headers),
             timeout=timeout,
             allow_redirects=False,
             ssl=delivery.verify,
@@ -283,9 +286,13 @@ class NotifyEngine:
             attempt.verdict = "timeout"
             attempt.error = "a fault rule (ack: never) treats every answer as arriving after the timeout"
 
-    def _headers(self, notification: Notification) -> dict[str, str]:
+    def _headers(self, notification: Notification, attempt: Attempt, routed: Mapping[str, str]) -> dict[str, str]:
+        """The headers of this attempt (a v3 signature is made afresh each time; a notify route's Host last), kept
+        for the attempt's report."""
         signer = self.signers.get(notification.dialect)
-        return {**notification.headers, **signer(notification)} if signer else notification.headers
+        headers = {**notification.headers, **(signer(notification) if signer else {}), **routed}
+        self._sent[(notification.id, attempt.number)] = headers
+        return headers
 
 
 async def _read_reply(content: aiohttp.StreamReader) -> bytes:

@@ -17,7 +17,7 @@ REFUND_EVENTS = {
     RefundStatus.REFUNDCLOSE: ("REFUND.CLOSED", "退款关闭"),
     RefundStatus.CHANGE: ("REFUND.ABNORMAL", "退款异常"),
 }
-RECEIVED_ACCOUNT = "支付用户零钱"
+RECEIVED_ACCOUNT = "支付用户零钱"  # user_received_account of a refund to the balance (v3.md 8.1, 8.3)
 
 
 def payment_plaintext(order: Order) -> dict[str, Any]:

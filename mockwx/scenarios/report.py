@@ -27,8 +27,7 @@ class ConsoleReport:
 
     def __call__(self, kind: str, item: object) -> None:
         if kind == "scenario" and isinstance(item, Scenario):
-            api = item.api or self.api
-            self._header = f"{item.path}{' [v3]' if api == 'v3' else ''}: {item.name}"
+            self._header = f"{item.path}{self._tag(item.api or self.api)}: {item.name}"
             if self.verbose:
                 self._emit()
         elif kind == "step" and isinstance(item, StepResult):
@@ -51,9 +50,22 @@ class ConsoleReport:
         failed = [r for r in results if not r.passed]
         self._print("")
         for r in failed:
-            self._print(f"{MARKS[r.status]} {r.path}{' [v3]' if r.api == 'v3' else ''}: {r.name}: {r.message}")
+            self._print(f"{MARKS[r.status]} {r.path}{self._tag(r.api)}: {r.name}: {r.message}")
         verdict = "PASSED" if not failed else "FAILED"
         self._print(f"{verdict}: {passed} passed, {len(failed)} failed, {len(results)} scenarios in {seconds:.2f} s")
+        pinned = [r for r in results if r.api and r.api != self.api]
+        if pinned:  # "--api v3" must not read as a v3 run of scenarios that ran in v2
+            names = ", ".join(f"{Path(r.path).name} ({r.api})" for r in pinned)
+            self._print(
+                f"  {len(results) - len(pinned)} ran in API {self.api}; {len(pinned)} pin another API in their"
+                f" setup.api and ran in it: {names}"
+            )
+
+    def _tag(self, api: str) -> str:
+        """How a scenario's line names the API it ran in: [v3], or [v2: setup.api] when it pins v2 in a v3 run."""
+        if api == "v3":
+            return " [v3]"
+        return f" [{api}: setup.api]" if api and api != self.api else ""
 
     def _emit(self, line: str | None = None) -> None:
         if self._header:

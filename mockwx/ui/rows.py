@@ -15,6 +15,7 @@ from ..state import State
 from ..wire import XmlError, parse_xml
 
 OK_OUTCOMES = frozenset({"SUCCESS", "ok", "acked", "requestPayment:ok"})
+V3_APIS = frozenset(catalogue.apis("v3"))  # their outcome is the HTTP status: any 2xx is a success
 # What the mock itself answers or sends besides the catalogue's APIs (journal api names).
 MOCK_APIS = ("login", "pay", "notify", "refund_notify", "control")
 MAX_ROWS = 200
@@ -53,7 +54,15 @@ def tone(entry: Entry) -> str:
     """How a row looks: a protocol problem, a success, or any other outcome (a business failure)."""
     if entry.problem or entry.status >= 500 or entry.outcome.startswith("dropped"):
         return "problem"
-    return "ok" if entry.outcome in OK_OUTCOMES else "fail"
+    return "ok" if succeeded(entry) else "fail"
+
+
+def succeeded(entry: Entry) -> bool:
+    """Whether the call got what it asked for: a v2 SUCCESS, an ack, a paid requestPayment, a v3 2xx."""
+    if entry.outcome in OK_OUTCOMES:
+        return True
+    api = entry.api.removeprefix("sandbox/")
+    return api in V3_APIS and len(entry.outcome) == 3 and entry.outcome.startswith("2") and entry.outcome.isdigit()
 
 
 def order_of(entry: Entry, state: State) -> str:

@@ -15,6 +15,7 @@ from typing import Any
 from .. import catalogue
 from ..backend import Backend
 from ..capture import RawMessage
+from ..catalogue import AUTHORIZED_MCHID
 from ..domain.models import SANDBOX, Attempt, Notification, NotifyStatus, Order, RefundStatus
 from ..journal import Entry
 from ..wire import XmlError, parse_xml
@@ -24,8 +25,10 @@ from .templating import duration, yuan
 CLIENT, MERCHANT, WECHAT = "client", "merchant", "wechat"
 LIFELINES = (CLIENT, MERCHANT, WECHAT)
 # The calls about one order, in every dialect that has them (v2's unifiedorder, v3's v3/jsapi ...).
-ORDER_OPERATIONS = frozenset({"place", "place_app", "place_h5", "place_native", "query", "query_id", "close", "refund"})
-ORDER_APIS = frozenset(e.api for e in catalogue.ENDPOINTS if e.operation in ORDER_OPERATIONS) | {"refundquery"}
+ORDER_OPERATIONS = frozenset(
+    {"place", "place_app", "place_h5", "place_native", "query", "query_id", "close", "refund", "refundquery"}
+)
+ORDER_APIS = frozenset(e.api for e in catalogue.ENDPOINTS if e.operation in ORDER_OPERATIONS)
 V3_PLACED = {"JSAPI": "v3/jsapi", "APP": "v3/app", "MWEB": "v3/h5", "NATIVE": "v3/native"}  # by trade_type
 PLACE_APIS = frozenset(e.api for e in catalogue.ENDPOINTS if e.operation.startswith("place"))
 GAP_SHOWN = 10.0  # seconds between two messages worth a "time passes" row (retries always get one)
@@ -112,7 +115,8 @@ def _concerns(entry: Entry, order: Order, backend: Backend) -> bool:
     elif api in ORDER_APIS and order.env == SANDBOX:
         return False
     if api in ORDER_APIS:
-        mch_id = entry.fields.get("mch_id") or entry.fields.get("mchid")  # v2 names it mch_id, v3 mchid
+        fields = entry.fields  # v2: mch_id; v3: the Authorization header's mchid (a refund body has none)
+        mch_id = fields.get("mch_id") or fields.get(AUTHORIZED_MCHID) or fields.get("mchid")
         return mch_id == order.mch_id and order_of(entry, backend.state) == order.out_trade_no
     if api == "pay":
         return order_of(entry, backend.state) == order.out_trade_no

@@ -4,6 +4,7 @@ The mock uses it to check and produce messages; the reference merchant uses it a
 """
 
 from .crypto import decrypt_req_info, encrypt_req_info, req_info_key
+from .jsonsafe import JsonRefused, json_type, load_json
 from .opendata import OpenDataError, encrypt_open_data, open_open_data, seal_open_data, session_signature
 from .sign import (
     HMAC_SHA256,
@@ -27,6 +28,7 @@ from .xml import MAX_XML_BYTES, XmlError, parse_xml, render_xml
 __all__ = [
     "BEIJING",
     "HMAC_SHA256",
+    "JsonRefused",
     "MAX_XML_BYTES",
     "MD5",
     "OpenDataError",
@@ -37,6 +39,8 @@ __all__ = [
     "digest",
     "encrypt_open_data",
     "encrypt_req_info",
+    "json_type",
+    "load_json",
     "mask_key",
     "new_nonce",
     "open_open_data",

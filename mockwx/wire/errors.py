@@ -93,6 +93,32 @@ V3_ERROR_CODES: dict[str, tuple[int, str]] = {
     "SIGN_ERROR": (401, "签名错误"),
 }
 
+# API v3 code -> WeChat's internal result number, the suffix of Request-ID ("<hex>-<number>", 0 on success;
+# protocol/v3.md 2.1 and the SKILLS TOP-20 of 9.2; NOT_ENOUGH from a captured Request-ID). A message
+# that has its own number wins over its code's (PARAM_ERROR: parameters the API does not define).
+V3_RESULT_NUMBERS: dict[str, int] = {
+    "ORDER_NOT_EXIST": 268512771,
+    "FREQUENCY_LIMITED": 268447840,
+    "PARAM_ERROR": 268435461,
+    "ORDER_PAID": 268449538,
+    "ORDERPAID": 268498689,
+    "SIGN_ERROR": 268443699,
+    "APPID_MCHID_NOT_MATCH": 268445527,
+    "NOT_ENOUGH": 268892709,
+}
+V3_RESULT_NUMBERS_BY_MESSAGE: dict[str, int] = {
+    "请求中含有未在API文档中定义的参数": 270924358,
+    "请求重入时，参数与首次请求时不一致": 268498688,
+}
+V3_UNLISTED_RESULT_NUMBER = 268435456
+"""The errors v3.md lists no number for end with this one: 0x10000000, below every number seen (UNVERIFIED)."""
+
+
+def v3_result_number(code: str, message: str) -> int:
+    """The Request-ID suffix of a v3 error answer."""
+    return V3_RESULT_NUMBERS_BY_MESSAGE.get(message) or V3_RESULT_NUMBERS.get(code, V3_UNLISTED_RESULT_NUMBER)
+
+
 # How errmsg ends. code2session's captured answers write "<msg>, rid: <rid>"; the access_token family
 # writes "<msg> rid: <rid>" (captured: 40001, 41001, 42001); the newer APIs (getuserphonenumber) write
 # "<msg> hint: [<hint>] rid: <rid>" (captured: 40029). The others follow their neighbours (UNVERIFIED).

@@ -6,10 +6,7 @@ from __future__ import annotations
 import hashlib
 from typing import Any
 
-from mockwx.doctor import Diagnosis, KeyCandidate, diagnose_pay_sign, meant_sign_type, rule_findings
-from mockwx.wire import pay_sign_fields
-
-from .tutorial import APPID, KEY, MCH_ID, ORDER, SECRET, Case, PastedCase, PayCase, PayContext, joined
+from .tutorial import KEY, MCH_ID, ORDER, Case, PastedCase, PayCase, PayContext, joined
 
 
 def xml(fields: dict[str, str]) -> bytes:
@@ -50,22 +47,6 @@ async def payment(client: Any, case: PayCase) -> dict[str, str]:
     order = await client.unifiedorder("P20261127000002", 1, sign_type=case.order_sign_type)
     assert order["result_code"] == "SUCCESS", order
     return case.body(PayContext(prepay_id=order["prepay_id"], other_prepay_id=other["prepay_id"]))
-
-
-def diagnose_as_v2(case: PayCase, body: dict[str, str]) -> Diagnosis:
-    """What the doctor names for a payment POST /__mock__/pay does not bring to it yet (``case.pending``):
-    the v2 paySign check's own inputs (protocol/v2.md 4): the five fields signed with the order's
-    appid, the client's rules, the algorithm signType means (else the order's)."""
-    named = body.get("signType", "MD5")
-    fields = pay_sign_fields(APPID, body["timeStamp"], body["nonceStr"], body["package"], named)
-    keys = [KeyCandidate(KEY, "api_key", MCH_ID), KeyCandidate(SECRET, "appsecret", APPID, "appsecret_as_key")]
-    return diagnose_pay_sign(
-        fields,
-        body["paySign"],
-        sign_type=meant_sign_type(named) or case.order_sign_type,
-        keys=keys,
-        facts=rule_findings(body["timeStamp"], named, case.order_sign_type),
-    )
 
 
 async def check_pasted(client: Any, case: PastedCase, lang: str) -> dict[str, Any]:

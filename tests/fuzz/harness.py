@@ -74,7 +74,8 @@ class Answer:
     body: bytes
 
     def json(self) -> Any:
-        return json.loads(self.body)
+        """The body as JSON.parse reads it: NaN and Infinity are no JSON (Python's json would take them)."""
+        return json.loads(self.body, parse_constant=_no_constant)
 
 
 class Harness:
@@ -129,6 +130,10 @@ class Harness:
         return self.mock.run(snapshot())
 
 
+def _no_constant(name: str) -> Any:
+    raise AssertionError(f"{name} in an answer: JSON has no NaN or Infinity, JSON.parse refuses it")
+
+
 def check_shape(route_dialect: str, method: str, path: str, answer: Answer) -> bool:
     """Assert the answer is in the caller's dialect; whether it refused the request."""
     status, kind = answer.status, answer.headers.get("content-type", "")
@@ -170,6 +175,8 @@ def check_shape(route_dialect: str, method: str, path: str, answer: Answer) -> b
 def _check_v3(status: int, kind: str, answer: Answer, where: str) -> bool:
     """API v3: JSON {"code", "message"} on every refusal (no 5xx from bad input); a 2xx may be empty (204)."""
     if 200 <= status < 300:
+        if answer.body and kind.startswith("application/json"):
+            answer.json()  # strict JSON: what was let in comes back out (NaN once did, issue 9 review item 3)
         return False
     assert kind.startswith("application/json"), f"not JSON: {where}"
     data = answer.json()

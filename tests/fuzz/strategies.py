@@ -147,12 +147,32 @@ JSON_VALUES = st.recursive(
 )
 
 
+# What a hostile JSON body holds (issue 9 review, item 2): nesting a parser recurses into, NaN and
+# Infinity (Python's json reads and writes them; JSON.parse does not), numbers of thousands of digits
+# (int() refuses 4300), overflowing floats and lone surrogates.
+HOSTILE_BODIES = [
+    b"[" * 100_000 + b"]" * 100_000,
+    b'{"a": ' + b"[" * 3_000 + b"]" * 3_000 + b"}",
+    b'{"out_trade_no": "FZ1", "deep": ' + b"{}" + b"}",
+    b'{"amount": {"total": NaN}}',
+    b'{"seconds": Infinity, "mchid": -Infinity}',
+    b'{"total_fee": ' + b"9" * 5000 + b"}",
+    b'{"amount": {"total": 1e999, "refund": -1e999}}',
+    b'{"user": "\\ud800", "\\udfff": 1}',
+    b'{"a": "\xff\xfe"}',
+    "\ufeff{}".encode(),
+]
+HOSTILE_JSON = st.sampled_from(HOSTILE_BODIES)
+
+
 @st.composite
 def control_bodies(draw: st.DrawFn, known: dict[str, list[str]]) -> tuple[bytes | None, str | None]:
-    """(body, content type): a JSON object (mostly), other JSON, broken JSON, or no body."""
-    how = draw(st.sampled_from(["object", "object", "object", "json", "broken", "none"]))
+    """(body, content type): a JSON object (mostly), other JSON, broken or hostile JSON, or no body."""
+    how = draw(st.sampled_from(["object", "object", "object", "json", "broken", "hostile", "none"]))
     if how == "none":
         return None, None
+    if how == "hostile":
+        return draw(HOSTILE_JSON), "application/json"
     if how == "object":
         data: Any = draw(st.dictionaries(JSON_KEYS, JSON_VALUES | st.sampled_from(known["out_trade_no"]), max_size=6))
     else:
@@ -181,6 +201,24 @@ FAULT_VALUES = st.one_of(
     st.booleans(),
 )
 HEADER_VALUES = st.text(st.characters(min_codepoint=0x20, max_codepoint=0xFF, exclude_characters="\x7f"), max_size=60)
+
+
+V3_TIMESTAMPS = st.sampled_from(["9" * 5000, "9" * 20, "1" + "0" * 12, "0", "-1", "1.5", "¹²³", ""])
+
+
+@st.composite
+def v3_authorizations(draw: st.DrawFn) -> str:
+    """A v3 Authorization with hostile parameters: timestamps of thousands of digits, serials that are
+    decimal numbers of thousands of digits, pairs left out (within aiohttp's 8190-byte header line)."""
+    params = {
+        "mchid": draw(st.sampled_from([DEMO_MCH_ID, "1", ""]) | HEADER_VALUES),
+        "nonce_str": draw(st.sampled_from(["N1", ""]) | HEADER_VALUES),
+        "signature": draw(st.sampled_from(["AAAA", "x" * 344, "WECHATPAY/SIGNTEST/AA=="]) | HEADER_VALUES),
+        "timestamp": draw(V3_TIMESTAMPS | st.integers(0, 2**64).map(str)),
+        "serial_no": draw(st.sampled_from(["9" * 2000, "0x" + "F" * 40, "497fd66a2d559ec06e2c30399913c26f39bbf266"])),
+    }
+    pairs = ",".join(f'{k}="{v}"' for k, v in params.items() if draw(st.integers(0, 6)))
+    return "WECHATPAY2-SHA256-RSA2048 " + pairs
 
 
 @st.composite

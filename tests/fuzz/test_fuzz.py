@@ -64,7 +64,10 @@ def test_api_v3_endpoints(harness, data):
     hdrs = data.draw(gen.headers(), label="headers")
     if kind:
         hdrs["Content-Type"] = kind
-    if data.draw(st.integers(0, 3), label="signed") > 0:
+    signed = data.draw(st.integers(0, 4), label="signed")
+    if signed == 4:
+        hdrs["Authorization"] = data.draw(gen.v3_authorizations(), label="authorization")
+    elif signed > 0:
         hdrs["Authorization"] = build_authorization(
             route.method,
             target,
@@ -98,7 +101,10 @@ def test_login_endpoints(harness, data):
     route = data.draw(st.sampled_from(of("login")), label="route")
     query = data.draw(gen.login_queries(harness.known), label="query")
     method = data.draw(st.sampled_from(["GET", "GET", "POST"]), label="method")
-    exchange(harness, route, method, f"{route.path}?{query}", None, data.draw(gen.headers(), label="headers"))
+    body = None
+    if method == "POST" and data.draw(st.booleans(), label="json body"):  # stable_token, getuserphonenumber
+        body, _ = data.draw(gen.control_bodies(harness.known), label="body")
+    exchange(harness, route, method, f"{route.path}?{query}", body, data.draw(gen.headers(), label="headers"))
 
 
 @given(data=st.data())
@@ -145,6 +151,30 @@ def test_every_control_write_refuses_garbage_with_a_4xx(harness, route):
     path = route.path.replace("{id}", "1").replace("{out_trade_no}", "FZPAID00001")
     hdrs = {"Authorization": f"Bearer {gen.TOKEN}", "Content-Type": "application/json"}
     exchange(harness, route, route.method, path, b"\xff{", hdrs)
+
+
+@pytest.mark.parametrize("raw", gen.HOSTILE_BODIES, ids=lambda raw: raw[:16].decode("utf-8", "replace"))
+def test_hostile_json_on_every_endpoint_that_reads_json(harness, raw):
+    """Not generated, so that every one always runs: each hostile JSON body on each v3 write (signed right, so
+    it gets past the Authorization check), each JSON login API and each control write (issue 9 review, item 2)."""
+    for route in of("v3"):
+        if route.method == "POST":
+            path = gen.fill(route.path, lambda strategy: "FZPAID00001", harness.known)
+            header = build_authorization(
+                "POST",
+                path,
+                raw,
+                mchid=DEMO_MCH_ID,
+                serial_no=DEMO_SERIAL,
+                private_key=DEMO_KEY,
+                timestamp=int(time.time()),
+            )
+            exchange(harness, route, "POST", path, raw, {"Authorization": header, **JSON})
+    for route in of("login"):
+        exchange(harness, route, "POST", route.path, raw, JSON)
+    for route in WRITES:
+        path = route.path.replace("{id}", "1").replace("{out_trade_no}", "FZPAID00001")
+        exchange(harness, route, route.method, path, raw, {**AUTH, **JSON})
 
 
 @given(data=st.data())

@@ -3,13 +3,19 @@ notification attempts the mock makes, the control API's changes, and the X-Mockw
 
 from __future__ import annotations
 
+import asyncio
+import json
+import time
+
 import aiohttp
 
 from mockwx.capture import MAX_BODY, raw_message
-from mockwx.config import DEMO_APPID, DEMO_SECRET
+from mockwx.config import DEMO_APPID, DEMO_MCH_ID, DEMO_SECRET
 from mockwx.wire import parse_xml, render_xml, with_sign
+from mockwx.wire.v3 import build_authorization, compact_json, load_private_key, verify_response
 
-from ..support import ACK
+from ..support import ACK, Reply
+from .test_v3 import JSAPI, order_body, verifier
 
 
 async def test_a_call_keeps_its_raw_request_and_answer(client):
@@ -117,3 +123,65 @@ async def test_pending_jobs_are_listed_soonest_first(client, mock, receiver):
     await client.advance(0)
     ((at, key),) = mock.backend.timers.pending()
     assert key.startswith("notify:") and at == mock.backend.clock.now() + 15
+
+
+# -- API v3 (issue 9 review, items 4 and 5) -------------------------------------------------------------
+
+
+async def _signed_v3_headers(client, target: str, raw: bytes) -> dict[str, str]:
+    keys = await client.v3_keys()
+    authorization = build_authorization(
+        "POST",
+        target,
+        raw,
+        mchid=DEMO_MCH_ID,
+        serial_no=keys["merchant_serial"],
+        private_key=load_private_key(keys["merchant_private_key"]),
+        timestamp=int(time.time()),
+    )
+    return {"Authorization": authorization, "Content-Type": "application/json"}
+
+
+async def test_a_v3_call_keeps_its_request_body_however_it_arrives(client, mock):
+    """The body a v3 handler read is the journal's too, whole, even when it arrives in several chunks."""
+    raw = compact_json(await order_body(client, "V3J0000000001"))
+    headers = await _signed_v3_headers(client, JSAPI, raw)
+
+    async def in_two_chunks():  # chunked transfer encoding, the second half a moment later
+        yield raw[:20]
+        await asyncio.sleep(0.05)
+        yield raw[20:]
+
+    async with client.session.post(f"{mock.url}{JSAPI}", data=in_two_chunks(), headers=headers) as response:
+        assert response.status == 200, await response.text()  # the signature covers all of it
+    placed = await client.v3("POST", JSAPI, await order_body(client, "V3J0000000002"))
+    assert placed.status == 200
+    first, second = await client.requests(api="v3/jsapi")
+    assert first["request"]["body"] == raw.decode() and first["request"]["size"] == len(raw)
+    assert json.loads(second["request"]["body"])["out_trade_no"] == "V3J0000000002"
+    over = b'{"description": "' + b"x" * mock.backend.settings.max_body_bytes + b'"}'
+    refused = await client.v3("POST", JSAPI, over)
+    assert (refused.status, refused.json["code"]) == (400, "INVALID_REQUEST")
+    kept = (await client.requests(api="v3/jsapi"))[-1]["request"]
+    assert kept["truncated"] and kept["body"].startswith('{"description": "xxxx')
+
+
+async def test_a_v3_notification_attempt_is_journaled_with_the_signed_headers_it_sent(client, receiver):
+    body = await order_body(client, "V3J0000000003", notify_url=receiver.url)
+    receiver.plan = [Reply(status=500)]
+    receiver.default.status = 204
+    prepay_id = (await client.v3("POST", JSAPI, body)).json["prepay_id"]
+    await client.pay(await client.v3_pay_params(prepay_id))
+    await client.advance(0)
+    await client.advance(15)
+    attempts = await client.requests(api="notify")
+    assert [a["outcome"] for a in attempts] == ["http_error", "acked"]
+    keys = verifier(await client.v3_keys())
+    for journaled, got in zip(attempts, receiver.received, strict=True):
+        sent = dict(line.split(": ", 1) for line in journaled["request"]["headers"].splitlines())
+        for name in ("Wechatpay-Serial", "Wechatpay-Signature", "Wechatpay-Timestamp", "Wechatpay-Nonce"):
+            assert sent[name] == got.headers[name], name  # what this attempt sent, not what the record holds
+        assert sent["Wechatpay-Signature-Type"] == "WECHATPAY2-SHA256-RSA2048"
+        verify_response(sent, journaled["request"]["body"].encode(), keys)  # the journal's headers verify its body
+    signatures = [a["request"]["headers"] for a in attempts]
+    assert signatures[0] != signatures[1]  # each attempt signs afresh

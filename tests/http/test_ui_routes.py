@@ -5,11 +5,13 @@ from __future__ import annotations
 
 import asyncio
 import json
+import re
 import time
 
 import aiohttp
 import pytest
 
+from mockwx.config import DEMO_SECRET
 from mockwx.http.ui import SITE
 from mockwx.testing.server import MockServer
 from mockwx.ui.live import Change, Hub
@@ -173,3 +175,37 @@ async def test_the_playground_json_endpoint(mock):
             data = await answer.json()
     assert data["sign"] == "9A0A8659F005D6984697E2CA0A9CF3B7" and data["matches"] is None
     assert data["string"].endswith("&key=1920************************6a2d") and "<ol" in data["html"]
+
+
+async def test_v3_calls_read_right_on_the_dashboard(mock, client):
+    """A v3 200 is a success row, not "a business failure" (issue 9 review, item 6); a v3 problem's page
+    shows the signature received and offers no v2 playground it cannot use (item 9)."""
+    from mockwx.config import DEMO_MCH_ID
+    from mockwx.wire.v3 import build_authorization, load_private_key
+
+    keys = await client.v3_keys()
+    ok = await client.v3("GET", "/v3/certificates")
+    await client.v3("GET", f"/v3/pay/transactions/out-trade-no/NOSUCHORDER1?mchid={DEMO_MCH_ID}")
+    header = build_authorization(
+        "GET",
+        "/v3/certificates?algorithm_type=RSA",  # signed one URL, sent another
+        b"",
+        mchid=DEMO_MCH_ID,
+        serial_no=keys["merchant_serial"],
+        private_key=load_private_key(keys["merchant_private_key"]),
+        timestamp=int(time.time()),
+    )
+    signature = header.split('signature="')[1].split('"')[0]
+    async with client.session.get(f"{mock.url}/v3/certificates", headers={"Authorization": header}) as refused:
+        page = refused.headers["X-Mockwx-Problem"]
+    async with client.session.get(f"{mock.url}/__mock__/ui/journal/rows") as answer:
+        rows = await answer.text()
+    assert ok.status == 200
+    tones = re.findall(r'data-api="(v3/[a-z_]+)" data-order="[^"]*" data-tone="(\w+)"', rows)  # newest first
+    assert tones == [("v3/certificates", "problem"), ("v3/query", "fail"), ("v3/certificates", "ok")]
+    async with client.session.get(page) as answer:
+        html = await answer.text()
+    assert answer.status == 200 and signature in html and "playground?entry=" not in html
+    v2 = await client.v2("/pay/orderquery", {"out_trade_no": "nope"}, key=DEMO_SECRET)  # a bad v2 sign: playground
+    async with client.session.get(f"{mock.url}/__mock__/ui/problems/{(await client.problems())[-1]['id']}") as answer:
+        assert v2["return_code"] == "FAIL" and "playground?entry=" in await answer.text()

@@ -50,7 +50,7 @@ def _public_of(certificate_pem: str) -> str:
 
 
 async def test_an_order_is_placed_signed_and_queried(client):
-    body = await order_body(client, "V3T0000000001")
+    body = await order_body(client, "V3T0000000001", attach="table 7")
     answer = await client.v3("POST", JSAPI, body)
     assert answer.status == 200 and answer.json["prepay_id"].startswith("wx")
     keys = await client.v3_keys()
@@ -60,6 +60,10 @@ async def test_an_order_is_placed_signed_and_queried(client):
     query = await client.v3("GET", f"/v3/pay/transactions/out-trade-no/V3T0000000001?mchid={DEMO_MCH_ID}")
     assert query.json["trade_state"] == "NOTPAY" and query.json["amount"] == {"payer_currency": "CNY", "total": 100}
     assert list(query.json) == sorted(query.json)  # an unpaid order's answer is key-sorted, as captured
+    assert "attach" not in query.json  # returned once paid (v3.md 4.1, the NOTPAY capture)
+    await client.pay(await client.v3_pay_params(answer.json["prepay_id"]))
+    paid = await client.v3("GET", f"/v3/pay/transactions/out-trade-no/V3T0000000001?mchid={DEMO_MCH_ID}")
+    assert paid.json["trade_state"] == "SUCCESS" and paid.json["attach"] == "table 7"
 
 
 async def test_the_answer_is_signed_with_the_key_the_client_names(client):
@@ -94,6 +98,7 @@ async def test_a_stale_timestamp_is_refused_against_the_wall_clock_even_with_a_v
     assert milliseconds.status == 401
     (*_, last) = await client.problems()
     assert "milliseconds" in last["error"]["hint"]
+    assert last["error"]["diagnosis"]["mistakes"] == ["v3_timestamp_milliseconds"]  # a mistake code, as the doctor's
 
 
 async def test_a_bad_signature_is_diagnosed(client):
@@ -143,6 +148,11 @@ async def test_a_platform_serial_sent_as_serial_no_is_named(client):
         assert r.status == 401 and (await r.json())["message"] == "商户证书序列号有误。"
     (problem,) = await client.problems()
     assert problem["error"]["diagnosis"]["mistakes"] == ["v3_serial_platform"]
+    unknown = authorization.replace(keys["platform_serial"], "408B07E79B8269FEC3D5D3E6AB8ED163A6A380DB")
+    async with client.session.get(f"{client.url}/v3/certificates", headers={"Authorization": unknown}) as r:
+        assert r.status == 401 and (await r.json())["message"] == "商户证书序列号有误。"
+    (*_, problem) = await client.problems()
+    assert problem["error"]["diagnosis"]["mistakes"] == ["v3_unknown_serial"]
 
 
 @pytest.mark.parametrize(
@@ -207,6 +217,12 @@ async def test_refund_errors(client):
     assert (neither.status, neither.json["code"]) == (400, "PARAM_ERROR")
     missing = await client.v3("GET", "/v3/refund/domestic/refunds/NOPE")
     assert (missing.status, missing.json["code"]) == (404, "RESOURCE_NOT_EXISTS")
+    unknown = await client.v3("POST", "/v3/refund/domestic/refunds", {**refund, "out_trade_no": "NOSUCHORDER1"})
+    assert (
+        (unknown.status, unknown.json)
+        == (404, unpaid.json)
+        == (404, {"code": "RESOURCE_NOT_EXISTS", "message": "订单不存在"})
+    )
 
 
 async def test_an_unknown_order_is_order_not_exist(client):
@@ -275,3 +291,166 @@ async def test_notification_variants(client, receiver, variant):
         assert resource["mchid"] != DEMO_MCH_ID
     else:
         assert resource["amount"]["total"] == 100 and resource["out_trade_no"] == "V3T0000000008"
+
+
+async def test_type_hints_speak_json_not_python(client):
+    body = await order_body(client, "V3T0000000010")
+    body["amount"]["total"] = "1"
+    answer = await client.v3("POST", JSAPI, body)
+    assert answer.headers["X-Mockwx-Hint"] == "amount/total must be a JSON integer, got a JSON string"
+    body["amount"] = 1
+    answer = await client.v3("POST", JSAPI, body)
+    assert answer.headers["X-Mockwx-Hint"] == "amount must be a JSON object, got a JSON integer"
+    array = await client.v3("POST", JSAPI, b"[1]")
+    assert "the body is a JSON array; expected an object" in array.headers["X-Mockwx-Hint"]
+
+
+async def test_the_order_decides_which_pay_sign_it_takes(client):
+    """A v3 order is paid with signType RSA, a timeStamp in seconds and the RSA paySign of the four lines,
+    diagnosed as v3 whatever signType claims; a v2 order never takes RSA (issue 9 review, item 8). The
+    paySigns are made by wechatpayv3, an independent SDK."""
+    from wechatpayv3.utils import load_private_key as sdk_key
+    from wechatpayv3.utils import rsa_sign
+
+    from mockwx.wire import pay_sign as v2_pay_sign
+
+    keys = await client.v3_keys()
+    key = sdk_key(keys["merchant_private_key"])
+    body = await order_body(client, "V3T0000000011")
+    package = "prepay_id=" + (await client.v3("POST", JSAPI, body)).json["prepay_id"]
+    ts = str(int(time.time()))
+
+    def params(sign_type: str | None, time_stamp: str = ts, lines: str | None = None) -> dict:
+        signed = lines if lines is not None else f"{DEMO_APPID}\n{time_stamp}\nN1\n{package}\n"
+        out = {"timeStamp": time_stamp, "nonceStr": "N1", "package": package, "paySign": rsa_sign(key, signed)}
+        return out | ({"signType": sign_type} if sign_type is not None else {})
+
+    md5 = {**params("MD5"), "paySign": v2_pay_sign(DEMO_APPID, ts, "N1", package, "MD5", client.api_key)}
+    cases = [
+        (md5, ["v3_paysign_sign_type", "v3_paysign_v2_style"]),
+        (params("rsa"), ["v3_paysign_sign_type"]),
+        (params(None), ["v3_paysign_sign_type"]),  # wx.requestPayment's default signType is MD5
+        (params("RSA", ts + "000"), ["v3_paysign_timestamp_milliseconds"]),  # signed right, but milliseconds
+        (params("RSA", lines=f"{DEMO_APPID}\n{ts}\nN1\n{package}"), ["v3_paysign_missing_newline"]),
+        (params("RSA", lines=f"{DEMO_APPID}\n{ts}\nN2\n{package}\n"), ["v3_paysign_message_mismatch"]),
+    ]
+    for sent, codes in cases:
+        refused = await client.pay(sent)
+        assert refused["errMsg"] == "requestPayment:fail 支付验证签名失败", (codes, refused)
+        diagnosis = refused["mockwx"]["diagnosis"]
+        assert (diagnosis["kind"], diagnosis["mistakes"]) == ("v3", codes)
+        if codes[0] in ("v3_paysign_missing_newline", "v3_paysign_message_mismatch"):  # the paySign's lines
+            assert "appId\\ntimeStamp\\nnonceStr\\npackage\\n" in diagnosis["fix"] and "METHOD" not in diagnosis["fix"]
+            assert "(the body)" not in diagnosis["explanation"]
+    assert (await client.pay(params("RSA")))["errMsg"] == "requestPayment:ok"
+
+    v2 = await client.unifiedorder("V3T0000000012", 100)  # an MD5 order of API v2
+    v2_package = f"prepay_id={v2['prepay_id']}"
+    rsa = {"timeStamp": ts, "nonceStr": "N1", "package": v2_package, "signType": "RSA"}
+    rsa["paySign"] = rsa_sign(key, f"{DEMO_APPID}\n{ts}\nN1\n{v2_package}\n")
+    refused = await client.pay(rsa)
+    assert refused["errMsg"] == "requestPayment:fail 支付验证签名失败"
+    assert "sign_type_unknown" in refused["mockwx"]["diagnosis"]["mistakes"]
+
+
+async def test_a_signature_over_the_decoded_url_is_refused_unless_the_switch_says_otherwise(client):
+    """wechatpayv3 signs '|' as is and requests sends %7C (v3.md 9.3): a 401 that says so by default, taken
+    with v3.accept_decoded_url (issue 9 review, item 14)."""
+    from mockwx.wire.v3 import build_authorization, load_private_key
+
+    keys = await client.v3_keys()
+    sent = f"/v3/pay/transactions/out-trade-no/V3T%7C0000013?mchid={DEMO_MCH_ID}"
+    header = build_authorization(
+        "GET",
+        sent.replace("%7C", "|"),
+        b"",
+        mchid=DEMO_MCH_ID,
+        serial_no=keys["merchant_serial"],
+        private_key=load_private_key(keys["merchant_private_key"]),
+        timestamp=int(time.time()),
+    )
+    async with client.session.get(f"{client.url}{sent}", headers={"Authorization": header}) as response:
+        assert response.status == 401 and "v3.accept_decoded_url" in response.headers["X-Mockwx-Hint"]
+    (problem,) = await client.problems()
+    assert problem["error"]["diagnosis"]["mistakes"] == ["v3_url_decoded"]
+    await client.control("PATCH", "/settings", {"v3": {"accept_decoded_url": True}})
+    async with client.session.get(f"{client.url}{sent}", headers={"Authorization": header}) as response:
+        assert (response.status, (await response.json())["code"]) == (404, "ORDER_NOT_EXIST")  # authenticated
+    other = header.replace('nonce_str="', 'nonce_str="X')  # a signature over neither form is still refused
+    async with client.session.get(f"{client.url}{sent}", headers={"Authorization": other}) as response:
+        assert response.status == 401
+
+
+async def test_request_ids_end_in_wechats_result_number(client):
+    """Request-ID is "<hex>-<number>": 0 for a success, WeChat's internal number for an error (v3.md 2.1,
+    9.2; issue 9 review, item 11); errors after authentication are signed, 401s are not (item 10)."""
+    ok = await client.v3("GET", "/v3/certificates")
+    missing = await client.v3("GET", f"/v3/pay/transactions/out-trade-no/NOSUCHORDER1?mchid={DEMO_MCH_ID}")
+    undefined = await client.v3("POST", JSAPI, {**(await order_body(client, "V3T0000000014")), "coupon": "x"})
+    async with client.session.get(f"{client.url}/v3/certificates") as unsigned:
+        assert unsigned.status == 401 and "Wechatpay-Signature" not in unsigned.headers
+        assert unsigned.headers["Request-ID"].endswith("-268443699")
+    assert ok.headers["Request-ID"].endswith("-0")
+    assert missing.headers["Request-ID"].endswith("-268512771")
+    assert undefined.headers["Request-ID"].endswith("-270924358")
+    for answer in (missing, undefined):
+        verify_response(answer.headers, answer.body, verifier(await client.v3_keys()))
+
+
+async def test_an_internal_error_after_authentication_is_signed(client, mock, monkeypatch):
+    def broken(*args, **kwargs):
+        raise RuntimeError("a mockwx bug")
+
+    monkeypatch.setattr(mock.backend.orders, "find", broken)
+    answer = await client.v3("GET", f"/v3/pay/transactions/out-trade-no/NOSUCHORDER1?mchid={DEMO_MCH_ID}")
+    assert (answer.status, answer.json["code"]) == (500, "SYSTEM_ERROR")
+    verify_response(answer.headers, answer.body, verifier(await client.v3_keys()))  # signed, as WeChat's 5xx
+
+
+async def test_the_log_says_a_v3_status_once(client, caplog):
+    body = await order_body(client, "V3T0000000015")
+    body["amount"]["total"] = 0
+    with caplog.at_level("INFO", logger="mockwx.http"):
+        assert (await client.v3("POST", JSAPI, body)).status == 400
+        assert (await client.v3("GET", "/v3/certificates")).status == 200
+    lines = [r.getMessage() for r in caplog.records if r.name == "mockwx.http"]
+    assert any(f"POST {JSAPI} -> 400 PARAM_ERROR: amount/total is 0" in line for line in lines), lines
+    assert any(line.startswith("GET /v3/certificates -> 200 (") for line in lines), lines
+    assert not any("400 400" in line or "200 200" in line for line in lines), lines
+
+
+async def test_paths_methods_and_not_mocked_answers(client):
+    """Item 19 of the issue 9 review: a value in the path is checked like one in the body; a mocked path
+    called with another method says which one it takes; v3's own answers are compact JSON."""
+    long = await client.v3("GET", f"/v3/pay/transactions/out-trade-no/{'A' * 300}?mchid={DEMO_MCH_ID}")
+    assert (long.status, long.json["code"]) == (400, "PARAM_ERROR")
+    assert long.json["message"] == "输入源“/path/out_trade_no”映射到字段“商户订单号”长度规则校验失败，长度超过最大值 32"
+    refund = await client.v3("GET", f"/v3/refund/domestic/refunds/{'R' * 65}")
+    assert (refund.status, refund.json["code"]) == (400, "PARAM_ERROR") and "/path/out_refund_no" in refund.json[
+        "message"
+    ]
+    get = await client.v3("GET", JSAPI)
+    assert (get.status, get.headers["Allow"], get.json["code"]) == (405, "POST", "METHOD_NOT_ALLOWED")
+    assert get.json["message"] == f"mockwx mocks {JSAPI} with POST only, not GET"
+    post = await client.v3("POST", "/v3/pay/transactions/out-trade-no/NOSUCHORDER1", {})
+    assert (post.status, post.headers["Allow"]) == (405, "GET")
+    unknown = await client.v3("GET", "/v3/marketing/favor/stocks")
+    assert unknown.status == 501 and unknown.json["code"] == "NOT_MOCKED"
+    for answer in (get, unknown, long):
+        assert b'", "' not in answer.body and b'": ' not in answer.body  # compact, as WeChat writes JSON
+
+
+async def test_a_malformed_time_or_date_is_a_format_param_error(client):
+    """time_expire in the body and bill_date in the query break their format as WeChat words it."""
+    body = await order_body(client, "V3T0000000016")
+    late = await client.v3("POST", JSAPI, {**body, "time_expire": "2026-11-27 10:00:00"})
+    assert (late.status, late.json["code"], late.json["detail"]) == (
+        400,
+        "PARAM_ERROR",
+        {"location": "body", "value": "2026-11-27 10:00:00"},
+    )
+    assert late.json["message"] == "输入源“/body/time_expire”映射到字段“交易结束时间”格式规则校验失败，值不符合格式要求"
+    day = await client.v3("GET", "/v3/bill/tradebill?bill_date=20261127")
+    assert (day.status, day.json["detail"]) == (400, {"location": "query", "value": "20261127"})
+    assert day.json["message"] == "输入源“/query/bill_date”映射到字段“账单日期”格式规则校验失败，值不符合格式要求"
+    assert "expected yyyy-MM-dd" in day.headers["X-Mockwx-Hint"]

@@ -3,8 +3,11 @@ project promises."""
 
 from __future__ import annotations
 
+from mockwx import catalogue
 from mockwx.scenarios import Runner, load_scenario, scenario_files
 from mockwx.scenarios.loader import LIBRARY
+from mockwx.testing.client import MockClient
+from mockwx.testing.server import MockServer, mock_config
 
 # a story the library must tell -> words its file name carries
 REQUIRED = {
@@ -35,6 +38,7 @@ REQUIRED = {
 }
 # the core stories, which must also hold with the merchant on API v3
 V3_CORE = ("happy_path_md5", "duplicate", "forged", "tampered", "lost_notification_reconciled", "full_refund")
+V2_PAY_APIS = frozenset(catalogue.apis("v2"))
 
 
 def test_library_covers_the_promised_stories():
@@ -57,7 +61,15 @@ async def test_every_portable_scenario_passes_with_the_merchant_on_api_v3():
     names = [s.id for s in portable]
     missing = [core for core in V3_CORE if not any(core in n for n in names)]
     assert not missing, f"core stories pinned to one API: {missing}"
-    results = [await Runner(api="v3").run(s) for s in portable]
+    results, spoken = [], {}
+    for scenario in portable:  # against a mock of our own, so that its journal says what crossed the wire
+        async with MockServer(mock_config(clock=scenario.clock)) as server, MockClient(server.url) as client:
+            results.append(await Runner(api="v3", mock_url=server.url).run(scenario))
+            spoken[scenario.id] = {e["api"] for e in await client.requests(limit="0", since="0")}
     failed = [f"{r.path} (v3): {r.message}\n" + "\n".join(r.diff) for r in results if not r.passed]
     assert not failed, "\n\n".join(failed)
     assert {r.api for r in results} == {"v3"}
+    v2 = {name: apis & V2_PAY_APIS for name, apis in spoken.items() if apis & V2_PAY_APIS}
+    assert not v2, f"scenarios run with --api v3 that spoke Pay v2: {v2}"
+    core = {n: apis for n, apis in spoken.items() if any(c in n for c in V3_CORE)}
+    assert all("v3/jsapi" in apis for apis in core.values()), core  # each core story placed its order in v3

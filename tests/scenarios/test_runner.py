@@ -230,7 +230,10 @@ def test_cli_runs_the_merchant_on_api_v3(tmp_path):
     result = run_cli(str(library / "01_happy_path_md5.yaml"), str(library / "02_happy_path_hmac.yaml"), "--api", "v3")
     assert result.returncode == 0, result.stdout
     assert "01_happy_path_md5.yaml [v3]: happy path, MD5" in result.stdout
-    assert "02_happy_path_hmac.yaml: happy path, HMAC-SHA256" in result.stdout  # it pins setup.api: v2
+    assert "02_happy_path_hmac.yaml [v2: setup.api]: happy path, HMAC-SHA256" in result.stdout  # it pins v2
+    assert "1 ran in API v3; 1 pin another API in their setup.api and ran in it: 02_happy_path_hmac.yaml (v2)" in (
+        result.stdout
+    )
     report = tmp_path / "report.json"
     run_cli(str(library / "01_happy_path_md5.yaml"), "--api", "v3", "--json", str(report))
     assert json.loads(report.read_text())["scenarios"][0]["api"] == "v3"

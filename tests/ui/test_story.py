@@ -118,3 +118,42 @@ async def test_a_v3_payment_tells_its_story_in_v3_names(client, mock, receiver):
     (query_answer,) = [m for m in story.messages if m.kind == "reply" and m.api == "v3/query"]
     assert query_answer.detail.endswith("SUCCESS")
     assert all(m.ref for m in story.arrows())
+    answers = {m.api: m.tone for m in story.messages if m.kind == "reply" and m.api.startswith("v3/")}
+    assert answers == {"v3/jsapi": "ok", "v3/query": "ok"}  # a 200 is WeChat saying yes, not a failure (item 6)
+
+
+async def test_a_v3_refund_and_its_query_join_the_story(client, mock, receiver):
+    """A v3 refund body names no mchid and its query only the out_refund_no: both are still the order's
+    (issue 9 review, item 7)."""
+    from mockwx.config import DEMO_APPID, DEMO_MCH_ID
+
+    openid = (await client.login("alice"))["openid"]
+    body = {
+        "appid": DEMO_APPID,
+        "mchid": DEMO_MCH_ID,
+        "description": "mockwx 咖啡",
+        "out_trade_no": "S3V20261127002",
+        "notify_url": receiver.url,
+        "amount": {"total": 250, "currency": "CNY"},
+        "payer": {"openid": openid},
+    }
+    placed = await client.v3("POST", "/v3/pay/transactions/jsapi", body)
+    await client.pay(await client.v3_pay_params(placed.json["prepay_id"]))
+    refund = {
+        "out_trade_no": "S3V20261127002",
+        "out_refund_no": "S3VR1",
+        "amount": {"refund": 50, "total": 250, "currency": "CNY"},
+    }
+    assert (await client.v3("POST", "/v3/refund/domestic/refunds", refund)).status == 200
+    assert (await client.v3("GET", "/v3/refund/domestic/refunds/S3VR1")).status == 200
+    other = {**body, "out_trade_no": "S3V20261127003"}  # another order of the same merchant: not in this story
+    await client.v3("POST", "/v3/pay/transactions/jsapi", other)
+    await client.v3("POST", "/v3/pay/transactions/out-trade-no/S3V20261127003/close", {"mchid": DEMO_MCH_ID})
+    story = _story(mock, "S3V20261127002")
+    calls = [(m.label, m.detail) for m in story.messages if m.kind == "call" and m.label.startswith("v3/")]
+    assert calls == [("v3/jsapi", "¥2.50"), ("v3/refund", "S3VR1 ¥0.50"), ("v3/refund_query", "")]
+    replies = {m.api: (m.tone, m.detail) for m in story.messages if m.kind == "reply" and m.api.startswith("v3/")}
+    assert replies["v3/refund"] == ("ok", "200 PROCESSING") and replies["v3/refund_query"] == ("ok", "200 PROCESSING")
+    closed = _story(mock, "S3V20261127003")
+    (close_answer,) = [m for m in closed.messages if m.kind == "reply" and m.api == "v3/close"]
+    assert (close_answer.tone, close_answer.detail) == ("ok", "204")

@@ -176,14 +176,15 @@ def test_rsa_work_is_bounded(merchant_key, stranger_key, platform_key):
         (str(int("0ADE55AD98ED71D6EDD4A4A16996DE7B47773A8C", 16)), "v3_serial_decimal"),
         ("5157F09EFDC096DE15EBE81A47057A7232F1B8E1", "v3_serial_platform"),
         ("PUB_KEY_ID_0117134125362025092400111793000600", "v3_serial_platform"),
-        ("408B07E79B8269FEC3D5D3E6AB8ED163A6A380DB", None),
+        ("408B07E79B8269FEC3D5D3E6AB8ED163A6A380DB", "v3_unknown_serial"),
+        ("9" * 5000, "v3_unknown_serial"),  # never int() of 5000 digits
     ],
 )
 def test_serial_mistakes(sent, code):
     platform = ["5157F09EFDC096DE15EBE81A47057A7232F1B8E1", "PUB_KEY_ID_0117134125362025092400111793000600"]
     merchant = "0ADE55AD98ED71D6EDD4A4A16996DE7B47773A8C"
     assert v3.diagnose_serial(sent, merchant, platform_serials=platform) == code
-    assert code is None or code in v3.MISTAKES
+    assert code in v3.MISTAKES
 
 
 APPID, PREPAY = "wxd678efh567hg6787", "wx201410272009395522657a690389285100"
@@ -200,8 +201,8 @@ def pay_sign(key, *lines: str, end="\n", algorithm=None):
         ((APPID, TS, NONCE, PREPAY), {}, ("v3_paysign_package_bare",)),
         (("wxOFFICIALACCOUNT", TS, NONCE, "prepay_id=" + PREPAY), {}, ("v3_paysign_wrong_appid",)),
         ((APPID, NONCE, "prepay_id=" + PREPAY, TS), {}, ("v3_paysign_field_order",)),
-        ((APPID, TS + "051", NONCE, "prepay_id=" + PREPAY), {}, ("v3_timestamp_milliseconds",)),
-        ((APPID, TS, NONCE, "prepay_id=" + PREPAY), {"end": ""}, ("v3_missing_trailing_newline",)),
+        ((APPID, TS + "051", NONCE, "prepay_id=" + PREPAY), {}, ("v3_paysign_timestamp_milliseconds",)),
+        ((APPID, TS, NONCE, "prepay_id=" + PREPAY), {"end": ""}, ("v3_paysign_missing_newline",)),
         ((APPID, TS, NONCE, "prepay_id=" + PREPAY), {"algorithm": hashes.SHA1()}, ("v3_sha1",)),
         ((APPID, TS, NONCE, "prepay_id=" + PREPAY), {}, ()),
     ],
@@ -272,7 +273,7 @@ def test_a_smaller_budget_stops_sooner_and_says_so(merchant_key):
     paysign = pay_sign(merchant_key, APPID, TS + "999", NONCE, "prepay_id=" + PREPAY)
     public = merchant_key.public_key()
     short = v3.diagnose_pay_sign(APPID, TS, NONCE, "prepay_id=" + PREPAY, paysign, public, budget=Budget(work=5_000))
-    assert short.mistakes == ("v3_message_mismatch",) and short.cut_short
+    assert short.mistakes == ("v3_paysign_message_mismatch",) and short.cut_short
 
 
 def test_re_serialising_is_charged_before_it_is_done(merchant_key):
@@ -282,3 +283,33 @@ def test_re_serialising_is_charged_before_it_is_done(merchant_key):
     cheap = Budget(work=100 * len(body))  # enough to hash the plain variants, not to re-serialise
     result = diagnose(merchant_key, sign(merchant_key, body=signed), body=body, budget=cheap)
     assert result.mistakes == ("v3_message_mismatch",) and result.cut_short
+
+
+def test_pay_sign_keys_and_messages_are_named_as_a_pay_sign(merchant_key, stranger_key):
+    """A paySign has four lines, one merchant key and no serial_no: its codes (and so its fixes) are its own."""
+    package = "prepay_id=" + PREPAY
+    public = merchant_key.public_key()
+    unknown = v3.diagnose_pay_sign(APPID, TS, NONCE, package, pay_sign(stranger_key, APPID, TS, NONCE, package), public)
+    assert unknown.mistakes == ("v3_paysign_unknown_key",)
+    other = {"the platform certificate's key": stranger_key.public_key()}
+    wrong = v3.diagnose_pay_sign(
+        APPID, TS, NONCE, package, pay_sign(stranger_key, APPID, TS, NONCE, package), public, other_keys=other
+    )
+    assert wrong.mistakes == ("v3_paysign_wrong_key",) and wrong.key_label == "the platform certificate's key"
+    mismatch = v3.diagnose_pay_sign(APPID, TS, NONCE, package, pay_sign(merchant_key, "x", "y"), public)
+    assert mismatch.mistakes == ("v3_paysign_message_mismatch",)
+
+
+@pytest.mark.parametrize(
+    ("time_stamp", "sign_type", "codes"),
+    [
+        (TS, "RSA", ()),
+        (TS, None, ("v3_paysign_sign_type",)),  # wx.requestPayment's default is MD5
+        (TS, "MD5", ("v3_paysign_sign_type",)),
+        (TS, "rsa", ("v3_paysign_sign_type",)),
+        (TS + "000", "RSA", ("v3_paysign_timestamp_milliseconds",)),
+        (TS + "000", "HMAC-SHA256", ("v3_paysign_sign_type", "v3_paysign_timestamp_milliseconds")),
+    ],
+)
+def test_pay_sign_rules(time_stamp, sign_type, codes):
+    assert v3.pay_sign_rules(time_stamp, sign_type) == codes and set(codes) <= set(v3.MISTAKES)

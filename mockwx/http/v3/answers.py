@@ -11,14 +11,13 @@ from typing import Any
 from aiohttp import web
 
 from ...domain.models import Order, Refund, RefundStatus
+from ...notify.v3 import RECEIVED_ACCOUNT
 from ...wire.v3 import compact_json, sign_response, to_rfc3339
 from ...wire.v3.response import new_request_id
 from ..render import hint_headers
 from .auth import V3Request
 
 JSON_TYPE = "application/json"
-RECEIVED_ACCOUNT = "支付用户零钱"  # user_received_account of a refund to the balance (v3.md 8.1)
-TRADE_TYPES = {"JSAPI": "JSAPI", "NATIVE": "NATIVE", "APP": "APP", "MWEB": "MWEB"}
 REFUND_STATUS = {
     RefundStatus.SUCCESS: "SUCCESS",
     RefundStatus.PROCESSING: "PROCESSING",
@@ -53,12 +52,12 @@ def signed(
 
 
 def transaction(order: Order, trade_state: str, trade_state_desc: str) -> dict[str, Any]:
-    """A query's answer (v3.md 6.1): before payment only the order's amount, identity and state."""
+    """A query's answer (v3.md 6.1): before payment only the order's amount, identity and state (attach too
+    is returned only once paid, v3.md 4.1; the captured NOTPAY answer has none)."""
     if not order.is_paid():
         return {
             "amount": {"payer_currency": order.fee_type, "total": order.total_fee},
             "appid": order.appid,
-            "attach": order.attach,
             "mchid": order.mch_id,
             "out_trade_no": order.out_trade_no,
             "promotion_detail": [],
@@ -71,7 +70,7 @@ def transaction(order: Order, trade_state: str, trade_state_desc: str) -> dict[s
         "mchid": order.mch_id,
         "out_trade_no": order.out_trade_no,
         "transaction_id": order.transaction_id,
-        "trade_type": TRADE_TYPES.get(order.trade_type, order.trade_type),
+        "trade_type": order.trade_type,  # v2 and v3 name the trade types alike (v3.md 6.1)
         "trade_state": trade_state,
         "trade_state_desc": trade_state_desc,
         "bank_type": order.bank_type,

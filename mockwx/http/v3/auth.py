@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from typing import Any
+from urllib.parse import unquote
 
 from cryptography.hazmat.primitives.asymmetric import rsa
 
@@ -15,6 +16,7 @@ from ...doctor import v3_record
 from ...domain.models import Merchant
 from ...services.keys import V3Keys
 from ...wire.v3 import (
+    MAX_TIMESTAMP_DIGITS,
     MISTAKES,
     Authorization,
     AuthorizationError,
@@ -23,12 +25,19 @@ from ...wire.v3 import (
     diagnose_serial,
     parse_authorization,
     sign_error_detail,
+    verify_signature,
 )
+from ...wire.v3.authorization import SIGNATURE
+from ...wire.v3.diagnosis import MILLISECONDS_DIGITS
 from ...wire.v3.response import SERIAL_HEADER
 from ..endpoint import Call
 from .errors import V3Fail
 
 SIGN_ERROR = "SIGN_ERROR"
+DECODED_URL_NOTE = (
+    "wechatpayv3 signs '|' as is while requests sends %7C; the setting v3.accept_decoded_url: true takes such"
+    " signatures, if your SDK cannot sign what it sends"
+)
 MAX_OTHER_MERCHANTS = 4  # other merchants' keys the doctor tries (wire.v3 bounds the RSA work)
 
 
@@ -70,7 +79,10 @@ def authenticated(call: Call, body: bytes) -> V3Request:
             max_skew=backend.settings.v3.max_skew,
         )
     except AuthorizationError as error:
-        raise refusal(call, error, target, body, found.get("keys")) from None
+        decoded = _signed_decoded(call, error, target, body, found.get("keys"))
+        if decoded is None:
+            raise refusal(call, error, target, body, found.get("keys")) from None
+        authorization = decoded
     serial_asked = request.headers.get(SERIAL_HEADER, "")
     backend.keyring.asked(authorization.mchid, serial_asked)
     return V3Request(
@@ -80,6 +92,24 @@ def authenticated(call: Call, body: bytes) -> V3Request:
         body=body,
         serial_asked=serial_asked,
     )
+
+
+def _signed_decoded(
+    call: Call, error: AuthorizationError, target: str, body: bytes, keys: V3Keys | None
+) -> Authorization | None:
+    """With ``v3.accept_decoded_url``, the header of a signature that covers the percent-decoded target instead
+    (wechatpayv3 signs ``|``, requests sends ``%7C``); None otherwise, and by default."""
+    decoded = unquote(target)
+    if error.reason != SIGNATURE or keys is None or decoded == target:
+        return None
+    if not call.backend.settings.v3.accept_decoded_url:
+        return None
+    authorization = parse_authorization(call.request.headers.get("Authorization"))
+    try:
+        verify_signature(authorization, call.request.method, decoded, body, keys.merchant_public)
+    except AuthorizationError:
+        return None
+    return authorization
 
 
 def refusal(call: Call, error: AuthorizationError, target: str, body: bytes, keys: V3Keys | None) -> V3Fail:
@@ -110,12 +140,15 @@ def refusal(call: Call, error: AuthorizationError, target: str, body: bytes, key
             found.mistakes,
             what="request signature",
             expected=found.expected_message,
+            received=sent.signature,
             signed_message=found.signed_message,
             key_label=found.key_label,
             variant=found.variant,
             cut_short=found.tried if found.cut_short else None,
         )
         hint = explain(found.mistakes, found.expected_message, error.detail, found.key_label)
+        if "v3_url_decoded" in found.mistakes:
+            hint += f" ({DECODED_URL_NOTE})"
         detail = sign_error_detail(request.method, target, error.signed_message)
     elif error.reason == "serial" and keys is not None:
         try:
@@ -125,9 +158,12 @@ def refusal(call: Call, error: AuthorizationError, target: str, body: bytes, key
         mistake = diagnose_serial(
             sent_serial, keys.merchant_serial, platform_serials=(keys.platform_serial, keys.public_key_id)
         )
-        if mistake:
-            diagnosis = v3_record([mistake], what="serial_no", expected=keys.merchant_serial, received=sent_serial)
-            hint = f"{MISTAKES[mistake]}: send serial_no {keys.merchant_serial}. {error.detail}"
+        diagnosis = v3_record([mistake], what="serial_no", expected=keys.merchant_serial, received=sent_serial)
+        hint = f"{MISTAKES[mistake]}: send serial_no {keys.merchant_serial}. {error.detail}"
+    elif error.reason == "timestamp":
+        timestamp = parse_authorization(request.headers.get("Authorization")).timestamp  # it parsed before
+        if MILLISECONDS_DIGITS <= len(timestamp) <= MAX_TIMESTAMP_DIGITS:
+            diagnosis = v3_record(["v3_timestamp_milliseconds"], what="timestamp", received=timestamp)
     return V3Fail(
         401,
         SIGN_ERROR,

@@ -58,9 +58,12 @@ class V3Fail(Exception):
         return out
 
 
-def v3_error(error: DomainError, settings: V3Settings) -> V3Fail:
-    """The v3 answer to a domain rule's no."""
-    answer = REENTRY[settings.reentry_code] if error.code == "REENTRY_CHANGED" else error.rule.v3
+def v3_error(error: DomainError, settings: V3Settings, api: str) -> V3Fail:
+    """The v3 answer to a domain rule's no, on ``api`` (a rule may answer differently on some APIs)."""
+    if error.code == "REENTRY_CHANGED":
+        answer: tuple[int, str, str] | None = REENTRY[settings.reentry_code]
+    else:
+        answer = error.rule.v3_by_api.get(api, error.rule.v3)
     if answer is None:
         return V3Fail(500, "SYSTEM_ERROR", "系统错误", hint=f"mockwx bug: {error.code} has no v3 answer")
     status, code, message = answer

@@ -15,6 +15,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from typing import Any
 
+from ...wire import json_type
 from .errors import V3Fail
 
 UNDEFINED = "请求中含有未在API文档中定义的参数"
@@ -23,6 +24,7 @@ _REFUND_NO = re.compile(r"[0-9A-Za-z_\-|*@]{1,64}")
 # the server-side notify_url rule seen in a real PARAM_ERROR (v3.md 4.1)
 _NOTIFY_URL = re.compile(r"https?://([^\s/?#\[\]@]+@)?([^\s/?#@:]+)(?::\d{2,5})?([^\s?#\[\]]*)")
 _TYPE_WORDS = {"str": "字符串", "int": "整数", "bool": "布尔值", "obj": "对象", "list": "数组"}
+JSON_KINDS = {"str": "string", "int": "integer", "bool": "boolean", "obj": "object", "list": "array"}
 
 
 @dataclass(frozen=True, slots=True)
@@ -173,6 +175,17 @@ BODIES: dict[str, tuple[Field, ...]] = {
 }
 
 
+# api -> the values in its path (the message's input is "/path/...": UNVERIFIED, README fidelity notes); their
+# lengths only: the number of an order placed in v2 may hold characters the v3 body pattern does not
+_OUT_TRADE_NO = (F("out_trade_no", "商户订单号", required=True, max_len=32),)
+PATHS: dict[str, tuple[Field, ...]] = {
+    "v3/query": _OUT_TRADE_NO,
+    "v3/close": _OUT_TRADE_NO,
+    "v3/query_by_id": (F("transaction_id", "微信支付订单号", required=True, max_len=32),),
+    "v3/refund_query": (F("out_refund_no", "商户退款单号", required=True, max_len=64),),
+}
+
+
 def _param_error(message: str, location: str | None, value: Any, hint: str) -> V3Fail:
     return V3Fail(
         400, "PARAM_ERROR", message, detail={"location": location, "value": value}, hint=hint, problem="PARAM_ERROR"
@@ -185,6 +198,13 @@ def missing(path: str, label: str, location: str = "body", value: Any = "") -> V
         location,
         value,
         f"{path.lstrip('/')} is required in the {location}",
+    )
+
+
+def malformed(path: str, label: str, location: str, value: Any, hint: str) -> V3Fail:
+    """WeChat's PARAM_ERROR for a value that breaks its field's format (a date, a time, a pattern)."""
+    return _param_error(
+        f"输入源“/{location}{path}”映射到字段“{label}”格式规则校验失败，值不符合格式要求", location, value, hint
     )
 
 
@@ -235,7 +255,7 @@ def _check_value(field: Field, value: Any, path: str, location: str) -> None:
             f"{where}类型规则校验失败，此字段应为{_TYPE_WORDS[field.kind]}",
             location,
             value,
-            f"{path.lstrip('/')} must be a JSON {field.kind}, got {type(value).__name__}",
+            f"{path.lstrip('/')} must be a JSON {JSON_KINDS[field.kind]}, got a JSON {json_type(value)}",
         )
     if field.kind == "str":
         if field.max_len and len(value) > field.max_len:
@@ -253,12 +273,8 @@ def _check_value(field: Field, value: Any, path: str, location: str) -> None:
                 f"{path.lstrip('/')} is {value!r}; expected one of {', '.join(field.enum)}",
             )
         if field.pattern is not None and not field.pattern.fullmatch(value):
-            raise _param_error(
-                f"{where}格式规则校验失败，值不符合格式要求",
-                location,
-                value,
-                f"{path.lstrip('/')} is {value!r}, which breaks WeChat's format for {field.name}",
-            )
+            hint = f"{path.lstrip('/')} is {value!r}, which breaks WeChat's format for {field.name}"
+            raise malformed(path, field.label, location, value, hint)
     elif field.kind == "int":
         if field.minimum is not None and value < field.minimum:
             raise _param_error(
@@ -290,7 +306,7 @@ def _check_value(field: Field, value: Any, path: str, location: str) -> None:
                     f"{where}类型规则校验失败，此字段应为{_TYPE_WORDS['list']}",
                     location,
                     item,
-                    f"{path.lstrip('/')}[{n}] must be a JSON {field.items}",
+                    f"{path.lstrip('/')}[{n}] must be a JSON {JSON_KINDS[field.items]}, got a JSON {json_type(item)}",
                 )
             if field.items == "obj":
                 _check_object(item, field.fields, f"{path}/{n}", location)

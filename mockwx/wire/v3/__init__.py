@@ -16,6 +16,7 @@ from .aead import (
 )
 from .authorization import (
     MAX_SKEW_SECONDS,
+    MAX_TIMESTAMP_DIGITS,
     REASONS,
     SCHEME,
     SIGN_ERROR_MESSAGES,
@@ -31,7 +32,14 @@ from .authorization import (
     verify_signature,
 )
 from .certificates import certificate_item, certificates_body, read_certificates
-from .diagnosis import MISTAKES, SignatureDiagnosis, diagnose_pay_sign, diagnose_request, diagnose_serial
+from .diagnosis import (
+    MISTAKES,
+    SignatureDiagnosis,
+    diagnose_pay_sign,
+    diagnose_request,
+    diagnose_serial,
+    pay_sign_rules,
+)
 from .jsonbody import compact_json, load_json_object
 from .keys import (
     Issuer,
@@ -68,6 +76,7 @@ from .signature import message, request_message, response_message, rsa_sign, rsa
 __all__ = [
     "ALGORITHM",
     "MAX_SKEW_SECONDS",
+    "MAX_TIMESTAMP_DIGITS",
     "MISTAKES",
     "PROBE_PREFIX",
     "REASONS",
@@ -117,6 +126,7 @@ __all__ = [
     "parse_rfc3339",
     "pay_sign",
     "pay_sign_message",
+    "pay_sign_rules",
     "platform_certificate",
     "private_key_pem",
     "probe_signature",

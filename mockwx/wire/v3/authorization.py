@@ -21,6 +21,8 @@ from .signature import request_message, rsa_sign, rsa_verify
 
 SCHEME = "WECHATPAY2-SHA256-RSA2048"
 MAX_SKEW_SECONDS = 300
+MAX_TIMESTAMP_DIGITS = 19
+"""A longer timestamp (beyond any int64) is refused as off by more than the skew, unread."""
 FIELDS = ("mchid", "nonce_str", "signature", "timestamp", "serial_no")
 """The five parameters, in the order wechatpayv3 writes them (the order is not significant)."""
 
@@ -156,6 +158,11 @@ def parse_authorization(header: str | None) -> Authorization:
 
 def check_timestamp(authorization: Authorization, now: float, max_skew: int = MAX_SKEW_SECONDS) -> None:
     """AuthorizationError(timestamp) when the timestamp is more than ``max_skew`` seconds from ``now``."""
+    if len(authorization.timestamp) > MAX_TIMESTAMP_DIGITS:  # far off whatever it says; never worth an int()
+        raise AuthorizationError(
+            TIMESTAMP,
+            f"the Authorization timestamp has {len(authorization.timestamp)} digits: send Unix seconds (10 digits)",
+        )
     skew = int(authorization.timestamp) - int(now)
     if abs(skew) <= max_skew:
         return

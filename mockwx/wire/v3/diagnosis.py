@@ -35,12 +35,21 @@ Mistake codes (stable; the doctor owns their en/zh texts):
 * ``v3_paysign_wrong_appid``: the paySign was made with another known appid.
 * ``v3_paysign_field_order``: the four paySign lines were signed in another order.
 * ``v3_paysign_v2_string``: the v2 ``k=v&...`` string was RSA-signed instead of the four lines.
+* ``v3_paysign_missing_newline``, ``v3_paysign_timestamp_milliseconds``, ``v3_paysign_message_mismatch``,
+  ``v3_paysign_wrong_key``, ``v3_paysign_unknown_key``: what the request codes say of the last line, the
+  timestamp and the key, said of a paySign (its four lines, its one merchant key, no serial_no).
+
+Codes of :func:`pay_sign_rules`, what wx.requestPayment refuses whatever the paySign:
+
+* ``v3_paysign_sign_type``: signType is not ``RSA`` (missing, MD5, HMAC-SHA256, ``rsa``) for a v3 order.
+* ``v3_paysign_timestamp_milliseconds``: timeStamp is in milliseconds (13 digits).
 
 Codes of :func:`diagnose_serial`, for an Authorization ``serial_no`` that names no merchant certificate:
 
 * ``v3_serial_format``: the right serial in another notation (lower case, colons, ``0x``, zeros dropped).
 * ``v3_serial_decimal``: the right serial number written in decimal (Go's ``SerialNumber.String()``).
 * ``v3_serial_platform``: the platform certificate's serial or the WeChat Pay public key id was sent.
+* ``v3_unknown_serial``: none of these: a serial of no certificate of this merchant.
 """
 
 from __future__ import annotations
@@ -58,8 +67,9 @@ from urllib.parse import quote, unquote
 from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives.asymmetric import padding, rsa
 
+from ..jsonsafe import load_json
 from ..meter import Budget, Meter
-from .paysign import PACKAGE_PREFIX, pay_sign_message
+from .paysign import PACKAGE_PREFIX, SIGN_TYPE, pay_sign_message
 from .signature import message, request_message
 
 MISTAKES: Mapping[str, str] = {
@@ -86,11 +96,27 @@ MISTAKES: Mapping[str, str] = {
     "v3_paysign_wrong_appid": "the paySign was made with another known appid",
     "v3_paysign_field_order": "the four paySign lines were signed in another order",
     "v3_paysign_v2_string": "the v2 k=v&... string was RSA-signed instead of the four lines",
+    "v3_paysign_missing_newline": "the paySign's last line was signed without its trailing newline",
+    "v3_paysign_timestamp_milliseconds": "the paySign timeStamp is in milliseconds, not seconds",
+    "v3_paysign_message_mismatch": "the merchant key signed a paySign message no common mistake reproduces",
+    "v3_paysign_wrong_key": "the paySign was signed with another known key than the merchant's",
+    "v3_paysign_unknown_key": "no known key made this paySign (not the merchant's private key)",
+    "v3_paysign_sign_type": "signType is not RSA, which a v3 order's wx.requestPayment takes",
     "v3_serial_format": "serial_no is the right serial in another notation (case, colons, 0x, leading zeros)",
     "v3_serial_decimal": "serial_no is the certificate's serial number in decimal instead of hex",
     "v3_serial_platform": "serial_no names the platform certificate or public key, not the merchant's certificate",
+    "v3_unknown_serial": "serial_no names no certificate of this merchant",
 }
-"""Every code :func:`diagnose_request`, :func:`diagnose_pay_sign` and :func:`diagnose_serial` return."""
+"""Every code :func:`diagnose_request`, :func:`diagnose_pay_sign`, :func:`pay_sign_rules` and
+:func:`diagnose_serial` return."""
+
+_REQUEST_CODES = {"end": "v3_missing_trailing_newline", "mismatch": "v3_message_mismatch"}
+_REQUEST_CODES |= {"ms": "v3_timestamp_milliseconds"}
+_REQUEST_CODES |= {"wrong_key": "v3_wrong_key", "unknown_key": "v3_unknown_key"}
+_PAY_SIGN_CODES = {"end": "v3_paysign_missing_newline", "mismatch": "v3_paysign_message_mismatch"}
+_PAY_SIGN_CODES |= {"ms": "v3_paysign_timestamp_milliseconds"}
+_PAY_SIGN_CODES |= {"wrong_key": "v3_paysign_wrong_key", "unknown_key": "v3_paysign_unknown_key"}
+"""What a request signature and a paySign call the same finding (their texts differ: five lines or four)."""
 
 MAX_OTHER_KEYS = 8
 """Other known keys tried beyond the expected one: the RSA budget of a diagnosis is 1 + this."""
@@ -98,6 +124,10 @@ MAX_MISTAKES = 2
 """Message variants combine at most this many mistakes (hash comparisons only; cheap)."""
 MAX_REWRITTEN_BODY = 64 * 1024
 """Bodies larger than this are not re-serialised."""
+MILLISECONDS_DIGITS = 13
+"""Unix seconds have 10 digits until 2286; a time in milliseconds has 13."""
+MAX_SERIAL_CHARS = 128
+"""A serial_no longer than this is in no notation of a certificate serial (160 bits: 49 decimal digits)."""
 DEFAULT_HOSTS = ("api.mch.weixin.qq.com", "api2.mch.weixin.qq.com")
 
 _DIGEST_INFO = {
@@ -190,9 +220,11 @@ def _search(
     other_keys: Mapping[str, rsa.RSAPublicKey] | None,
     candidates: Iterable[tuple[tuple[str, ...], str, bytes]],
     meter: Meter,
+    names: Mapping[str, str] = _REQUEST_CODES,
 ) -> SignatureDiagnosis:
-    """The first candidate message (codes, note, bytes) whose digest the signature holds, hashing
-    each only while the meter affords its bytes."""
+    """The first candidate message (codes, note, bytes) whose digest the signature holds, hashing each only
+    while the meter affords its bytes; ``names`` says what the key and mismatch findings are called (a
+    request signature's or a paySign's)."""
     raw, encoding_codes = _decode_signature(signature, (public_key.key_size + 7) // 8)
     expected_text = _text(expected)
     if raw is None:
@@ -201,9 +233,9 @@ def _search(
     keys += list((other_keys or {}).items())[:MAX_OTHER_KEYS]
     found = _recover(raw, keys)
     if found is None:
-        return SignatureDiagnosis(expected_text, (*encoding_codes, "v3_unknown_key"))
+        return SignatureDiagnosis(expected_text, (*encoding_codes, names["unknown_key"]))
     label, hash_name, digest = found
-    key_codes = (*encoding_codes, *(("v3_wrong_key",) if label is not None else ()))
+    key_codes = (*encoding_codes, *((names["wrong_key"],) if label is not None else ()))
     hash_codes = ("v3_sha1",) if hash_name == "sha1" else ()
     tried = 0
     if hash_name:
@@ -215,7 +247,7 @@ def _search(
             if hasher(data).digest() == digest:
                 codes = (*key_codes, *hash_codes, *codes)
                 return SignatureDiagnosis(expected_text, codes, _text(data), label, note, tried=tried)
-    codes = (*key_codes, *hash_codes, "v3_message_mismatch")
+    codes = (*key_codes, *hash_codes, names["mismatch"])
     return SignatureDiagnosis(expected_text, codes, None, label, cut_short=meter.short, tried=tried)
 
 
@@ -232,8 +264,8 @@ def _json_forms(body: bytes) -> list[_Variant]:
     if not body or len(body) > MAX_REWRITTEN_BODY:
         return []
     try:
-        value = json.loads(body)
-    except (UnicodeDecodeError, json.JSONDecodeError):
+        value = load_json(body)
+    except ValueError:  # no JSON, or none worth re-serialising (NaN, 5000 digits, nested 10000 deep...)
         return []
     forms: list[_Variant] = []
     for ascii_, sort, (sep_name, separators) in itertools.product(
@@ -305,12 +337,12 @@ def _target_variants(target: str, hosts: Iterable[str]) -> list[_Variant]:
     return _unique(v for v in variants if v.codes == () or v.value != target)
 
 
-def _terminators() -> list[_Variant]:
-    return [_Variant((), "", b"\n"), _Variant(("v3_missing_trailing_newline",), "no final newline", b"")]
+def _terminators(code: str) -> list[_Variant]:
+    return [_Variant((), "", b"\n"), _Variant((code,), "no final newline", b"")]
 
 
 def _milliseconds(
-    timestamp: str, before: bytes, after: bytes, name: str
+    timestamp: str, before: bytes, after: bytes, name: str, code: str
 ) -> Iterator[tuple[tuple[str, ...], str, bytes]]:
     """The message signed with a millisecond timestamp a sender could have taken in the same second,
     then in the neighbouring ones: ``before`` + the timestamp + ``after`` (3,000 candidates)."""
@@ -319,7 +351,7 @@ def _milliseconds(
     seconds = int(timestamp)
     for second in (seconds, seconds - 1, seconds + 1):
         for ms in range(second * 1000, (second + 1) * 1000):
-            yield ("v3_timestamp_milliseconds",), f"{name} {ms}", before + str(ms).encode() + after
+            yield (code,), f"{name} {ms}", before + str(ms).encode() + after
 
 
 def diagnose_request(
@@ -348,7 +380,7 @@ def diagnose_request(
         methods.append(_Variant(("v3_method_lowercase",), "lower-case method", method.lower()))
     hosts = [*DEFAULT_HOSTS, *([host] if host and host not in DEFAULT_HOSTS else [])]
     # the terminator first: of two equally simple explanations, name the one about the method, URL or body
-    head = [_terminators(), methods, _target_variants(target, hosts)]
+    head = [_terminators(_REQUEST_CODES["end"]), methods, _target_variants(target, hosts)]
     bodies = _body_variants(body)
 
     def lines(end: _Variant, m: _Variant, t: _Variant, b: _Variant) -> tuple[tuple[str, ...], str, bytes]:
@@ -359,7 +391,9 @@ def diagnose_request(
         yield from (lines(*combo) for combo in _combine([*head, bodies]))
         # re-serialising costs far more than hashing: only once the cheap variants are tried
         yield from (lines(*combo) for combo in _combine([*head, _reserialized(body, bodies, meter)]))
-        yield from _milliseconds(timestamp, message(method, target), b"\n" + message(nonce, body), "timestamp")
+        yield from _milliseconds(
+            timestamp, message(method, target), b"\n" + message(nonce, body), "timestamp", _REQUEST_CODES["ms"]
+        )
 
     return _search(signature, expected, public_key, other_keys, candidates(), meter)
 
@@ -396,7 +430,7 @@ def diagnose_pay_sign(
     app_ids = [_Variant((), "", app_id)] + [
         _Variant(("v3_paysign_wrong_appid",), f"appId {other}", other) for other in other_app_ids if other != app_id
     ]
-    dimensions = [_terminators(), app_ids, packages]
+    dimensions = [_terminators(_PAY_SIGN_CODES["end"]), app_ids, packages]
 
     def candidates() -> Iterator[tuple[tuple[str, ...], str, bytes]]:
         for end, a, p in _combine(dimensions):
@@ -408,13 +442,28 @@ def diagnose_pay_sign(
                 yield ("v3_paysign_field_order",), " / ".join(order), message(*(fields[k] for k in order))
         v2 = "&".join(f"{k}={v}" for k, v in sorted({**fields, "signType": "RSA"}.items()))
         yield ("v3_paysign_v2_string",), v2, v2.encode("utf-8")
-        yield from _milliseconds(time_stamp, message(app_id), b"\n" + message(nonce_str, package), "timeStamp")
+        yield from _milliseconds(
+            time_stamp, message(app_id), b"\n" + message(nonce_str, package), "timeStamp", _PAY_SIGN_CODES["ms"]
+        )
 
-    return _search(pay_sign, expected, public_key, other_keys, candidates(), Meter(budget or Budget()))
+    return _search(pay_sign, expected, public_key, other_keys, candidates(), Meter(budget or Budget()), _PAY_SIGN_CODES)
 
 
-def diagnose_serial(serial_no: str, merchant_serial: str, *, platform_serials: Iterable[str] = ()) -> str | None:
-    """The mistake behind a ``serial_no`` that is not ``merchant_serial``, when it is a common one."""
+def pay_sign_rules(time_stamp: str, sign_type: str | None) -> tuple[str, ...]:
+    """What wx.requestPayment refuses for a v3 order whatever its paySign (v3.md 5): a signType other than
+    ``RSA`` (``None``: not sent, and the client's default is MD5), a timeStamp in milliseconds."""
+    found: list[str] = []
+    if sign_type != SIGN_TYPE:
+        found.append("v3_paysign_sign_type")
+    if time_stamp.isascii() and time_stamp.isdigit() and len(time_stamp) >= MILLISECONDS_DIGITS:
+        found.append("v3_paysign_timestamp_milliseconds")
+    return tuple(found)
+
+
+def diagnose_serial(serial_no: str, merchant_serial: str, *, platform_serials: Iterable[str] = ()) -> str:
+    """The mistake behind a ``serial_no`` that is not ``merchant_serial``: a common one, else v3_unknown_serial."""
+    if len(serial_no) > MAX_SERIAL_CHARS:  # no notation of a 160-bit serial is this long
+        return "v3_unknown_serial"
     expected = int(merchant_serial, 16)
     if serial_no.isascii() and serial_no.isdigit() and int(serial_no) == expected:
         return "v3_serial_decimal"
@@ -423,4 +472,4 @@ def diagnose_serial(serial_no: str, merchant_serial: str, *, platform_serials: I
         return "v3_serial_format"
     if serial_no in set(platform_serials):
         return "v3_serial_platform"
-    return None
+    return "v3_unknown_serial"

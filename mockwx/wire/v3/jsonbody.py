@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import json
 
+from ..jsonsafe import json_type, load_json
+
 
 def compact_json(value: object) -> bytes:
     """``value`` as compact UTF-8 JSON, key order kept, non-ASCII written as is."""
@@ -11,11 +13,9 @@ def compact_json(value: object) -> bytes:
 
 
 def load_json_object(body: bytes | str) -> dict[str, object]:
-    """A JSON object from a body; ValueError that says what arrived otherwise."""
-    try:
-        value = json.loads(body)
-    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
-        raise ValueError(f"the body is not UTF-8 JSON ({exc})") from None
+    """A JSON object from a body; ValueError (a :class:`~mockwx.wire.jsonsafe.JsonRefused` for what is no
+    safe JSON: deep nesting, NaN, Infinity, huge numbers, lone surrogates) that says what arrived otherwise."""
+    value = load_json(body)
     if not isinstance(value, dict):
-        raise ValueError(f"the body is a JSON {type(value).__name__}; expected an object")
+        raise ValueError(f"the body is a JSON {json_type(value)}; expected an object")
     return value
