@@ -193,6 +193,17 @@ def view_of(record: Any, lang: str = "en", *, reveal: bool = True) -> Any:
     return Diagnosis.from_dict(record).view(lang, reveal=reveal)
 
 
+def summary_of(record: Any, lang: str = "en") -> str:
+    """One line for the log about a stored record, in ``lang`` ('' for anything that is not a record)."""
+    if not isinstance(record, dict) or "findings" not in record:
+        return ""
+    if record.get("kind") == "v3":
+        from .v3 import summary
+
+        return summary(record, lang)
+    return Diagnosis.from_dict(record).summary(lang)
+
+
 def _joined(sentences: list[str], lang: str) -> str:
     return ("" if lang == "zh" else " ").join(s for s in sentences if s)
 

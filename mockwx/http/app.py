@@ -17,7 +17,8 @@ from ..access import Access
 from ..backend import Backend
 from ..capture import Capture
 from ..config import Config
-from ..escape import printable
+from ..doctor import summary_of
+from ..escape import one_line, printable
 from ..journal import Entry
 from . import control, fallback, guard, login, render, ui, wx
 from .endpoint import Dialect, Handler, route
@@ -72,7 +73,7 @@ async def journal_middleware(request: web.Request, handler: Next) -> web.StreamR
             await _send(request, response, entry)
     finally:
         backend.journal.finish(entry)
-        _log(entry)
+        _log(entry, backend.settings.lang)
     return response
 
 
@@ -128,15 +129,15 @@ def add_endpoint_routes(app: web.Application) -> None:
             app.router.add_route(endpoint.method, path, route(endpoint, env, handlers[endpoint.api], dialect))
 
 
-def _log(entry: Entry) -> None:
-    """One line per call, whatever the caller put in its path or fields."""
+def _log(entry: Entry, lang: str) -> None:
+    """One line per call, whatever the caller put in its path or fields; a diagnosis in the settings' language."""
     if entry.problem or entry.status == 0:
-        hint = entry.error.get("hint", "")
-        text = f"{entry.method} {entry.path} -> {entry.status} {entry.outcome}" + (f": {hint}" if hint else "")
-        log.warning("%s", printable(text))
+        told = summary_of(entry.error.get("diagnosis"), lang) or entry.error.get("hint", "")
+        text = f"{entry.method} {entry.path} -> {entry.status} {entry.outcome}" + (f": {told}" if told else "")
+        log.warning("%s", one_line(text))
     elif log.isEnabledFor(logging.INFO):
         text = f"{entry.method} {entry.path} -> {entry.status} {entry.outcome}"
-        log.info("%s (%.1f ms)", printable(text), entry.latency_ms)
+        log.info("%s (%.1f ms)", one_line(text), entry.latency_ms)
 
 
 def create_app(
