@@ -33,6 +33,7 @@ from .doctor.teach import Reading, lesson_keys, looks_pasted, read_pasted, teach
 from .http import wx
 from .http.app import create_app
 from .http.keys import ACCESS, BACKEND
+from .http.logins import LINKS, MINT_PATH
 from .http.serving import listen
 from .persist import StateFileError, StorageError
 from .v3_banner import keys_folder, v3_demo_lines, v3_lines, write_demo_keys
@@ -274,10 +275,12 @@ async def _serve(config: Config, host: str, port: int, miniprogram: str = "", ba
     phone = wx.setup(app)
     phone.miniprogram, phone.backend = miniprogram, backend
     runner, bound = await listen(app, host, port, idle_timeout=config.settings.idle_timeout)
-    await _until_stopped([runner], banner(app[BACKEND], app[ACCESS], host, bound, keys_folder(config)))
+    login = app[LINKS].path() if app[ACCESS].token else ""
+    await _until_stopped([runner], banner(app[BACKEND], app[ACCESS], host, bound, keys_folder(config), login))
 
 
-def banner(backend, access: Access, host: str, port: int, keys: Path | None = None) -> str:
+def banner(backend, access: Access, host: str, port: int, keys: Path | None = None, login: str = "") -> str:
+    """What ``serve`` prints at start; ``login``: the path of a one-time dashboard login link."""
     url = f"http://{host if ':' not in host else f'[{host}]'}:{port}"
     lines = [
         f"mockwx {__version__} listening on {url}",
@@ -294,7 +297,7 @@ def banner(backend, access: Access, host: str, port: int, keys: Path | None = No
     for merchant in backend.state.merchants.values():
         lines.append(f"merchant     {merchant.mch_id}  API key {merchant.api_key}  appids {', '.join(merchant.appids)}")
         lines += v3_lines(backend, merchant, keys)
-    lines += _access_lines(access, url)
+    lines += _access_lines(access, url, login)
     headers = "-H 'Content-Type: application/json'" + (" -H 'Authorization: Bearer <token>'" if access.token else "")
     lines += [
         "Try:",
@@ -304,19 +307,20 @@ def banner(backend, access: Access, host: str, port: int, keys: Path | None = No
     return "\n".join(lines)
 
 
-def _access_lines(access: Access, url: str) -> list[str]:
+def _access_lines(access: Access, url: str, login: str = "") -> list[str]:
     lines = []
     if access.exposed:
         lines.append("listening beyond loopback: the control API needs the access token")
     if access.token_generated:
-        lines += [
-            f"access token {access.token}  (send Authorization: Bearer <token>, or set it with --token / {TOKEN_ENV})",
-            f"dashboard login (once) {url}/__mock__/ui/login?token={access.token}",
-        ]
+        lines.append(
+            f"access token {access.token}  (send Authorization: Bearer <token>, or set it with --token / {TOKEN_ENV})"
+        )
     elif access.token:
         lines.append(
             f"access token: the one you set (--token, {TOKEN_ENV} or security.token); the control API needs it"
         )
+    if access.token and login:
+        lines.append(f"dashboard login, works once: {url}{login}  (another: POST {MINT_PATH} with the token)")
     if not access.reveal_hints:
         lines.append("hints name the mistake but withhold the expected sign and the key (security.reveal_hints)")
     return lines

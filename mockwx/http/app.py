@@ -20,7 +20,7 @@ from ..config import Config
 from ..doctor import summary_of
 from ..escape import one_line, printable
 from ..journal import Entry
-from . import control, fallback, guard, login, render, ui, wx
+from . import control, fallback, guard, login, logins, render, ui, wx
 from .endpoint import Dialect, Handler, route
 from .faults import Dropped
 from .keys import ACCESS, BACKEND, BODY_READ, ENTRY
@@ -163,7 +163,7 @@ def create_app(
     app.on_shutdown.append(release_waiters)
     add_endpoint_routes(app)
     control.add_routes(app)
-    guard.add_routes(app)
+    logins.add_routes(app)
     ui.add_routes(app)
     wx.add_routes(app)
     fallback.add_routes(app)
