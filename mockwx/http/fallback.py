@@ -38,6 +38,8 @@ async def not_mocked(request: web.Request) -> web.StreamResponse:
     message = f"mockwx does not mock {request.method} {path}"
     listing = {"mocked": {**mocked(), "control": "/__mock__"}, "dialects": catalogue.DIALECTS}
     hint = "see the README's table of what is mocked"
+    if path == "/":  # the mock's own address, asked for by something that is not a browser
+        hint = f"this is mockwx: open {render.origin(request)}/__mock__/ui/ in a browser for its dashboard; {hint}"
     if dialect == "v3":
         return render.json_body({"code": "NOT_MOCKED", "message": message, **listing, "hint": hint}, status=501)
     return render.json_body({"errcode": 501, "errmsg": message, **listing, "hint": hint}, status=501)

@@ -19,8 +19,10 @@ async def test_browsers_land_on_the_dashboard_and_api_clients_get_the_501(mock):
     async with aiohttp.ClientSession() as http:
         async with http.get(f"{mock.url}/", headers={"Accept": "text/html"}, allow_redirects=False) as answer:
             assert answer.status == 302 and answer.headers["Location"] == "/__mock__/ui/"
-        async with http.get(f"{mock.url}/") as answer:
-            assert answer.status == 501 and (await answer.json())["errcode"] == 501
+        async with http.get(f"{mock.url}/") as answer:  # curl: no Accept: text/html
+            body = await answer.json()
+            assert answer.status == 501 and body["errcode"] == 501
+            assert f"open {mock.url}/__mock__/ui/ in a browser" in body["hint"]
         async with http.get(f"{mock.url}/__mock__/ui/") as answer:
             assert answer.status == 200 and "default-src 'self'" in answer.headers["Content-Security-Policy"]
             assert "http://" not in (await answer.text()).replace(mock.url, "")  # nothing loaded from elsewhere
