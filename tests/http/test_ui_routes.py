@@ -138,7 +138,14 @@ def test_the_hub_holds_one_wake_up_per_stream():
         ("POST", "/__mock__/ui/playground", b"not json", 400, "not valid JSON"),
         ("POST", "/__mock__/ui/playground", b"[1]", 400, "JSON object"),
         ("POST", "/__mock__/ui/playground", b'{"text": "a=1", "key": ""}', 400, "give the key"),
-        ("POST", "/__mock__/ui/playground", b'{"text": "a=1", "key": "k", "mode": "v3"}', 400, "mode must be"),
+        (
+            "POST",
+            "/__mock__/ui/playground",
+            b'{"text": "a=1", "key": "k", "mode": "v4"}',
+            400,
+            "v2, paysign, v3, v3paysign",
+        ),
+        ("POST", "/__mock__/ui/playground", b'{"text": "a=1", "key": "k", "mode": "v3"}', 400, "paste the merchant's"),
         ("POST", "/__mock__/ui/playground", json.dumps({"text": "a" * 70000, "key": "k"}).encode(), 400, "at most"),
     ],
 )
