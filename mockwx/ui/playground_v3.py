@@ -203,7 +203,8 @@ def _key(pem: str) -> tuple[rsa.RSAPrivateKey | None, rsa.RSAPublicKey, str, str
             return private, private.public_key(), "private", ""
         public = load_public_key(text)
         if "CERTIFICATE-----" in text:
-            return None, public, "certificate", serial_no(x509.load_pem_x509_certificate(text.encode("ascii")))
+            certificate = x509.load_pem_x509_certificate(text.encode("ascii", "replace"))  # a label may precede it
+            return None, public, "certificate", serial_no(certificate)
         return None, public, "public", ""
     except ValueError as exc:
         raise PlaygroundError(str(exc)) from None

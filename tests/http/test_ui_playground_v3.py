@@ -79,11 +79,13 @@ async def test_a_v3_pay_sign_verifies_with_the_appid_of_its_order(mock, client):
         ({"mode": "v3", "url": "/v3/x", "method": "GET", "pem": "PUB"}, "a certificate or public key only verifies"),
         ({"mode": "v3", "url": "/v3/x", "authorization": "Bearer x", "pem": "KEY"}, "does not parse"),
         ({"mode": "v3paysign", "text": "appId=wx1", "pem": "PUB"}, "paste the paySign too"),
+        ({"mode": "v3paysign", "text": "appId=wx1", "pem": "证书 CERT-FULL"}, "paste the paySign too"),
     ],
 )
 async def test_input_it_cannot_use_is_explained(mock, client, form, said):
     keys = await client.v3_keys()
     pems = {"CERT": keys["merchant_certificate"][:40], "PUB": keys["public_key"], "KEY": keys["merchant_private_key"]}
+    pems["证书 CERT-FULL"] = "证书\n" + keys["merchant_certificate"]  # a label pasted with it: not ASCII
     form = {**form, "pem": pems.get(form.get("pem", ""), form.get("pem", ""))}
     status, data = await _play(mock, form)
     assert status == 400 and said in data["error"], data
