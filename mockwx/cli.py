@@ -37,6 +37,7 @@ from .http import wx
 from .http.app import create_app
 from .http.keys import ACCESS, BACKEND, KEYS_FOLDER
 from .http.listeners import listen_all
+from .http.logins import LINKS, MINT_PATH
 from .http.serving import listen
 from .notify.routing import parse_route_option
 from .persist import StateFileError, StorageError
@@ -379,13 +380,21 @@ async def _serve(config: Config, host: str, port: int, miniprogram: str = "", ba
     phone = wx.setup(app)
     phone.miniprogram, phone.backend = miniprogram, backend
     started = await listen_all(app, host, port, idle_timeout=config.settings.idle_timeout)
-    text = banner(app[BACKEND], app[ACCESS], host, started.port, keys_folder(config), started.network)
+    login = app[LINKS].path() if app[ACCESS].token else ""
+    text = banner(app[BACKEND], app[ACCESS], host, started.port, keys_folder(config), started.network, login)
     await _until_stopped([started.runner], text)
 
 
 def banner(
-    backend, access: Access, host: str, port: int, keys: Path | None = None, network: Network | None = None
+    backend,
+    access: Access,
+    host: str,
+    port: int,
+    keys: Path | None = None,
+    network: Network | None = None,
+    login: str = "",
 ) -> str:
+    """What ``serve`` prints at start; ``login``: the path of a one-time dashboard login link."""
     url = f"http://{host if ':' not in host else f'[{host}]'}:{port}"
     lines = [
         f"mockwx {__version__} listening on {url}",
@@ -404,7 +413,7 @@ def banner(
         lines += v3_lines(backend, merchant, keys)
     if network is not None:  # after the v3 files: a merchant's client certificate replaces v3's self-signed one
         lines += network_lines(network, backend, keys)
-    lines += _access_lines(access, url)
+    lines += _access_lines(access, url, login)
     headers = "-H 'Content-Type: application/json'" + (" -H 'Authorization: Bearer <token>'" if access.token else "")
     lines += [
         "Try:",
@@ -414,19 +423,20 @@ def banner(
     return "\n".join(lines)
 
 
-def _access_lines(access: Access, url: str) -> list[str]:
+def _access_lines(access: Access, url: str, login: str = "") -> list[str]:
     lines = []
     if access.exposed:
         lines.append("listening beyond loopback: the control API needs the access token")
     if access.token_generated:
-        lines += [
-            f"access token {access.token}  (send Authorization: Bearer <token>, or set it with --token / {TOKEN_ENV})",
-            f"dashboard login (once) {url}/__mock__/ui/login?token={access.token}",
-        ]
+        lines.append(
+            f"access token {access.token}  (send Authorization: Bearer <token>, or set it with --token / {TOKEN_ENV})"
+        )
     elif access.token:
         lines.append(
             f"access token: the one you set (--token, {TOKEN_ENV} or security.token); the control API needs it"
         )
+    if access.token and login:
+        lines.append(f"dashboard login, works once: {url}{login}  (another: POST {MINT_PATH} with the token)")
     if not access.reveal_hints:
         lines.append("hints name the mistake but withhold the expected sign and the key (security.reveal_hints)")
     return lines

@@ -47,6 +47,11 @@ _KEYS = {
 }
 
 
+def effect_fields(api: str) -> frozenset[str]:
+    """What a rule on ``api`` may say it does, besides api, match, times, per and label (the dashboard's form)."""
+    return frozenset(_KEYS[api])
+
+
 @dataclass(slots=True)
 class Fault:
     """One rule: for what ``api`` handles and ``match`` selects, do what it says."""

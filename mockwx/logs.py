@@ -9,17 +9,18 @@ import logging
 import time
 from collections.abc import Callable
 
-from .escape import printable
+from .escape import one_line
 
 FORMAT = "%(asctime)s %(name)s %(levelname)s %(message)s"
 TRACE_PREFIX = "    | "  # the lines of a traceback, marked as belonging to the record above
 
 
 class OneLineFormatter(logging.Formatter):
-    """Escapes the message to printable text; a traceback follows on lines that start with ``    | ``."""
+    """Escapes what could break or reorder the line (Chinese stays readable); a traceback follows on lines that
+    start with ``    | ``."""
 
     def formatMessage(self, record: logging.LogRecord) -> str:
-        record.message = printable(record.message)
+        record.message = one_line(record.message)
         return super().formatMessage(record)
 
     def formatException(self, ei) -> str:
@@ -30,7 +31,7 @@ class OneLineFormatter(logging.Formatter):
 
 
 def _marked(text: str) -> str:
-    return "\n".join(TRACE_PREFIX + printable(line) for line in text.splitlines())
+    return "\n".join(TRACE_PREFIX + one_line(line) for line in text.splitlines())
 
 
 class RepeatFilter(logging.Filter):

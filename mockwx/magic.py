@@ -73,7 +73,12 @@ def rules() -> list[tuple[int, str, dict[str, Any]]]:
     return out
 
 
+def label(total_fee: int, what: str) -> str:
+    """The label of a magic rule (GET /__mock__/faults shows it; the dashboard finds its rules by it)."""
+    return f"magic {total_fee / 100:.2f}: {what}"
+
+
 def install(faults: Faults) -> None:
     """Add the magic-amount rules (before any other rule, so they win for their amounts)."""
     for total_fee, what, spec in rules():
-        faults.add({**spec, "match": {"total_fee": str(total_fee)}, "label": f"magic {total_fee / 100:.2f}: {what}"})
+        faults.add({**spec, "match": {"total_fee": str(total_fee)}, "label": label(total_fee, what)})

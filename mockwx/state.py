@@ -304,6 +304,10 @@ class State:
         key = index.get(value)
         return self.orders.get(key) if key is not None else None
 
+    def order_of_package(self, package: str) -> Order | None:
+        """The order a paySign's ``package`` names (``prepay_id=<id>``, or an APP payment's bare id)."""
+        return self.order_by(self.by_prepay_id, package.removeprefix("prepay_id="))
+
     def orders_for(self, out_trade_no: str, mch_id: str | None = None) -> list[Order]:
         """Orders with this out_trade_no (any env), optionally for one merchant."""
         return [

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import http.client
 import json
 import os
 import re
@@ -9,6 +10,7 @@ import signal
 import subprocess
 import sys
 import urllib.error
+import urllib.parse
 import urllib.request
 from pathlib import Path
 
@@ -188,7 +190,8 @@ def test_serve_beyond_loopback_prints_a_token_the_control_api_needs(tmp_path):
         text = _banner(proc)
         port = re.search(r"listening on http://0\.0\.0\.0:(\d+)", text).group(1)
         token = re.search(r"access token (\S+)", text).group(1)
-        assert f"/__mock__/ui/login?token={token}" in text and "withhold the expected sign" in text
+        login = re.search(r"dashboard login, works once: (\S+)", text).group(1)
+        assert "?once=" in login and token not in login and "withhold the expected sign" in text
         url = f"http://127.0.0.1:{port}/__mock__/tenants"
         try:
             _call("GET", url)
@@ -196,6 +199,14 @@ def test_serve_beyond_loopback_prints_a_token_the_control_api_needs(tmp_path):
         except urllib.error.HTTPError as exc:
             assert exc.code == 401
         assert _call("GET", url, token=token)["merchants"]
+        path = urllib.parse.urlsplit(login)
+        visits = []
+        for _ in range(2):  # the printed link opens the dashboard once
+            connection = http.client.HTTPConnection("127.0.0.1", int(port), timeout=5)
+            connection.request("GET", f"{path.path}?{path.query}")
+            visits.append(connection.getresponse().status)
+            connection.close()
+        assert visits == [303, 401]
         proc.send_signal(signal.SIGINT)
         proc.communicate(timeout=10)
     finally:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import os
 import re
 import resource
 import signal
@@ -12,7 +13,10 @@ import sys
 import urllib.parse
 import urllib.request
 
+from mockwx.config import DEMO_APPID, DEMO_SECRET
+from mockwx.escape import one_line, printable
 from mockwx.logs import FORMAT, TRACE_PREFIX, OneLineFormatter, RepeatFilter
+from mockwx.wire import render_xml, with_sign
 
 from .test_cli import ROOT
 
@@ -35,6 +39,53 @@ def test_the_formatter_keeps_a_record_on_one_line_and_marks_its_traceback():
     first, *rest = text.splitlines()
     assert RECORD.match(first) and rest and all(line.startswith(TRACE_PREFIX) for line in rest)
     assert not any(RECORD.match(line) for line in rest)
+
+
+def test_a_log_line_keeps_chinese_and_escapes_controls_bidi_and_separators():
+    assert one_line("签名错误 咖啡　x1 é") == "签名错误 咖啡　x1 é"  # readable text stays as it is
+    hostile = "a\r\nb\x1b[2J\x07\x7f\x85\u202e\u2066\u200b\ufeff\u2028\u2029c"
+    assert one_line(hostile) == "a\\r\\nb\\x1b[2J\\x07\\x7f\\x85\\u202e\\u2066\\u200b\\ufeff\\u2028\\u2029c"
+    assert one_line("\ud800") == "\\ud800"  # a lone surrogate (undecodable bytes) is shown, never written raw
+    assert printable("签名") == "\\u7b7e\\u540d"  # headers stay printable ASCII
+
+
+def _serve(*args: str) -> tuple[subprocess.Popen[str], str]:
+    proc = subprocess.Popen(
+        [sys.executable, str(ROOT / "run_mock.py"), "--port", "0", "--memory", *args],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        encoding="utf-8",
+        env={**os.environ, "PYTHONIOENCODING": "utf-8"},
+    )
+    url = next(m.group(1) for line in proc.stdout if (m := re.search(r"listening on (http://\S+)", line)))
+    return proc, url
+
+
+def _stop(proc: subprocess.Popen[str]) -> str:
+    try:
+        proc.send_signal(signal.SIGINT)
+        return proc.communicate(timeout=10)[1]
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+
+
+def test_serve_lang_zh_logs_the_diagnosis_in_chinese_on_one_line():
+    """Issue 11, review item 11: the log read English with the Chinese escaped (\\u7b7e\\u540d)."""
+    proc, url = _serve("--lang", "zh")
+    try:
+        fields = {"appid": DEMO_APPID, "mch_id": "10000100", "nonce_str": "n\u202e1", "out_trade_no": "咖啡\x85\u2028"}
+        request = urllib.request.Request(f"{url}/pay/orderquery", data=render_xml(with_sign(fields, DEMO_SECRET)))
+        with urllib.request.urlopen(request, timeout=5) as response:
+            assert b"return_code" in response.read()
+    finally:
+        err = _stop(proc)
+    (line,) = [line for line in err.splitlines() if "/pay/orderquery" in line]
+    assert RECORD.match(line) and "FAIL 签名错误" in line
+    assert "AppSecret" in line and "API密钥" in line and "期望的MD5签名是" in line  # the doctor, in Chinese
+    assert "咖啡\\x85\\u2028" in line and "n\\u202e1" in line  # C1, separator and bidi escaped, Chinese kept
+    assert "\\u7b7e" not in err and not {"\x85", "\u2028", "\u202e"} & set(err)
 
 
 def test_serve_logs_one_line_per_request(tmp_path):

@@ -8,7 +8,7 @@ trying and, for a paySign, the appids and orders worth suspecting.
 
 from ..wire.meter import MAX_CANDIDATES, MAX_WORK, Budget
 from .catalogue import ALIASES, LANGS, MISTAKES, Mistake, lookup, readme_table, render
-from .diagnosis import WITHHELD, Diagnosis, Finding, view_of
+from .diagnosis import WITHHELD, Diagnosis, Finding, summary_of, view_of
 from .engine import diagnose, diagnose_pay_sign
 from .options import KeyCandidate, Option
 from .paysign import meant_sign_type, rule_findings
@@ -34,6 +34,7 @@ __all__ = [
     "readme_table",
     "render",
     "rule_findings",
+    "summary_of",
     "v3_record",
     "view_of",
 ]

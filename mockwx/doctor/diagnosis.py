@@ -1,6 +1,6 @@
 """A diagnosis as data (mistake codes and their parameters) and its renderings: the texts in English
-or Chinese, the ASCII hint for ``X-Mockwx-Hint``, the stored record, and the redacted copy that
-gives no valid sign away (issue 8 item 15).
+or Chinese, the one-line summary for the log, the ASCII hint for ``X-Mockwx-Hint``, the stored
+record, and the redacted copy that gives no valid sign away (issue 8 item 15).
 """
 
 from __future__ import annotations
@@ -67,6 +67,19 @@ class Diagnosis:
 
     def note_texts(self, lang: str = "en") -> list[str]:
         return [render(n.code, {**self.context, **n.params}, lang) for n in self.notes]
+
+    def summary(self, lang: str = "en") -> str:
+        """One line for the log: the cause, then what was expected and what arrived."""
+        got = self.received_sign or ("没有签名" if lang == "zh" else "no sign")
+        if lang == "zh":
+            return (
+                f"{self.explanation('zh')} 期望的{self.sign_type}签名是{self.expected_sign}，"
+                f"待签名字符串是“{self.expected_string}”，收到的是{got}。"
+            )
+        return (
+            f"{self.explanation('en')} Expected {self.sign_type} {self.expected_sign} over"
+            f" '{self.expected_string}', got {got}."
+        )
 
     def hint(self) -> str:
         """A short ASCII line for the X-Mockwx-Hint header: the mistakes, the fields, the signs."""
@@ -179,6 +192,17 @@ def view_of(record: Any, lang: str = "en", *, reveal: bool = True) -> Any:
 
         return view(record, lang)
     return Diagnosis.from_dict(record).view(lang, reveal=reveal)
+
+
+def summary_of(record: Any, lang: str = "en") -> str:
+    """One line for the log about a stored record, in ``lang`` ('' for anything that is not a record)."""
+    if not isinstance(record, dict) or "findings" not in record:
+        return ""
+    if record.get("kind") == "v3":
+        from .v3 import summary
+
+        return summary(record, lang)
+    return Diagnosis.from_dict(record).summary(lang)
 
 
 def _joined(sentences: list[str], lang: str) -> str:

@@ -55,6 +55,21 @@ def hint(record: dict[str, Any]) -> str:
     return hint_text(f"{head} | expected {expected[:200]}" if expected else head)
 
 
+# what a record's ``expected`` is, by what was checked: (English, Chinese)
+_EXPECTED = {"serial_no": ("serial_no", "serial_no")}
+_MESSAGE = ("the signed message", "待签名串")
+
+
+def summary(record: dict[str, Any], lang: str = "en") -> str:
+    """One line for the log: the cause, then what mockwx expected (newlines shown as \\n)."""
+    text = explanation(record, lang)
+    expected = str(record.get("expected", "")).replace("\n", "\\n")
+    if not expected:
+        return text
+    en, zh = _EXPECTED.get(str(record.get("what", "")), _MESSAGE)
+    return f"{text}期望的{zh}是“{expected}”。" if lang == "zh" else f"{text} Expected {en} '{expected}'."
+
+
 def view(record: dict[str, Any], lang: str = "en") -> dict[str, Any]:
     """The record with its texts in ``lang`` and in every language, and what was expected and received
     under the names a v2 diagnosis gives them (the dashboard shows either)."""

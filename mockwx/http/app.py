@@ -17,10 +17,11 @@ from ..access import Access
 from ..backend import Backend
 from ..capture import Capture
 from ..config import Config
-from ..escape import printable
+from ..doctor import summary_of
+from ..escape import one_line, printable
 from ..journal import Entry
 from ..tls import Network
-from . import control, fallback, guard, login, network, render, ui, wx
+from . import control, fallback, guard, login, logins, network, render, ui, wx
 from .endpoint import Dialect, Handler, route
 from .faults import Dropped
 from .keys import ACCESS, BACKEND, BODY_READ, ENTRY, NETWORK
@@ -73,7 +74,7 @@ async def journal_middleware(request: web.Request, handler: Next) -> web.StreamR
             await _send(request, response, entry)
     finally:
         backend.journal.finish(entry)
-        _log(entry)
+        _log(entry, backend.settings.lang)
     return response
 
 
@@ -129,13 +130,13 @@ def add_endpoint_routes(app: web.Application) -> None:
             app.router.add_route(endpoint.method, path, route(endpoint, env, handlers[endpoint.api], dialect))
 
 
-def _log(entry: Entry) -> None:
-    """One line per call, whatever the caller put in its path or fields."""
+def _log(entry: Entry, lang: str) -> None:
+    """One line per call, whatever the caller put in its path or fields; a diagnosis in the settings' language."""
     if entry.problem or entry.status == 0:
-        hint = entry.error.get("hint", "")
-        log.warning("%s", printable(_answered(entry) + (f": {hint}" if hint else "")))
+        told = summary_of(entry.error.get("diagnosis"), lang) or entry.error.get("hint", "")
+        log.warning("%s", one_line(_answered(entry) + (f": {told}" if told else "")))
     elif log.isEnabledFor(logging.INFO):
-        log.info("%s (%.1f ms)", printable(_answered(entry)), entry.latency_ms)
+        log.info("%s (%.1f ms)", one_line(_answered(entry)), entry.latency_ms)
 
 
 def _answered(entry: Entry) -> str:
@@ -169,7 +170,7 @@ def create_app(
     app.on_shutdown.append(release_waiters)
     add_endpoint_routes(app)
     control.add_routes(app, network.ROUTES)
-    guard.add_routes(app)
+    logins.add_routes(app)
     ui.add_routes(app)
     wx.add_routes(app)
     fallback.add_routes(app)

@@ -321,7 +321,7 @@ def _paid_order(backend: Backend, fields: dict[str, str]) -> Order | None:
     package = fields.get("package", "")
     if not package.startswith("prepay_id="):
         return None
-    return backend.state.order_by(backend.state.by_prepay_id, package.removeprefix("prepay_id="))
+    return backend.state.order_of_package(package)
 
 
 def _sign_keys(

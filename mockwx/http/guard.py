@@ -19,7 +19,7 @@ CONTROL_PREFIX = "/__mock__"
 UI_PATH = "/__mock__/ui"
 LOGIN_PATH = "/__mock__/ui/login"
 CA_PATH = "/__mock__/tls/ca.pem"  # the local CA's certificate: public, and needed before anything else works
-OPEN_PATHS = frozenset({"/__mock__/health", LOGIN_PATH, CA_PATH})  # answered without the token
+OPEN_PATHS = frozenset({"/__mock__/health", LOGIN_PATH, CA_PATH})  # answered without the token (logins.py: login links)
 TOKEN_HEADER = "X-Mockwx-Token"
 TOKEN_COOKIE = "mockwx_token"
 WRITES = frozenset({"POST", "PUT", "PATCH", "DELETE"})
@@ -50,7 +50,8 @@ async def guard_middleware(request: web.Request, handler: Handler) -> web.Stream
             if access.exposed
             else "this mock was started with an access token: the control API needs it",
             f"send 'Authorization: Bearer <token>' or '{TOKEN_HEADER}: <token>'; the token was printed when the mock"
-            " started (set it with --token, MOCKWX_TOKEN or security.token)",
+            " started (set it with --token, MOCKWX_TOKEN or security.token); a browser opens the dashboard with the"
+            " one-time login link printed beside it",
             {"WWW-Authenticate": 'Bearer realm="mockwx"'},
         )
     if request.method in WRITES and request.body_exists and not _is_json(request.content_type):
@@ -88,19 +89,3 @@ def _refused(status: int, error: str, hint: str, headers: dict[str, str] | None 
     response = render.json_body({"error": error, "hint": hint}, status=status)
     response.headers.update(headers or {})
     return response
-
-
-async def login(request: web.Request) -> web.StreamResponse:
-    """``GET /__mock__/ui/login?token=...``: the link printed at start sets a cookie and opens the dashboard."""
-    access = request.app[ACCESS]
-    offered = request.query.get("token", "")
-    if access.token and not (offered and _same(offered, access.token)):
-        return _refused(401, "this login link does not carry the mock's access token", "open the link printed at start")
-    response = web.Response(status=303, headers={"Location": UI_PATH})  # the token leaves the address bar
-    if access.token:
-        response.set_cookie(TOKEN_COOKIE, access.token, httponly=True, samesite="Strict", path="/")
-    return response
-
-
-def add_routes(app: web.Application) -> None:
-    app.router.add_get(LOGIN_PATH, login)

@@ -24,6 +24,7 @@ class DoctorView:
     expected_sign: str = ""
     received_sign: str = ""
     sign_type: str = ""
+    v3: bool = False  # an RSA signature: no sign to expect, the received one is a signature
     notes: list[str] = field(default_factory=list)
 
 
@@ -56,6 +57,7 @@ def doctor_view(diagnosis: Any, t: Translator) -> DoctorView | None:
         expected_sign=_text(diagnosis.get("expected_sign")),
         received_sign=_text(diagnosis.get("received_sign")),
         sign_type=_text(diagnosis.get("sign_type")),
+        v3=diagnosis.get("kind") == "v3",
         notes=notes,
     )
 

@@ -87,7 +87,9 @@ def order_of(entry: Entry, state: State) -> str:
 
 
 def rows(journal: Journal, state: State, filters: Filters, *, after: int = 0, limit: int = MAX_ROWS) -> list[Row]:
-    """Matching entries finished after position ``after`` (Entry.seq), newest first, at most ``limit``."""
+    """Matching entries finished after position ``after`` (Entry.seq), at most ``limit`` (the last to finish),
+    newest first: by when they started (a call that outlasts later ones, such as a clock advance that
+    delivers notifications, sits below them, at its own time)."""
     source = journal.problems if filters.problems else journal.entries
     picked: list[Row] = []
     for entry in reversed(source):
@@ -103,7 +105,7 @@ def rows(journal: Journal, state: State, filters: Filters, *, after: int = 0, li
         picked.append(Row(entry, tone(entry), order))
         if len(picked) >= limit:
             break
-    return picked
+    return sorted(picked, key=lambda row: row.entry.id, reverse=True)
 
 
 def api_choices(journal: Journal) -> list[str]:

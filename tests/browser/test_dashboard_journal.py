@@ -10,7 +10,10 @@ from playwright.sync_api import expect
 from mockwx.config import DEMO_SECRET
 from mockwx.wire import render_xml, with_sign
 
+from ..support import Reply
 from .dashboard import api, pay_order, receiver
+
+LONG_NUMBER = "B2026112703290606054641731234567"  # 32 characters, the most out_trade_no takes
 
 
 def test_calls_appear_live_and_open_their_raw_messages(page, live_mock, screenshots):
@@ -25,7 +28,9 @@ def test_calls_appear_live_and_open_their_raw_messages(page, live_mock, screensh
         expect(rows.filter(has_text="requestPayment:ok")).to_have_count(1)
         expect(page.locator("#journal tr[data-api='notify']").filter(has_text="acked")).to_have_count(1)
         apis = [r.get_attribute("data-api") for r in rows.all()]
-        assert apis[:1] == ["control"] and {"login", "code2session", "unifiedorder", "pay", "notify"} <= set(apis)
+        assert {"control", "login", "code2session", "unifiedorder", "pay", "notify"} <= set(apis)
+        ids = [int(r.get_attribute("data-id")) for r in rows.all()]
+        assert ids == sorted(ids, reverse=True)  # newest first, by when each call started
         assert page.evaluate("window.notReloaded") is True  # no reload happened
         page.locator("#journal tr[data-api='unifiedorder']").click()
         detail = page.locator("#detail-body")
@@ -65,3 +70,34 @@ def test_filters_and_a_problem_leads_to_its_page_and_the_playground(page, live_m
     appsecret = "signed with the AppSecret instead of the merchant API key"
     expect(page.locator("#play-steps .mistake")).to_have_text([appsecret])
     expect(page.locator("[data-testid=diff] del")).not_to_have_count(0)
+
+
+def test_every_column_stays_in_view_at_1280_px_with_long_values(page, live_mock, screenshots):
+    """Issue 11, review item 9: the Outcome column was cut off ("SUCCE", "reques") by a 26-character
+    out_trade_no and a notify URL. And a retry delivered during a clock advance is listed above it."""
+    page.goto(f"{live_mock.url}/__mock__/ui/")
+    with receiver(live_mock, Reply(status=500)) as merchant:
+        pay_order(live_mock, LONG_NUMBER, merchant.url)
+        api(live_mock, lambda c: c.advance(0))
+        api(live_mock, lambda c: c.advance(15))  # the retry is delivered while the advance runs
+        rows = page.locator("#journal tbody tr.row")
+        expect(rows.filter(has_text="requestPayment:ok")).to_have_count(1)
+        expect(page.locator("#journal tr[data-api='notify']")).to_have_count(2)
+        expect(page.locator("#journal tr[data-api='control']")).to_have_count(2)
+    retry, advance = rows.all()[:2]  # the retry started after the advance, and finished before it
+    assert (retry.get_attribute("data-api"), advance.get_attribute("data-api")) == ("notify", "control")
+    assert int(retry.get_attribute("data-seq")) < int(advance.get_attribute("data-seq"))
+    page.reload()  # the server's order is the live page's order
+    assert [r.get_attribute("data-id") for r in rows.all()] == sorted(
+        (r.get_attribute("data-id") for r in rows.all()), key=int, reverse=True
+    )
+    card = page.locator("#journal").locator("xpath=ancestor::section[contains(@class, 'card')]")
+    right = card.bounding_box()["x"] + card.bounding_box()["width"]
+    assert page.evaluate("document.querySelector('#journal').scrollWidth") <= card.bounding_box()["width"]
+    for badge in page.locator("#journal .badge.outcome").all():
+        box = badge.bounding_box()
+        assert box["x"] + box["width"] <= right, badge.inner_text()
+    outcome = rows.filter(has_text="requestPayment:ok").locator(".badge.outcome")
+    assert outcome.evaluate("b => b.scrollWidth <= b.clientWidth")  # shown whole, not cut
+    expect(page.locator(f"#journal tr[data-api='unifiedorder'] td.order[title='{LONG_NUMBER}']")).to_have_count(1)
+    page.screenshot(path=screenshots / "journal-1280-long.png")

@@ -46,3 +46,14 @@ def test_the_doctor_speaks_chinese(phone, live_mock, screenshots):
     doctor.get_by_role("link", name="在签名实验室中打开 →").click()
     expect(phone.locator("[data-testid=verdict]")).to_have_text("✗ 签名不一致。")
     phone.screenshot(path=screenshots / "phone-playground.png", full_page=True)
+
+
+def test_the_control_panel_speaks_chinese(phone, live_mock, screenshots):
+    phone.goto(f"{live_mock.url}/__mock__/ui/control")
+    expect(phone.locator("#magic tr[data-fee='999901']")).to_contain_text("用户在 wx.requestPayment 中取消支付")
+    expect(phone.locator("#fault-form")).to_contain_text("匹配（字段=值）")
+    expect(phone.locator("#fault-form")).to_contain_text("生效次数")
+    english = [w for w in ("the user cancels", "match (field=value)", "delay (s)") if w in phone.content()]
+    assert english == []
+    assert phone.evaluate("document.documentElement.scrollWidth") <= 390
+    phone.screenshot(path=screenshots / "phone-control.png", full_page=True)

@@ -33,6 +33,7 @@ def test_the_story_grows_live_as_the_clock_moves(page, live_mock, screenshots):
             control.get_by_role("button", name="+15 s").click()
             control.wait_for_load_state()
         expect(diagram.locator("g.msg[data-verdict]:not([data-verdict=''])")).to_have_count(3)
+        expect(diagram.locator("g.msg[data-verdict=acked]")).to_have_count(1)  # not still in flight
         verdicts = [g.get_attribute("data-verdict") for g in diagram.locator("g.msg[data-verdict]").all()]
         assert [v for v in verdicts if v] == ["http_error", "rejected", "acked"]
         expect(diagram.locator("g.gap-row")).to_have_text(["retry after 15s", "retry after 15s"])

@@ -5,7 +5,17 @@ from __future__ import annotations
 
 import json
 
-from mockwx.doctor import WITHHELD, Diagnosis, Finding, KeyCandidate, diagnose, diagnose_pay_sign, view_of
+from mockwx.doctor import (
+    WITHHELD,
+    Diagnosis,
+    Finding,
+    KeyCandidate,
+    diagnose,
+    diagnose_pay_sign,
+    summary_of,
+    v3_record,
+    view_of,
+)
 
 from .tutorial import APPID, KEY, MCH_ID, ORDER, SECRET, joined, md5, right, tidy, twice
 
@@ -89,3 +99,15 @@ def test_a_damaged_record_still_renders():
         shown = view_of(record, "en")
         assert isinstance(shown["explanation"], str) and shown["hint"].isascii()
     assert view_of("a string", "en") == "a string"
+
+
+def test_the_log_line_of_a_record_speaks_the_language_asked_for():
+    d = run(ORDER, md5(joined(ORDER.items()) + "&key=" + KEY))
+    assert summary_of(d.to_dict(), "zh") == d.summary("zh") and "期望的MD5签名是" in d.summary("zh")
+    assert summary_of(d.to_dict(), "en").startswith("The fields were joined")
+    record = v3_record(["v3_body_omitted"], what="request signature", expected="POST\n/v3/x\n1\nN\n{}\n")
+    assert summary_of(record, "zh").endswith("期望的待签名串是“POST\\n/v3/x\\n1\\nN\\n{}\\n”。")
+    assert "Expected the signed message 'POST\\n/v3/x" in summary_of(record, "en")
+    serial = v3_record(["v3_serial_decimal"], what="serial_no", expected="5157F09E")
+    assert summary_of(serial, "en").endswith("Expected serial_no '5157F09E'.")
+    assert summary_of("not a record", "en") == summary_of({"kind": "v3"}, "zh") == ""

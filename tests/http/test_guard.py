@@ -12,6 +12,7 @@ import pytest
 
 from mockwx.access import Access, is_loopback
 from mockwx.config import SecuritySettings
+from mockwx.http.logins import LINKS, MAX_OPEN, LoginLinks
 from mockwx.testing.client import MockClient
 from mockwx.testing.server import MockServer, mock_config
 from mockwx.wire import parse_xml
@@ -109,21 +110,45 @@ async def test_beyond_loopback_the_control_api_needs_the_token_and_wechat_does_n
             assert (await client.pay(client.payment_params(order["prepay_id"])))["errMsg"] == "requestPayment:ok"
 
 
-async def test_the_login_link_sets_a_cookie_that_opens_the_control_api(config):
+async def test_a_login_link_works_once_and_never_carries_the_token(config):
+    """Issue 11, review item 10: the printed link carried the permanent token and worked any number of times."""
     config.settings.security.token = "s3cret-token-1234"  # set by the user: required even on loopback
     async with MockServer(config) as mock:
+        links = mock._runner.app[LINKS]  # what serve's banner prints a link from
+        path = links.path()
+        assert path.startswith("/__mock__/ui/login?once=") and "s3cret" not in path
         jar = aiohttp.CookieJar(unsafe=True)  # an IP-address host
         async with aiohttp.ClientSession(cookie_jar=jar) as http:
-            async with http.get(f"{mock.url}/__mock__/ui/login?token=nope", allow_redirects=False) as response:
-                assert response.status == 401
+            for wrong in ("token=s3cret-token-1234", "once=nope", "once="):  # the token itself opens nothing here
+                async with http.get(f"{mock.url}/__mock__/ui/login?{wrong}", allow_redirects=False) as response:
+                    assert response.status == 401 and "works once" in (await response.json())["error"]
             async with http.get(f"{mock.url}/__mock__/tenants") as response:
                 assert response.status == 401
-            async with http.get(f"{mock.url}/__mock__/ui/login?token=s3cret-token-1234", allow_redirects=False) as r:
+            async with http.get(f"{mock.url}{path}", allow_redirects=False) as r:
                 assert r.status == 303 and r.headers["Location"] == "/__mock__/ui"
                 cookie = r.headers["Set-Cookie"]
                 assert "HttpOnly" in cookie and "SameSite=Strict" in cookie
             async with http.get(f"{mock.url}/__mock__/tenants") as response:
                 assert response.status == 200
+        async with aiohttp.ClientSession() as stranger:  # the same link, copied from a shell's history
+            async with stranger.get(f"{mock.url}{path}", allow_redirects=False) as again:
+                assert again.status == 401 and "POST /__mock__/ui/logins" in (await again.json())["hint"]
+            assert (await call(mock.url, "POST", "/__mock__/ui/logins"))[0] == 401  # minting takes the token
+            status, minted = await call(
+                mock.url, "POST", "/__mock__/ui/logins", headers={"Authorization": "Bearer s3cret-token-1234"}
+            )
+            assert status == 201 and minted["url"].startswith(f"{mock.url}/__mock__/ui/login?once=")
+            async with stranger.get(minted["url"], allow_redirects=False) as fresh:
+                assert fresh.status == 303
+
+
+def test_login_links_are_spent_on_use_and_bounded():
+    links = LoginLinks()
+    first = links.mint()
+    assert links.use(first) and not links.use(first) and not links.use("")
+    minted = [links.mint() for _ in range(MAX_OPEN + 1)]
+    assert not links.use(minted[0]) and links.use(minted[-1])  # the oldest open link is forgotten first
+    assert not links.use("\udcff")  # undecodable query bytes: refused, not an error
 
 
 async def test_the_token_is_never_shown_by_the_settings(config):

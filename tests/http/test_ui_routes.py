@@ -134,10 +134,20 @@ def test_the_hub_holds_one_wake_up_per_stream():
         ("GET", "/__mock__/ui/orders/%3Cscript%3E", None, 404, "No order &lt;script&gt;"),
         ("GET", "/__mock__/ui/orders/NOPE/story.svg", None, 404, "No order NOPE"),
         ("GET", "/__mock__/ui/playground?entry=zz&mode=nope", None, 200, "Signature playground"),
+        ("GET", "/__mock__/ui/keys/999/apiclient_key.pem", None, 404, "Merchant 999 has no file apiclient_key.pem"),
+        ("GET", "/__mock__/ui/keys/10000100/ids.txt", None, 404, "has no file ids.txt"),
+        ("GET", "/__mock__/ui/keys/10000100/%2E%2E%2Fstate.sqlite3", None, 404, "has no file ../state.sqlite3"),
         ("POST", "/__mock__/ui/playground", b"not json", 400, "not valid JSON"),
         ("POST", "/__mock__/ui/playground", b"[1]", 400, "JSON object"),
         ("POST", "/__mock__/ui/playground", b'{"text": "a=1", "key": ""}', 400, "give the key"),
-        ("POST", "/__mock__/ui/playground", b'{"text": "a=1", "key": "k", "mode": "v3"}', 400, "mode must be"),
+        (
+            "POST",
+            "/__mock__/ui/playground",
+            b'{"text": "a=1", "key": "k", "mode": "v4"}',
+            400,
+            "v2, paysign, v3, v3paysign",
+        ),
+        ("POST", "/__mock__/ui/playground", b'{"text": "a=1", "key": "k", "mode": "v3"}', 400, "paste the merchant's"),
         ("POST", "/__mock__/ui/playground", json.dumps({"text": "a" * 70000, "key": "k"}).encode(), 400, "at most"),
     ],
 )
@@ -179,7 +189,7 @@ async def test_the_playground_json_endpoint(mock):
 
 async def test_v3_calls_read_right_on_the_dashboard(mock, client):
     """A v3 200 is a success row, not "a business failure" (issue 9 review, item 6); a v3 problem's page
-    shows the signature received and offers no v2 playground it cannot use (item 9)."""
+    shows the signature received and opens the playground in its API v3 mode (items 9, issue 11 item 3)."""
     from mockwx.config import DEMO_MCH_ID
     from mockwx.wire.v3 import build_authorization, load_private_key
 
@@ -205,7 +215,13 @@ async def test_v3_calls_read_right_on_the_dashboard(mock, client):
     assert tones == [("v3/certificates", "problem"), ("v3/query", "fail"), ("v3/certificates", "ok")]
     async with client.session.get(page) as answer:
         html = await answer.text()
-    assert answer.status == 200 and signature in html and "playground?entry=" not in html
+    assert answer.status == 200 and signature in html
+    link = re.search(r'href="(/__mock__/ui/playground\?entry=\d+)"', html)
+    assert link, "a v3 problem's page opens the playground"
+    async with client.session.get(f"{mock.url}{link.group(1)}") as answer:
+        playground = await answer.text()
+    assert answer.status == 200 and 'id="play-mode-value" value="v3"' in playground
+    assert "/v3/certificates" in playground  # the call prefilled, to be signed again step by step
     v2 = await client.v2("/pay/orderquery", {"out_trade_no": "nope"}, key=DEMO_SECRET)  # a bad v2 sign: playground
     async with client.session.get(f"{mock.url}/__mock__/ui/problems/{(await client.problems())[-1]['id']}") as answer:
         assert v2["return_code"] == "FAIL" and "playground?entry=" in await answer.text()

@@ -85,3 +85,11 @@ def test_query_beats_cookie_beats_browser():
     assert choose_lang({"lang": "en"}, {"mockwx_lang": "zh"}, "zh") == "en"
     assert choose_lang({}, {"mockwx_lang": "zh"}, "en") == "zh"
     assert choose_lang({"lang": "xx"}, {"mockwx_lang": "yy"}, "zh-CN") == "zh"
+
+
+def test_every_magic_amount_is_described_in_both_languages():
+    """The Chinese control panel showed the twelve magic amounts in English (review of issue 11)."""
+    from mockwx.magic import MAGIC_AMOUNTS
+
+    for fee, _, _ in MAGIC_AMOUNTS:
+        assert f"control.magic.{fee}" in TEXTS.table, fee

@@ -53,6 +53,13 @@ def test_an_appsecret_sign_is_named_with_the_diff_of_the_keys():
     assert bench.received_string.endswith(f"&key={DEMO_SECRET}")
 
 
+def test_a_lowercase_sign_has_no_diff_of_two_equal_strings():
+    """Issue 11 review (minor): the lower-case hex diagnosis showed a 'diff' of two identical strings."""
+    bench = work(DOC_EXAMPLE, DEMO_API_KEY, received="9a0a8659f005d6984697e2ca0a9cf3b7")
+    assert bench.matches is False and bench.diagnosis["mistakes"] == ["lowercase_hex"]
+    assert bench.diff == []
+
+
 def test_unsorted_fields_rebuild_the_string_in_the_order_sent():
     sent = parse_text(DOC_EXAMPLE)
     unsorted = "&".join(f"{k}={v}" for k, v in sent.items()) + f"&key={DEMO_API_KEY}"

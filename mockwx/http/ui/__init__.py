@@ -30,6 +30,7 @@ ROUTES = [
     ("GET", f"{UI_ROOT}/playground", playground.playground_page),
     ("POST", f"{UI_ROOT}/playground", playground.playground_run),
     ("GET", f"{UI_ROOT}/control", panel.control_page),
+    ("GET", f"{UI_ROOT}/keys/{{mch_id}}/{{name}}", panel.key_file),
     ("GET", f"{UI_ROOT}/stream", stream.stream),
 ]
 

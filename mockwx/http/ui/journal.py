@@ -49,21 +49,16 @@ def entry_context(request: web.Request, entry: Entry) -> dict[str, Any]:
     entry.settle()
     order = rows.order_of(entry, backend.state)
     diagnosis = entry.error.get("diagnosis")
+    # a signed call opens the playground in its mode: v2 MD5/HMAC-SHA256, an API v3 request, a v3 paySign
     signed = entry.api in ("pay",) or entry.error.get("kind") == "SIGNERROR" or diagnosis is not None
-    # the playground signs v2 (MD5, HMAC-SHA256): an RSA signature of API v3 would land on a dead end there
-    v3 = entry.api in rows.V3_APIS or entry.fields.get("signType") == "RSA" or _kind(diagnosis) == "v3"
     return {
         "e": entry,
         "tone": rows.tone(entry),
         "order": order,
         "doctor": doctor_view(diagnosis, site.texts.translator(lang_of(request))),
-        "playground_href": f"{UI_ROOT}/playground?entry={entry.id}" if signed and not v3 else "",
+        "playground_href": f"{UI_ROOT}/playground?entry={entry.id}" if signed else "",
         "pretty": rows.pretty_body,
     }
-
-
-def _kind(diagnosis: Any) -> Any:
-    return diagnosis.get("kind") if isinstance(diagnosis, dict) else None
 
 
 async def journal_entry(request: web.Request) -> web.StreamResponse:

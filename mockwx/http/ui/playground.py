@@ -1,4 +1,5 @@
-"""The signature playground's page (prefilled from a journal entry) and its JSON endpoint."""
+"""The signature playground's page (prefilled from a journal entry) and its JSON endpoint; the v3
+modes' part lives in playground_v3."""
 
 from __future__ import annotations
 
@@ -14,11 +15,13 @@ from ...domain.models import PROD, SANDBOX
 from ...journal import Entry
 from ...ui import playground, rows
 from ...ui.doctoring import doctor_view
+from ...ui.playground_v3 import METHODS, V3_MODES
 from ...wire import SIGN_TYPES
 from .. import render
 from ..control import read_json
 from ..errors import ControlError
 from ..keys import BACKEND
+from . import playground_v3
 from .pages import SITE, int_or, lang_of, page
 
 # WeChat's documented signing example (v2.md 2.1): it reproduces 9A0A8659F005D6984697E2CA0A9CF3B7.
@@ -37,12 +40,24 @@ EXAMPLES = {
 }
 
 
+EMPTY_FORM = {
+    "mode": "v2",
+    "text": "",
+    "key": "",
+    "sign_type": "",
+    "received": "",
+    "entry": "",
+    **dict.fromkeys(playground_v3.FORM_FIELDS, ""),
+    "method": "POST",
+}
+
+
 def _wrong_keys(backend: Backend, fields: dict[str, str], mode: str, env: str = PROD) -> list[KeyCandidate]:
     """The keys people sign with by mistake, for the merchant and app the fields name."""
     state = backend.state
     merchant, appid = state.merchants.get(fields.get("mch_id", "")), fields.get("appid", "")
     if mode == "paysign":
-        order = state.order_by(state.by_prepay_id, fields.get("package", "").removeprefix("prepay_id="))
+        order = state.order_of_package(fields.get("package", ""))
         merchant = state.merchants.get(order.mch_id) if order else None
         appid, env = (order.appid, order.env) if order else (fields.get("appId", ""), env)
     if merchant is not None:
@@ -56,17 +71,21 @@ def _app_id_of_order(backend: Backend, fields: dict[str, str]) -> str:
     if "appId" in fields:
         return ""
     state = backend.state
-    order = state.order_by(state.by_prepay_id, fields.get("package", "").removeprefix("prepay_id="))
+    order = state.order_of_package(fields.get("package", ""))
     return order.appid if order is not None else ""
 
 
 def _prefill(backend: Backend, entry: Entry) -> dict[str, str]:
     """The playground's form for a journaled call: its fields, its merchant's key, the sign it carried."""
     state = backend.state
-    form = {"mode": "v2", "text": "", "key": "", "sign_type": "", "received": "", "entry": str(entry.id)}
+    form = {**EMPTY_FORM, "entry": str(entry.id)}
     fields = {str(k): str(v) for k, v in entry.fields.items() if isinstance(v, (str, int))}
+    if entry.api.startswith("v3/"):
+        return playground_v3.prefill(backend, entry, form)
+    if entry.api in ("pay", "wx.requestPayment") and fields.get("signType") == "RSA":  # a v3 order's paySign
+        return playground_v3.prefill_pay_sign(backend, fields, form)
     if entry.api in ("pay", "wx.requestPayment"):  # the control API's /pay, or the phone's cashier
-        order = state.order_by(state.by_prepay_id, fields.get("package", "").removeprefix("prepay_id="))
+        order = state.order_of_package(fields.get("package", ""))
         signed = {k: v for k, v in fields.items() if k in playground.PAY_SIGN_FIELDS or k == "paySign"}
         if order is not None:
             signed.setdefault("appId", order.appid)
@@ -87,7 +106,11 @@ def _steps(request: web.Request, form: dict[str, str]) -> tuple[dict[str, Any], 
     recorded = backend.journal.find(int_or(form.get("entry", ""), -1)) if form.get("entry") else None
     diagnosis = recorded.error.get("diagnosis") if recorded is not None else None
     mode = form.get("mode", "v2")
+    if mode in V3_MODES:
+        return playground_v3.steps(site, backend, t, form)
     try:
+        if mode not in playground.MODES:
+            raise playground.PlaygroundError(f"mode must be one of {', '.join((*playground.MODES, *V3_MODES))}")
         fields = playground.parse_text(form.get("text", ""))
         filled = _app_id_of_order(backend, fields) if mode == "paysign" else ""
         if filled:  # wx.requestPayment takes five parameters, not appId: it is the order's
@@ -124,21 +147,29 @@ def _steps(request: web.Request, form: dict[str, str]) -> tuple[dict[str, Any], 
 
 async def playground_page(request: web.Request) -> web.StreamResponse:
     backend = request.app[BACKEND]
-    form = {"mode": "v2", "text": "", "key": "", "sign_type": "", "received": "", "entry": ""}
+    form = dict(EMPTY_FORM)
     steps = ""
     entry = backend.journal.find(int_or(request.query.get("entry", ""), -1)) if request.query.get("entry") else None
     if entry is not None:
         form = _prefill(backend, entry)
         _, steps = _steps(request, form)
-    elif request.query.get("mode") in playground.MODES:
+    elif request.query.get("mode") in (*playground.MODES, *V3_MODES):
         form["mode"] = request.query["mode"]
     return page(
-        request, "playground.html", "playground", form=form, steps=steps, examples=EXAMPLES, sign_types=SIGN_TYPES
+        request,
+        "playground.html",
+        "playground",
+        form=form,
+        steps=steps,
+        examples={**EXAMPLES, **playground_v3.examples()},
+        sign_types=SIGN_TYPES,
+        v3_methods=METHODS,
     )
 
 
 async def playground_run(request: web.Request) -> web.StreamResponse:
-    """The playground's JSON endpoint: {mode, text, key, sign_type?, received?, entry?} -> the steps."""
+    """The playground's JSON endpoint: {mode, text, key, sign_type?, received?, entry?} -> the steps; v3 modes
+    take {mode: v3, method, url, authorization?, text (the body), pem} or {mode: v3paysign, text, pem}."""
     try:
         data = await read_json(request)
     except ControlError as error:

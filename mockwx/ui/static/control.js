@@ -2,7 +2,8 @@
 "use strict";
 
 (() => {
-  const families = { login: ["code2session", "token"], pay: ["pay"], notify: ["notify", "refund_notify"] };
+  // Which effect fields each API's rules take, as the server's fault rules accept them (faults.py).
+  const fields = JSON.parse(document.getElementById("fault-fields").textContent);
   const apiSelect = document.getElementById("fault-api");
   const form = document.getElementById("fault-form");
 
@@ -34,16 +35,30 @@
     });
   }
 
-  function family(api) {
-    for (const [name, apis] of Object.entries(families)) if (apis.includes(api)) return name;
-    return "v2";
+  function effects() {
+    const allowed = fields[apiSelect.value] || [];
+    return Array.from(form.querySelectorAll("[data-field]")).filter((el) => allowed.includes(el.dataset.field));
   }
   function showEffects() {
-    const current = family(apiSelect.value);
-    form.querySelectorAll("[data-for]").forEach((el) => el.classList.toggle("hidden", el.dataset.for !== current));
+    const shown = effects();
+    form.querySelectorAll("[data-field]").forEach((el) => el.classList.toggle("hidden", !shown.includes(el)));
   }
   apiSelect.addEventListener("change", showEffects);
   showEffects();
+
+  // An effect's value as the control API takes it; undefined when the field is left empty.
+  function valueOf(el) {
+    const input = el.querySelector("input, select");
+    const kind = el.dataset.kind;
+    if (input.type === "checkbox") return input.checked ? kind !== "not" : undefined;
+    const text = input.value.trim();
+    if (text === "") return undefined;
+    if (kind === "int") return Number.parseInt(text, 10);
+    if (kind === "float") return Number(text);
+    if (kind === "list") return [text];
+    if (kind === "ints") return text.split(/[\s,]+/).filter(Boolean).map(Number);
+    return text;
+  }
 
   form.addEventListener("submit", (event) => {
     event.preventDefault();
@@ -56,25 +71,34 @@
     }
     if (Object.keys(match).length) spec.match = match;
     if (data.get("times")) spec.times = Number(data.get("times"));
-    if (data.get("delay")) spec.delay = Number(data.get("delay"));
-    const kind = family(spec.api);
-    if (kind === "login") spec.errcode = Number(data.get("errcode"));
-    if (kind === "v2") spec.err_code = data.get("err_code");
-    if (kind === "pay") spec.outcome = data.get("outcome");
-    if (kind === "notify") {
-      spec.duplicates = Number(data.get("duplicates") || 0);
-      spec.ack = data.get("ack");
-      if (data.get("variants")) spec.variants = [data.get("variants")];
-      if (data.get("lost")) spec.deliver = false;
+    for (const el of effects()) {
+      const value = valueOf(el);
+      if (value !== undefined) spec[el.dataset.field] = value;
     }
     act("POST", "/__mock__/faults", spec);
   });
 
+  // Several calls one after another (a magic amount is several rules), then the page shows the result.
+  async function actAll(calls) {
+    try {
+      for (const [method, path, body] of calls) await mockwx.api(method, path, body);
+      location.reload();
+    } catch (error) {
+      mockwx.toast(mockwx.t("failed", { error: error.message }), "problem");
+    }
+  }
+
   document.addEventListener("click", (event) => {
     const remove = event.target.closest(".remove-fault");
-    if (remove) act("DELETE", `/__mock__/faults/${remove.dataset.id}`);
+    if (remove) actAll(remove.dataset.ids.split(",").map((id) => ["DELETE", `/__mock__/faults/${id}`]));
     const magic = event.target.closest(".add-magic");
-    if (magic) act("POST", "/__mock__/faults", JSON.parse(magic.dataset.spec));
+    if (magic) actAll(JSON.parse(magic.dataset.specs).map((spec) => ["POST", "/__mock__/faults", spec]));
+    const show = event.target.closest("[data-show]");
+    if (show) {
+      const pem = document.querySelector(show.dataset.show);
+      pem.classList.toggle("hidden");
+      show.textContent = mockwx.t(pem.classList.contains("hidden") ? "show" : "hide");
+    }
     const resend = event.target.closest(".resend");
     if (resend) {
       act("POST", `/__mock__/notifications/${resend.dataset.id}/resend`, {}, (answer) =>

@@ -1,4 +1,4 @@
-// The journal page: rows arrive live (newest first), a row opens its raw request and answer.
+// The journal page: rows arrive live (newest first, by start), a row opens its raw request and answer.
 "use strict";
 
 (() => {
@@ -28,6 +28,13 @@
     if (row && event.key === "Enter") open(row);
   });
 
+  // Rows are newest first by when the call started (ids are taken at the start); a call that finished
+  // late (a clock advance that delivered notifications meanwhile) goes below those started after it.
+  function firstStartedBefore(id) {
+    for (const row of body.rows) if (Number(row.dataset.id) < id) return row;
+    return null;
+  }
+
   const catchUp = mockwx.oneAtATime(async () => {
     const query = table.dataset.query ? "&" + table.dataset.query : "";
     const html = await mockwx.fragment(`${mockwx.ui}/journal/rows?after=${last}${query}`);
@@ -35,7 +42,7 @@
     holder.innerHTML = html;
     for (const row of Array.from(holder.querySelectorAll("tr.row")).reverse()) {
       row.classList.add("fresh");
-      body.insertBefore(row, body.firstChild);
+      body.insertBefore(row, firstStartedBefore(Number(row.dataset.id)));
       last = Math.max(last, Number(row.dataset.seq));
     }
     while (body.rows.length > MAX_ROWS) body.deleteRow(body.rows.length - 1);

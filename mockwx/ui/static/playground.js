@@ -33,7 +33,17 @@
     if (!button) return;
     mode.value = button.dataset.mode;
     document.querySelectorAll("#play-mode button").forEach((b) => b.classList.toggle("active", b === button));
+    showFields();
   });
+
+  // Each mode's own inputs (v3: method, URL, Authorization, PEM; v2: key, sign type, sign).
+  function showFields() {
+    form.querySelectorAll("[data-modes]").forEach((element) => {
+      element.hidden = !element.dataset.modes.split(" ").includes(mode.value);
+    });
+    const text = form.elements.text;
+    text.placeholder = ["v2", "paysign"].includes(mode.value) ? text.dataset.placeholder : "";
+  }
   document.getElementById("play-key-reveal").addEventListener("click", (event) => {
     const shown = key.type === "text";
     key.type = shown ? "password" : "text";
@@ -41,11 +51,9 @@
   });
   document.getElementById("play-example").addEventListener("click", () => {
     const example = examples[mode.value];
-    form.elements.text.value = example.text;
-    form.elements.key.value = example.key;
-    form.elements.received.value = example.received || "";
-    form.elements.sign_type.value = "";
-    form.elements.entry.value = "";
+    for (const name of ["text", "key", "received", "sign_type", "entry", "method", "url", "authorization", "pem"]) {
+      form.elements[name].value = example[name] || (name === "method" ? "POST" : "");
+    }
     run();
   });
   if (form.elements.text.value.trim() && !steps.querySelector(".steps")) run();
