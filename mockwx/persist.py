@@ -39,7 +39,13 @@ class NoPersistence:
     enabled = False
     location = ":memory:"
 
-    def write(self, rows: Iterable[tuple[str, str, dict[str, Any]]], meta: dict[str, str] | None = None) -> None:
+    def write(
+        self,
+        rows: Iterable[tuple[str, str, dict[str, Any]]],
+        meta: dict[str, str] | None = None,
+        *,
+        replace: bool = False,
+    ) -> None:
         pass
 
     def load(self, kind: str, key: str) -> dict[str, Any] | None:
@@ -52,9 +58,6 @@ class NoPersistence:
         return None
 
     def set_meta(self, name: str, value: str) -> None:
-        pass
-
-    def clear(self) -> None:
         pass
 
     def intact(self) -> bool:
@@ -164,13 +167,27 @@ class SqlitePersistence:
 
     # -- writes ---------------------------------------------------------------------------------
 
-    def write(self, rows: Iterable[tuple[str, str, dict[str, Any]]], meta: dict[str, str] | None = None) -> None:
-        """One transaction: every row (and meta value) is stored, or none is (StorageError)."""
+    def write(
+        self,
+        rows: Iterable[tuple[str, str, dict[str, Any]]],
+        meta: dict[str, str] | None = None,
+        *,
+        replace: bool = False,
+    ) -> None:
+        """One transaction: every row (and meta value) is stored, or none is (StorageError).
+
+        ``replace`` (a reset) first deletes every record and every meta value but the schema version and
+        the run counter (ids stay unique over the file's life), in the same transaction: the file then
+        holds exactly ``rows``, or, if anything fails, exactly what it held before.
+        """
         params = [(kind, key, json.dumps(data, ensure_ascii=False, separators=(",", ":"))) for kind, key, data in rows]
         db = self._db
         try:
             db.execute("BEGIN IMMEDIATE")
             try:
+                if replace:
+                    db.execute("DELETE FROM records")
+                    db.execute("DELETE FROM meta WHERE name NOT IN ('schema_version', 'runs')")
                 db.executemany(
                     "INSERT INTO records (kind, key, data) VALUES (?, ?, ?)"
                     " ON CONFLICT (kind, key) DO UPDATE SET data = excluded.data",
@@ -192,17 +209,6 @@ class SqlitePersistence:
 
     def set_meta(self, name: str, value: str) -> None:
         self.write((), {name: value})
-
-    def clear(self) -> None:
-        try:
-            self._db.execute("BEGIN IMMEDIATE")
-            self._db.execute("DELETE FROM records")
-            self._db.execute("DELETE FROM meta WHERE name != 'schema_version'")
-            self._db.execute("COMMIT")
-        except sqlite3.Error as exc:
-            if self._db.in_transaction:
-                self._db.execute("ROLLBACK")
-            raise StorageError(f"the state file {self.location} could not be cleared: {_reason(exc)}") from None
 
     # -- reads ----------------------------------------------------------------------------------
 

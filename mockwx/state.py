@@ -222,8 +222,7 @@ class State:
                 rows = self._recreate()
             self.persistence.write([(kind, key, record.to_dict()) for (kind, key), record in rows], meta)
         except StorageError as exc:
-            self.healthy = False
-            self._event(f"a write failed and was undone ({len(dirty)} records): {exc}")
+            self.failed(f"a write failed and was undone ({len(dirty)} records): {exc}")
             log.error("STATE NOT SAVED: %s; the change was undone and its callers told SYSTEMERROR", exc)
             self._restore(list(dirty))
             raise
@@ -236,7 +235,26 @@ class State:
         log.error("THE STATE FILE %s WAS DELETED OR REPLACED while mockwx ran; re-creating it from memory", location)
         self.persistence.reopen()
         self._event(f"the state file {location} was deleted or replaced; re-created from memory")
+        return self._everything()
+
+    def _everything(self) -> list[tuple[tuple[str, str], _Record]]:
         return [((kind, key), record) for kind, table in self._tables.items() for key, record in table.items()]
+
+    def adopt(self, persistence: NoPersistence | SqlitePersistence, meta: dict[str, str]) -> None:
+        """Make ``persistence`` hold exactly this state (built in memory, a reset's), in one transaction that
+        replaces everything it held, and store there from now on; StorageError, nothing changed, if it cannot."""
+        rows = [(kind, key, record.to_dict()) for (kind, key), record in self._everything()]
+        try:
+            persistence.write(rows, meta, replace=True)
+        except StorageError as exc:
+            log.error("STATE NOT RESET: %s; the old state goes on as it was", exc)
+            raise
+        self.persistence = persistence
+
+    def failed(self, what: str) -> None:
+        """A write did not reach the file: /health says so (503) until the next one does."""
+        self.healthy = False
+        self._event(what)
 
     def _event(self, what: str) -> None:
         self.events.append(StateEvent(at=self._now(), what=what))
