@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import asyncio
 import os
+import shutil
 import sqlite3
 import subprocess
 import sys
@@ -208,6 +209,76 @@ async def test_a_deleted_state_file_is_noticed_recreated_and_nothing_is_lost(tmp
     async with MockServer(mock_config(db=str(db))) as mock, MockClient(mock.url) as client:
         stored = {o["out_trade_no"] for o in (await client.control("GET", "/orders"))["orders"]}
         assert stored == {"D20261127000001", "D20261127000002"}
+
+
+async def stored_orders(db: Path) -> set[str]:
+    """The orders a state file holds, read by a mock started on it afterwards."""
+    async with MockServer(mock_config(db=str(db))) as mock, MockClient(mock.url) as client:
+        return {o["out_trade_no"] for o in (await client.control("GET", "/orders"))["orders"]}
+
+
+async def native(client: MockClient, number: str) -> dict[str, str]:
+    """An order that needs no login (a login is a write too)."""
+    return await client.unifiedorder(number, 1, trade_type="NATIVE", product_id="p1")
+
+
+async def test_health_notices_a_deleted_state_file_before_the_next_write(tmp_path):
+    db = tmp_path / "state.sqlite3"
+    async with MockServer(mock_config(db=str(db))) as mock, MockClient(mock.url) as client:
+        await native(client, "H20261127000001")
+        db.unlink()
+        health = await client.control("GET", "/health", ok=(503,))
+        assert not health["ok"] and "is gone" in health["state"]["events"][-1]["what"]
+        await native(client, "H20261127000002")  # the write re-creates it
+        assert (await client.control("GET", "/health"))["ok"]
+    assert await stored_orders(db) == {"H20261127000001", "H20261127000002"}
+
+
+async def test_a_state_file_that_cannot_be_re_created_fails_every_write_at_once_until_it_can(tmp_path, caplog):
+    folder = tmp_path / "del"
+    db = folder / "state.sqlite3"
+    async with MockServer(mock_config(db=str(db))) as mock, MockClient(mock.url) as client:
+        await native(client, "M20261127000001")
+        shutil.rmtree(folder)
+        folder.write_text("")  # a file where the folder was: the state file cannot be made again
+        refused = await asyncio.wait_for(native(client, "M20261127000002"), 10)
+        assert (refused["result_code"], refused["err_code"]) == ("FAIL", "SYSTEMERROR")
+        login = await asyncio.wait_for(client.control("POST", "/login", {"user": "bob"}, ok=(503,)), 10)
+        assert "cannot re-create the folder" in login["error"]
+        health = await client.control("GET", "/health", ok=(503,))
+        assert any("cannot re-create the folder" in e["what"] for e in health["state"]["events"])
+        assert "cannot be re-created" in caplog.text
+        assert (await client.order("M20261127000001"))["trade_state"] == "NOTPAY"  # what was stored still reads
+        gone = await client.v2("/pay/orderquery", {"out_trade_no": "M20261127000002"})
+        assert gone["err_code"] == "ORDERNOTEXIST"  # the refused order was undone in memory too
+        folder.unlink()
+        assert (await native(client, "M20261127000002"))["result_code"] == "SUCCESS"
+        assert (await client.control("GET", "/health"))["ok"]
+    assert await stored_orders(db) == {"M20261127000001", "M20261127000002"}
+
+
+async def test_a_mock_whose_state_file_was_deleted_never_writes_into_another_mocks_file(tmp_path):
+    folder = tmp_path / ".mockwx"
+    db = folder / "state.sqlite3"
+    async with MockServer(mock_config(db=str(db))) as first, MockClient(first.url) as a:
+        await native(a, "A20261127000001")
+        shutil.rmtree(folder)  # make clean while it runs...
+        async with MockServer(mock_config(db=str(db))) as second, MockClient(second.url) as b:  # ...and a new one
+            await native(b, "B20261127000001")
+            refused = await native(a, "A20261127000002")
+            assert refused["err_code"] == "SYSTEMERROR"
+            health = await a.control("GET", "/health", ok=(503,))
+            assert any("in use by another mockwx" in e["what"] for e in health["state"]["events"])
+            assert {o["out_trade_no"] for o in (await b.control("GET", "/orders"))["orders"]} == {"B20261127000001"}
+        refused = await native(a, "A20261127000002")  # the other mock stopped; its file is still there
+        assert refused["err_code"] == "SYSTEMERROR"
+        health = await a.control("GET", "/health", ok=(503,))
+        assert any("did not create" in e["what"] for e in health["state"]["events"])
+        assert await stored_orders(db) == {"B20261127000001"}  # untouched
+        for path in folder.glob("state.sqlite3*"):
+            path.unlink()
+        assert (await native(a, "A20261127000002"))["result_code"] == "SUCCESS"  # re-created, its own
+    assert await stored_orders(db) == {"A20261127000001", "A20261127000002"}
 
 
 def serve_with_db(db: str) -> subprocess.CompletedProcess[str]:

@@ -23,7 +23,7 @@ from ..notify.waiters import Wanted
 from ..persist import StorageError
 from ..services import keys
 from ..wire import SIGN_TYPES
-from . import client, render
+from . import client, guard, render
 from .errors import ControlError
 from .keys import BACKEND, ENTRY
 
@@ -126,9 +126,13 @@ async def index(request: web.Request) -> web.StreamResponse:
 
 
 async def health(request: web.Request) -> web.StreamResponse:
-    """200 while the mock can store what it acknowledges; 503 (with what happened) when it cannot."""
+    """200 while the mock can store what it acknowledges; 503 (with what happened) when it cannot. Open
+    to probes; where a token is required, a caller without it learns only ``ok``, not paths or errors."""
     state = request.app[BACKEND].state.health()
-    return render.json_body({"ok": state["ok"], "state": state}, status=200 if state["ok"] else 503)
+    status = 200 if state["ok"] else 503
+    return render.json_body(
+        {"ok": state["ok"], "state": state} if guard.authorised(request) else {"ok": state["ok"]}, status=status
+    )
 
 
 async def get_tenants(request: web.Request) -> web.StreamResponse:

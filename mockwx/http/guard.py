@@ -61,6 +61,12 @@ async def guard_middleware(request: web.Request, handler: Handler) -> web.Stream
     return await handler(request)
 
 
+def authorised(request: web.Request) -> bool:
+    """Whether the caller may see everything: no token is required, or it sent the right one."""
+    token = request.app[ACCESS].token
+    return not token or _has_token(request, token)
+
+
 def _has_token(request: web.Request, token: str) -> bool:
     authorization = request.headers.get("Authorization", "")
     scheme, _, credentials = authorization.partition(" ")

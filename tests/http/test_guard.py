@@ -101,7 +101,9 @@ async def test_beyond_loopback_the_control_api_needs_the_token_and_wechat_does_n
         assert (await call(url, "GET", "/__mock__/tenants", headers={"Authorization": f"Bearer {token}"}))[0] == 200
         assert (await call(url, "GET", "/__mock__/tenants", headers={"X-Mockwx-Token": token}))[0] == 200
         assert (await call(url, "POST", "/__mock__/reset"))[0] == 401
-        assert (await call(url, "GET", "/__mock__/health"))[0] == 200  # for probes; it says nothing
+        assert await call(url, "GET", "/__mock__/health") == (200, {"ok": True})  # for probes; it says nothing else
+        status, health = await call(url, "GET", "/__mock__/health", headers={"Authorization": f"Bearer {token}"})
+        assert status == 200 and health["state"]["location"] == ":memory:"  # the token sees where and what happened
         assert (await call(url, "GET", "/"))[0] == 401  # the dashboard to be
         async with MockClient(url, token=token) as client:  # the client the plugin and scenarios use
             order = await client.unifiedorder("G20261127000002", 1)  # WeChat's API: no token
