@@ -38,7 +38,45 @@ async def test_a_control_write_that_is_not_json_is_refused_and_changes_nothing(m
     assert (await client.order("G20261127000001"))["out_trade_no"] == "G20261127000001"  # not reset
     status, _ = await call(mock.url, "POST", "/__mock__/login", data=b'{"user": "a"}', headers=JSON)
     assert status == 201
-    assert (await call(mock.url, "POST", "/__mock__/reset"))[0] == 200  # no body, no content type needed
+    assert (await call(mock.url, "POST", "/__mock__/reset", headers=JSON))[0] == 200  # no body, but JSON it says
+
+
+@pytest.mark.parametrize(
+    "headers",
+    [{}, {"Content-Type": "text/plain"}, {"Content-Type": "application/x-www-form-urlencoded"}],
+    ids=["no content type", "text/plain", "form"],
+)
+async def test_a_control_write_without_a_body_must_say_json_too(mock, client, headers):
+    """What a page can send to any origin without a preflight: fetch(url, {method: "POST", mode: "no-cors"})."""
+    await client.unifiedorder("G20261127000003", 1)
+    status, body = await call(mock.url, "POST", "/__mock__/reset", data=b"", headers=headers)
+    assert status == 415 and "even with no body" in body["error"] and "application/json" in body["hint"]
+    assert (await client.order("G20261127000003"))["out_trade_no"] == "G20261127000003"  # not reset
+
+
+@pytest.mark.parametrize(
+    "sent",
+    [
+        {"Origin": "http://127.0.0.2:8000"},
+        {"Origin": "http://localhost:3000"},  # same site, another origin
+        {"Origin": "null"},  # a sandboxed frame, a file:// page
+        {"Sec-Fetch-Site": "cross-site"},
+        {"Sec-Fetch-Site": "same-site"},
+    ],
+)
+async def test_a_write_from_another_sites_page_is_refused_even_as_json(mock, client, sent):
+    await client.unifiedorder("G20261127000004", 1)
+    status, body = await call(mock.url, "POST", "/__mock__/reset", headers={**JSON, **sent})
+    assert status == 403 and "another site" in body["error"] and "dashboard" in body["hint"]
+    assert (await client.order("G20261127000004"))["out_trade_no"] == "G20261127000004"  # not reset
+
+
+async def test_the_mocks_own_pages_and_code_without_an_origin_may_write(mock):
+    own = mock.url.removeprefix("http://")
+    for sent in ({"Origin": f"http://{own}", "Sec-Fetch-Site": "same-origin"}, {"Sec-Fetch-Site": "none"}, {}):
+        assert (await call(mock.url, "POST", "/__mock__/reset", headers={**JSON, **sent}))[0] == 200, sent
+    status, _ = await call(mock.url, "GET", "/__mock__/orders", headers={"Origin": "http://127.0.0.2:8000"})
+    assert status == 200  # reads are not guarded by origin: without CORS, the page cannot read the answer
 
 
 async def test_the_wechat_api_takes_any_content_type(mock):
