@@ -19,7 +19,8 @@ from ..capture import Capture
 from ..config import Config
 from ..escape import printable
 from ..journal import Entry
-from . import control, fallback, guard, login, render, ui, wx
+from . import bodies, control, fallback, guard, login, render, ui, wx
+from .bodies import BodyNotRead
 from .endpoint import Dialect, Handler, route
 from .faults import Dropped
 from .keys import ACCESS, BACKEND, BODY_READ, ENTRY
@@ -50,6 +51,8 @@ async def journal_middleware(request: web.Request, handler: Next) -> web.StreamR
         response = await handler(request)
     except web.HTTPException as exc:  # aiohttp's own refusals (a method a control route does not take...)
         response = _http_error_answer(request.path, exc)
+        if isinstance(exc, BodyNotRead):
+            entry.outcome, entry.error = exc.outcome, {"kind": "CLIENT", "hint": exc.hint}
     except Dropped as exc:
         entry.outcome = "dropped"
         entry.error = {"kind": "FAULT", "hint": str(exc)}
@@ -86,24 +89,34 @@ async def _send(request: web.Request, response: web.StreamResponse, entry: Entry
         entry.status = 0
         if not isinstance(exc, ConnectionError):
             raise
+        return
+    if not response.keep_alive and not request.content.is_eof():  # a body too slow to wait for (SlowBody)
+        request.protocol.force_close()  # after the answer is out; else aiohttp lingers 10 s reading the rest
 
 
 def _http_error_answer(path: str, exc: web.HTTPException) -> web.Response:
     """aiohttp's answer, as a response object (returning the exception is deprecated), JSON on the control API."""
     if path.startswith("/__mock__") and exc.status >= 400:
-        return render.json_body({"error": f"{exc.status} {exc.reason}", "hint": "GET /__mock__"}, status=exc.status)
-    return web.Response(status=exc.status, reason=exc.reason, text=exc.text, headers=exc.headers)
+        hint = exc.hint if isinstance(exc, BodyNotRead) else "GET /__mock__"
+        response = render.json_body({"error": f"{exc.status} {exc.reason}", "hint": hint}, status=exc.status)
+    else:
+        response = web.Response(status=exc.status, reason=exc.reason, text=exc.text, headers=exc.headers)
+    if isinstance(exc, BodyNotRead):
+        response.force_close()  # what is left of its body is not waited for
+    return response
 
 
 async def _capture(entry: Entry, request: web.Request, response: web.StreamResponse) -> None:
     """Keep the raw request and answer for the dashboard and GET /__mock__/requests (bounded, read lazily)."""
     start = f"{request.method} {request.raw_path}"
     body = request.get(BODY_READ)  # what a handler that streamed the body kept of it
-    try:  # the body a handler read is cached; one it never read is read now, within client_max_size
-        body = (await request.read() if request.body_exists else b"") if body is None else body
+    try:  # the body a handler read is cached; one it never read is read now, within client_max_size and idle_timeout
+        body = (await bodies.read(request) if request.body_exists else b"") if body is None else body
         entry.request = Capture.of(start, request.headers, body)
-    except web.HTTPException:  # over client_max_size: only its size is kept
+    except web.HTTPException as exc:  # over client_max_size, too slow or cut off: only its size is kept
         entry.request = Capture(start, request.headers, b"", request.content_length or 0)
+        if isinstance(exc, BodyNotRead):
+            response.force_close()
     answer = response.body if isinstance(response, web.Response) else None
     answer = answer if isinstance(answer, bytes) else b""
     entry.response = Capture.of(f"{response.status} {response.reason}", response.headers, answer)

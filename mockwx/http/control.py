@@ -23,7 +23,7 @@ from ..notify.waiters import Wanted
 from ..persist import StorageError
 from ..services import keys
 from ..wire import SIGN_TYPES
-from . import client, guard, render
+from . import bodies, client, guard, render
 from .errors import ControlError
 from .keys import BACKEND, ENTRY
 
@@ -40,7 +40,7 @@ MAX_JSON_DEPTH = 16  # the deepest a control call needs is 3 (tenants, settings)
 async def read_json(request: web.Request, *, required: bool = True) -> dict[str, Any]:
     """The body as a JSON object, or ControlError (4xx) for anything else, bombs included."""
     try:
-        raw = await request.read()
+        raw = await bodies.read(request)
     except web.HTTPRequestEntityTooLarge:
         limit = request.app[BACKEND].settings.max_body_bytes
         raise ControlError(413, f"the body is over {limit} bytes, the most the mock takes (max_body_bytes)") from None

@@ -24,6 +24,7 @@ from jinja2 import Environment, FileSystemLoader
 from .. import __version__
 from ..domain.scopes import SCOPES
 from ..notify.allowlist import Allowlist
+from ..streams import read_to_end
 from . import client, render
 from .control import _handler as control_call
 from .control import read_json
@@ -193,7 +194,7 @@ async def _fetched(request: web.Request, url: str) -> bytes | web.Response:
     """A file of a mini program given by URL, or the answer that says why it is not there."""
     try:
         async with request.app[FETCH].get(url, timeout=aiohttp.ClientTimeout(total=10)) as answer:
-            body = await answer.content.read(MAX_APP_FILE + 1)
+            body = await read_to_end(answer.content, MAX_APP_FILE + 1)
             status = answer.status
     except (aiohttp.ClientError, TimeoutError) as exc:
         return web.Response(status=502, text=f"the mini program at {url} could not be fetched: {exc}")
@@ -338,7 +339,7 @@ async def proxy_request(request: web.Request) -> web.StreamResponse:
             timeout=aiohttp.ClientTimeout(total=min(timeout / 1000 if timeout else REQUEST_TIMEOUT, REQUEST_TIMEOUT)),
             allow_redirects=False,
         ) as answer:
-            raw = await answer.content.read(MAX_PROXY_BODY)
+            raw = await read_to_end(answer.content, MAX_PROXY_BODY)
             status, answer_headers = answer.status, dict(answer.headers)
     except TimeoutError:
         request[ENTRY].outcome = "fail timeout"

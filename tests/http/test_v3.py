@@ -4,13 +4,21 @@ notification variants (protocol/v3.md 1-9)."""
 
 from __future__ import annotations
 
+import asyncio
 import time
 
 import pytest
 
 from mockwx.config import DEMO_APPID, DEMO_MCH_ID
 from mockwx.testing.client import MockClient
-from mockwx.wire.v3 import load_public_key, read_notification, verify_response
+from mockwx.wire.v3 import (
+    build_authorization,
+    compact_json,
+    load_private_key,
+    load_public_key,
+    read_notification,
+    verify_response,
+)
 from mockwx.wire.v3.response import PROBE_PREFIX, ResponseSignatureError
 
 JSAPI = "/v3/pay/transactions/jsapi"
@@ -60,6 +68,31 @@ async def test_an_order_is_placed_signed_and_queried(client):
     query = await client.v3("GET", f"/v3/pay/transactions/out-trade-no/V3T0000000001?mchid={DEMO_MCH_ID}")
     assert query.json["trade_state"] == "NOTPAY" and query.json["amount"] == {"payer_currency": "CNY", "total": 100}
     assert list(query.json) == sorted(query.json)  # an unpaid order's answer is key-sorted, as captured
+
+
+async def test_a_body_that_arrives_in_two_tcp_chunks_is_read_whole(client):
+    """A single read returned only the first chunk: the order was refused as bad JSON or a bad signature."""
+    body = compact_json(await order_body(client, "V3T0000000002"))
+    keys = await client.v3_keys()
+    authorization = build_authorization(
+        "POST",
+        JSAPI,
+        body,
+        mchid=DEMO_MCH_ID,
+        serial_no=keys["merchant_serial"],
+        private_key=load_private_key(keys["merchant_private_key"]),
+        timestamp=int(time.time()),
+    )
+
+    async def in_two_chunks():
+        yield body[: len(body) // 2]
+        await asyncio.sleep(0.1)
+        yield body[len(body) // 2 :]
+
+    headers = {"Authorization": authorization, "Content-Type": "application/json"}
+    async with client.session.post(f"{client.url}{JSAPI}", data=in_two_chunks(), headers=headers) as response:
+        assert response.status == 200, await response.text()
+        assert (await response.json())["prepay_id"].startswith("wx")
 
 
 async def test_the_answer_is_signed_with_the_key_the_client_names(client):

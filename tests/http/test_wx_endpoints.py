@@ -14,6 +14,8 @@ from mockwx.http.keys import BACKEND
 from mockwx.http.wx import PHONE
 from mockwx.testing.client import MockRefused
 
+from ..support import Reply
+
 
 async def test_scopes_are_remembered_per_user_and_forgotten_with_the_app(client):
     assert (await client.control("GET", "/wx/settings", params={"user": "alice"}))["authSetting"] == {}
@@ -159,6 +161,14 @@ async def test_wx_request_timeout_is_in_milliseconds(client, aiohttp_server):
     server = await aiohttp_server(app)
     answer = await client.control("POST", "/wx/request", {"url": str(server.make_url("/slow")), "timeout": 200})
     assert answer == {"errMsg": "request:fail timeout"}
+
+
+@pytest.mark.parametrize("chunked", [False, True])
+async def test_wx_request_reads_a_reply_that_comes_in_two_tcp_chunks_to_its_end(client, receiver, chunked):
+    """Review M6: a 20-byte answer sent in two chunks came back as its first 10 bytes."""
+    receiver.default = Reply(status=200, body=b"01234567890123456789", pause=0.1, chunked=chunked)
+    answer = await client.control("POST", "/wx/request", {"url": receiver.url, "method": "POST", "body": "x"})
+    assert answer["errMsg"] == "request:ok" and answer["data"] == "01234567890123456789"
 
 
 async def test_wx_request_outside_the_domain_list_fails_as_in_wechat(client):

@@ -23,6 +23,7 @@ from ...services.orders import TRADE_STATE_DESC
 from ...wire import BEIJING
 from ...wire.errors import V3_ERROR_CODES
 from ...wire.v3 import certificate_item, certificates_body, load_json_object, parse_rfc3339
+from ..bodies import read_limited
 from ..endpoint import Call, Failure
 from ..faults import Injected, apply_fault
 from . import answers, schema
@@ -47,7 +48,7 @@ async def _body(call: Call) -> bytes:
     limit = call.backend.settings.max_body_bytes
     if call.request.content_length is not None and call.request.content_length > limit:
         raise V3Fail(400, "INVALID_REQUEST", NOT_V3, hint=f"the body is over {limit} bytes (max_body_bytes)")
-    body = await call.request.content.read(limit + 1)
+    body = await read_limited(call.request, limit + 1)
     if len(body) > limit:
         raise V3Fail(400, "INVALID_REQUEST", NOT_V3, hint=f"the body is over {limit} bytes (max_body_bytes)")
     return body
