@@ -29,6 +29,7 @@ from ..streams import read_to_end
 from ..timers import Timers
 from . import v2, v3
 from .allowlist import Allowlist
+from .routing import Delivery, Router
 from .waiters import Waiters
 
 log = logging.getLogger("mockwx.notify")
@@ -59,6 +60,7 @@ class NotifyEngine:
         self.ids = ids
         self.settings = settings
         self._allowlist = Allowlist(settings.allow)
+        self._router = Router(settings.routes, settings.verify_routes)
         self._semaphore = asyncio.Semaphore(settings.concurrency)
         self._session: aiohttp.ClientSession | None = None
         self.signers: dict[str, Signer] = {}  # dialect -> headers signed afresh for each delivery (v3)
@@ -70,6 +72,13 @@ class NotifyEngine:
         if self._allowlist.entries != self.settings.allow:
             self._allowlist = Allowlist(self.settings.allow)
         return self._allowlist
+
+    @property
+    def router(self) -> Router:
+        """The notify routes of the current settings (rebuilt when notify.routes changes)."""
+        if self._router.source != self.settings.routes or self._router.verify != self.settings.verify_routes:
+            self._router = Router(self.settings.routes, self.settings.verify_routes)
+        return self._router
 
     # -- lifecycle ----------------------------------------------------------------------------
 
@@ -221,7 +230,9 @@ class NotifyEngine:
             manual=manual,
         )
         notification.attempts.append(attempt)
-        refusal = self.allowlist.refusal(notification.url)
+        delivery = self.router.delivery(notification.url, self.allowlist)  # a routed host goes elsewhere
+        attempt.routed_to = delivery.url if delivery.routed else ""
+        refusal = delivery.refusal
         if refusal:
             attempt.verdict, attempt.error = "refused", refusal
             log.warning("notification %s not sent: %s", notification.id, printable(refusal))
@@ -229,7 +240,7 @@ class NotifyEngine:
         async with self._semaphore:
             started = perf_counter()
             try:
-                await self._post(notification, attempt)
+                await self._post(notification, attempt, delivery)
             except TimeoutError:
                 attempt.verdict = "timeout"
                 attempt.error = f"no answer within {self.settings.timeout:g}s"
@@ -251,15 +262,17 @@ class NotifyEngine:
         )
         return attempt
 
-    async def _post(self, notification: Notification, attempt: Attempt) -> None:
+    async def _post(self, notification: Notification, attempt: Attempt, delivery: Delivery) -> None:
         assert self._session is not None, "the notify engine is not started"
         timeout = aiohttp.ClientTimeout(total=self.settings.timeout)
         async with self._session.post(
-            notification.url,
+            delivery.url,
             data=notification.body.encode("utf-8"),
-            headers=self._headers(notification),
+            headers={**self._headers(notification), **delivery.headers},
             timeout=timeout,
             allow_redirects=False,
+            ssl=delivery.verify,
+            server_hostname=delivery.server_hostname,
         ) as response:
             raw = await read_to_end(response.content, MAX_REPLY_BYTES)
         attempt.status = response.status
