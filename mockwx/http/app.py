@@ -28,6 +28,8 @@ from .keys import ACCESS, BACKEND, BODY_READ, ENTRY, NETWORK
 from .v2 import handlers as v2
 from .v3 import handlers as v3
 
+CLOSE_GRACE = 1.0  # seconds a refused client still sending has to read its answer before the connection is dropped
+
 # dialect -> (its handlers by api name, how it answers errors)
 DIALECTS: dict[str, tuple[dict[str, Handler], Dialect]] = {
     "login": (login.HANDLERS, login.DIALECT),
@@ -92,7 +94,17 @@ async def _send(request: web.Request, response: web.StreamResponse, entry: Entry
             raise
         return
     if not response.keep_alive and not request.content.is_eof():  # a body too slow to wait for (SlowBody)
-        request.protocol.force_close()  # after the answer is out; else aiohttp lingers 10 s reading the rest
+        _close_soon(request)
+
+
+def _close_soon(request: web.Request) -> None:
+    """End a connection whose client is still sending: half-close now, so the client reads the whole answer
+    and its end, and drop it CLOSE_GRACE s later (aiohttp would linger 10 s reading the rest). Closing at
+    once, with its bytes unread, resets the connection, and the client may lose the answer with it."""
+    transport, protocol = request.transport, request.protocol
+    if transport is not None and transport.can_write_eof():
+        transport.write_eof()
+    asyncio.get_running_loop().call_later(CLOSE_GRACE, protocol.force_close)
 
 
 def _http_error_answer(path: str, exc: web.HTTPException) -> web.Response:
