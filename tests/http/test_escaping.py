@@ -81,7 +81,8 @@ async def test_the_journal_does_not_say_answered_when_the_answer_could_not_be_se
 async def test_a_request_header_that_is_not_utf8_is_shown_by_its_dashboard_pages(mock, client):
     """Found by `make fuzz` (review 8 M5): the bytes, kept as surrogates, made every page showing the call a 500."""
     reader, writer = await asyncio.open_connection("127.0.0.1", mock.port)
-    writer.write(b"POST /pay/orderquery HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Shop: caf\xe9\r\nContent-Length: 4\r\n\r\n<xml")
+    head = b"POST /pay/orderquery HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Shop: caf\xe9\r\nContent-Length: 4\r\n"
+    writer.write(head + b"\r\n<xml")
     assert (await reader.readuntil(b"\r\n")).startswith(b"HTTP/1.1 200")
     writer.close()
     (problem,) = await client.problems()
