@@ -18,7 +18,7 @@ from .ids import Ids
 from .journal import Journal
 from .notify.engine import NotifyEngine
 from .notify.notices import Notices
-from .persist import StorageError, open_persistence
+from .persist import NoPersistence, StorageError, open_persistence
 from .services.bill import BillService
 from .services.checkout import CheckoutService
 from .services.keys import KeyRing
@@ -158,22 +158,37 @@ class Backend:
     async def reset(self) -> None:
         """Forget everything but the configured tenants and the clock: a fresh state, as if just started.
 
-        Work still in flight (an advance running a retry story, a delivery waiting on a merchant) is
-        cancelled and loses its handle on the state file first, so nothing it does afterwards is
-        stored: a reset can never bring back what it deleted.
+        The fresh state is built in memory and replaces the file's content in one transaction before
+        anything else changes: if that fails (a full disk), StorageError, and the old state, its timers
+        and its deliveries go on as if no reset had been asked for. Once it is stored, the old state
+        lets go of the file in the same step, so work still in flight (an advance running a retry
+        story, a delivery waiting on a merchant) can store nothing afterwards: a reset can never bring
+        back what it deleted. That work is then cancelled, and the fresh state's starts.
         """
-        await self.timers.stop(close=True)
-        await self.engine.stop()
-        self.state.close()
-        restore_settings(self.settings, self._initial_settings)
-        self.persistence.clear()
+        before, settings_before = dict(vars(self)), copy.deepcopy(self.settings)
+        try:
+            restore_settings(self.settings, self._initial_settings)
+            self.timers = Timers(self.clock)
+            self.state = State(NoPersistence(), now=self.clock.now)  # memory only until the file holds it
+            self._build_services()
+            self._seed_tenants()
+            self.state.adopt(self.persistence, self._clock_meta())
+        except BaseException as exc:
+            vars(self).update(before)  # the old state and everything built on it, untouched
+            restore_settings(self.settings, settings_before)
+            if isinstance(exc, StorageError):
+                self.state.failed(f"a reset could not be stored, so nothing was reset: {exc}")
+            raise
+        old_state, old_timers, old_engine = before["state"], before["timers"], before["engine"]
+        old_state.close()
         self.journal.clear()
         self.faults.clear()
-        self.timers = Timers(self.clock)
-        self.state = State(self.persistence, now=self.clock.now)
-        self._build_services()
-        self._seed_tenants()
         self._seed_rules()
+        await old_timers.stop(close=True)
+        await old_engine.stop()
         await self.engine.start()
         self.timers.start()
-        await self.state.commit()
+
+    def _clock_meta(self) -> dict[str, str]:
+        """A virtual clock's time, stored so that a restart resumes it (reset keeps the clock)."""
+        return {"virtual_clock": repr(self.clock.now())} if isinstance(self.clock, VirtualClock) else {}

@@ -8,6 +8,7 @@ import logging
 import os
 import platform
 import signal
+import socket
 import sys
 import time
 from collections.abc import Sequence
@@ -48,6 +49,7 @@ from .wire import HMAC_SHA256, MD5, parse_xml
 DEFAULT_DB = ".mockwx/state.sqlite3"
 COMMANDS = ("serve", "sign", "run", "demo", "ca")
 DEMO_MERCHANT_PORT = 8901
+LOOPBACK_OF = {"0.0.0.0": "127.0.0.1", "::": "::1"}  # every address: the banner's links use loopback
 
 
 def _serve_parser(sub: argparse._SubParsersAction) -> None:
@@ -395,9 +397,11 @@ def banner(
     login: str = "",
 ) -> str:
     """What ``serve`` prints at start; ``login``: the path of a one-time dashboard login link."""
-    url = f"http://{host if ':' not in host else f'[{host}]'}:{port}"
+    listening = f"http://{_bracketed(host)}:{port}"
+    url = f"http://{_bracketed(LOOPBACK_OF.get(host, host))}:{port}"  # where a browser on this machine reaches it
     lines = [
-        f"mockwx {__version__} listening on {url}",
+        f"mockwx {__version__} listening on {listening}",
+        *_elsewhere_lines(host, port),
         f"  WeChat login (api.weixin.qq.com)     {url}/sns/jscode2session",
         f"  WeChat Pay v2 (api.mch.weixin.qq.com) {url}/pay/unifiedorder",
         f"  WeChat Pay v3 (api.mch.weixin.qq.com) {url}/v3/pay/transactions/jsapi",
@@ -414,13 +418,32 @@ def banner(
     if network is not None:  # after the v3 files: a merchant's client certificate replaces v3's self-signed one
         lines += network_lines(network, backend, keys)
     lines += _access_lines(access, url, login)
-    headers = "-H 'Content-Type: application/json'" + (" -H 'Authorization: Bearer <token>'" if access.token else "")
+    token = access.token if access.token_generated else f"${TOKEN_ENV}"  # a token the user set is not echoed
+    headers = "-H 'Content-Type: application/json'" + (f" -H 'Authorization: Bearer {token}'" if access.token else "")
     lines += [
         "Try:",
         f'  curl -s -X POST {headers} {url}/__mock__/login -d \'{{"user": "alice"}}\'',
         "Ctrl-C to stop.",
     ]
     return "\n".join(lines)
+
+
+def _bracketed(host: str) -> str:
+    return f"[{host}]" if ":" in host else host
+
+
+def _elsewhere_lines(host: str, port: int) -> list[str]:
+    """Where other machines reach a mock serving on every address (0.0.0.0 or ::): its name and addresses."""
+    if host not in LOOPBACK_OF:
+        return []
+    name = socket.gethostname()
+    try:
+        found = socket.getaddrinfo(name, port, type=socket.SOCK_STREAM)
+    except OSError:  # a host name that does not resolve: the name alone
+        found = []
+    addresses = sorted({str(a[4][0]) for a in found if not str(a[4][0]).startswith(("127.", "::1"))})
+    reachable = [f"http://{_bracketed(h)}:{port}" for h in [name, *addresses]]
+    return [f"  from other machines                   {'  '.join(reachable)}"]
 
 
 def _access_lines(access: Access, url: str, login: str = "") -> list[str]:

@@ -14,6 +14,7 @@ noticed before the next write (:meth:`SqlitePersistence.intact`).
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import sqlite3
@@ -39,7 +40,13 @@ class NoPersistence:
     enabled = False
     location = ":memory:"
 
-    def write(self, rows: Iterable[tuple[str, str, dict[str, Any]]], meta: dict[str, str] | None = None) -> None:
+    def write(
+        self,
+        rows: Iterable[tuple[str, str, dict[str, Any]]],
+        meta: dict[str, str] | None = None,
+        *,
+        replace: bool = False,
+    ) -> None:
         pass
 
     def load(self, kind: str, key: str) -> dict[str, Any] | None:
@@ -52,9 +59,6 @@ class NoPersistence:
         return None
 
     def set_meta(self, name: str, value: str) -> None:
-        pass
-
-    def clear(self) -> None:
         pass
 
     def intact(self) -> bool:
@@ -85,6 +89,14 @@ class StateLock:
             )
         os.ftruncate(self._fd, 0)
         os.write(self._fd, f"pid {os.getpid()}, started {time.strftime('%Y-%m-%d %H:%M:%S')}".encode())
+
+    def intact(self) -> bool:
+        """Is ``<path>.lock`` still the file this lock is held on (not deleted or replaced)?"""
+        try:
+            here, held = os.stat(self.path), os.fstat(self._fd)
+        except OSError:
+            return False
+        return (here.st_dev, here.st_ino) == (held.st_dev, held.st_ino)
 
     def release(self) -> None:
         if self._fd >= 0:
@@ -164,13 +176,27 @@ class SqlitePersistence:
 
     # -- writes ---------------------------------------------------------------------------------
 
-    def write(self, rows: Iterable[tuple[str, str, dict[str, Any]]], meta: dict[str, str] | None = None) -> None:
-        """One transaction: every row (and meta value) is stored, or none is (StorageError)."""
+    def write(
+        self,
+        rows: Iterable[tuple[str, str, dict[str, Any]]],
+        meta: dict[str, str] | None = None,
+        *,
+        replace: bool = False,
+    ) -> None:
+        """One transaction: every row (and meta value) is stored, or none is (StorageError).
+
+        ``replace`` (a reset) first deletes every record and every meta value but the schema version and
+        the run counter (ids stay unique over the file's life), in the same transaction: the file then
+        holds exactly ``rows``, or, if anything fails, exactly what it held before.
+        """
         params = [(kind, key, json.dumps(data, ensure_ascii=False, separators=(",", ":"))) for kind, key, data in rows]
         db = self._db
         try:
             db.execute("BEGIN IMMEDIATE")
             try:
+                if replace:
+                    db.execute("DELETE FROM records")
+                    db.execute("DELETE FROM meta WHERE name NOT IN ('schema_version', 'runs')")
                 db.executemany(
                     "INSERT INTO records (kind, key, data) VALUES (?, ?, ?)"
                     " ON CONFLICT (kind, key) DO UPDATE SET data = excluded.data",
@@ -193,22 +219,14 @@ class SqlitePersistence:
     def set_meta(self, name: str, value: str) -> None:
         self.write((), {name: value})
 
-    def clear(self) -> None:
-        try:
-            self._db.execute("BEGIN IMMEDIATE")
-            self._db.execute("DELETE FROM records")
-            self._db.execute("DELETE FROM meta WHERE name != 'schema_version'")
-            self._db.execute("COMMIT")
-        except sqlite3.Error as exc:
-            if self._db.in_transaction:
-                self._db.execute("ROLLBACK")
-            raise StorageError(f"the state file {self.location} could not be cleared: {_reason(exc)}") from None
-
     # -- reads ----------------------------------------------------------------------------------
 
     def load(self, kind: str, key: str) -> dict[str, Any] | None:
-        """The stored form of one record, or None."""
-        row = self._db.execute("SELECT data FROM records WHERE kind = ? AND key = ?", (kind, key)).fetchone()
+        """The stored form of one record, or None; StorageError when the file cannot be read."""
+        try:
+            row = self._db.execute("SELECT data FROM records WHERE kind = ? AND key = ?", (kind, key)).fetchone()
+        except sqlite3.Error as exc:
+            raise StorageError(f"the state file {self.location} could not be read: {_reason(exc)}") from None
         return json.loads(row[0]) if row else None
 
     def rows(self) -> Iterator[tuple[str, dict[str, Any]]]:
@@ -216,7 +234,10 @@ class SqlitePersistence:
             yield kind, json.loads(data)
 
     def get_meta(self, name: str) -> str | None:
-        row = self._db.execute("SELECT value FROM meta WHERE name = ?", (name,)).fetchone()
+        try:
+            row = self._db.execute("SELECT value FROM meta WHERE name = ?", (name,)).fetchone()
+        except sqlite3.Error as exc:
+            raise StorageError(f"the state file {self.location} could not be read: {_reason(exc)}") from None
         return row[0] if row else None
 
     # -- the file itself ------------------------------------------------------------------------
@@ -230,18 +251,42 @@ class SqlitePersistence:
         return (stat.st_dev, stat.st_ino) == self._identity
 
     def reopen(self) -> None:
-        """Open (and create) the file at ``location`` again, after it was deleted or replaced."""
+        """Create the file at ``location`` afresh after it was deleted, as its owner again.
+
+        Refused (StorageError, the current connection kept: its deleted file still answers what is
+        stored) when the folder cannot be made, when another mockwx holds the lock at ``location`` now
+        (``rm -rf .mockwx`` and a second mock started there), or when another file is there: a mockwx
+        never adopts a file it did not create. The old connection is closed before the new one opens,
+        as it must be: SQLite removes ``<file>-wal`` by name when a connection closes.
+        """
+        folder = os.path.dirname(self.location)
         try:
-            self._db.close()
-        except sqlite3.Error:
-            pass
-        try:
-            os.makedirs(os.path.dirname(self.location), exist_ok=True)
+            os.makedirs(folder, exist_ok=True)
         except OSError as exc:
-            raise StorageError(f"cannot re-create the folder of {self.location}: {exc.strerror}") from None
+            raise StorageError(f"cannot re-create the folder {folder} of the state file: {exc.strerror}") from None
+        lock = self._lock
+        if not lock.intact():
+            try:
+                lock = StateLock(self.location)
+            except StateFileError as exc:
+                raise StorageError(str(exc)) from None
+        if os.path.lexists(self.location):
+            if lock is not self._lock:
+                lock.release()
+            raise StorageError(
+                f"{self.location} is another file now, one this mockwx did not create, and it will not write into"
+                " it: move that file away (the next write re-creates the state file from memory), or stop this mockwx"
+            )
+        if lock is not self._lock:
+            self._lock.release()
+            self._lock = lock
+        self._db.close()
         try:
             self._open()
         except StateFileError as exc:
+            for leftover in ("", "-wal", "-shm"):  # half made: gone, so that the next write tries again
+                with contextlib.suppress(OSError):
+                    os.remove(self.location + leftover)
             raise StorageError(str(exc)) from None
 
     def close(self) -> None:

@@ -208,6 +208,9 @@ class State:
             self._flush_now()
         except StorageError as exc:
             batch.set_exception(exc)
+        except Exception as exc:  # a mockwx bug: still, every caller waiting on the batch gets its answer
+            log.exception("STATE NOT SAVED: the write failed unexpectedly")
+            batch.set_exception(StorageError(f"the write failed unexpectedly: {type(exc).__name__}: {exc}"))
         else:
             batch.set_result(None)
 
@@ -222,10 +225,13 @@ class State:
                 rows = self._recreate()
             self.persistence.write([(kind, key, record.to_dict()) for (kind, key), record in rows], meta)
         except StorageError as exc:
-            self.healthy = False
-            self._event(f"a write failed and was undone ({len(dirty)} records): {exc}")
+            self.failed(f"a write failed and was undone ({len(dirty)} records): {exc}")
             log.error("STATE NOT SAVED: %s; the change was undone and its callers told SYSTEMERROR", exc)
-            self._restore(list(dirty))
+            try:
+                self._restore(list(dirty))
+            except StorageError as again:  # the file cannot even be read: memory keeps the change, unstored
+                self.failed(f"the undone change could not be put back from the file: {again}")
+                log.error("STATE NOT RESTORED: %s", again)
             raise
         if not self.healthy and self.persistence.intact():
             self.healthy = True
@@ -233,10 +239,33 @@ class State:
     def _recreate(self) -> Any:
         """The file was deleted or replaced under us: re-create it and write everything memory holds."""
         location = self.persistence.location
-        log.error("THE STATE FILE %s WAS DELETED OR REPLACED while mockwx ran; re-creating it from memory", location)
-        self.persistence.reopen()
+        try:
+            self.persistence.reopen()
+        except StorageError as exc:
+            log.error("THE STATE FILE %s WAS DELETED OR REPLACED while mockwx ran, and cannot be re-created", location)
+            raise StorageError(f"the state file was deleted or replaced: {exc}") from None
+        log.error("THE STATE FILE %s WAS DELETED OR REPLACED while mockwx ran; re-created it from memory", location)
         self._event(f"the state file {location} was deleted or replaced; re-created from memory")
+        return self._everything()
+
+    def _everything(self) -> list[tuple[tuple[str, str], _Record]]:
         return [((kind, key), record) for kind, table in self._tables.items() for key, record in table.items()]
+
+    def adopt(self, persistence: NoPersistence | SqlitePersistence, meta: dict[str, str]) -> None:
+        """Make ``persistence`` hold exactly this state (built in memory, a reset's), in one transaction that
+        replaces everything it held, and store there from now on; StorageError, nothing changed, if it cannot."""
+        rows = [(kind, key, record.to_dict()) for (kind, key), record in self._everything()]
+        try:
+            persistence.write(rows, meta, replace=True)
+        except StorageError as exc:
+            log.error("STATE NOT RESET: %s; the old state goes on as it was", exc)
+            raise
+        self.persistence = persistence
+
+    def failed(self, what: str) -> None:
+        """A write did not reach the file: /health says so (503) until the next one does."""
+        self.healthy = False
+        self._event(what)
 
     def _event(self, what: str) -> None:
         self.events.append(StateEvent(at=self._now(), what=what))
@@ -349,11 +378,17 @@ class State:
 
     def health(self) -> dict[str, Any]:
         """What /health says about the state: where it lives, whether writes work, what happened."""
-        return {
-            "location": self.persistence.location,
-            "ok": self.healthy,
-            "events": [{"at": e.at, "what": e.what} for e in self.events],
-        }
+        events = [{"at": e.at, "what": e.what} for e in self.events]
+        intact = self.persistence.intact()
+        if not intact:  # seen before the next write would notice it
+            events.append(
+                {
+                    "at": self._now(),
+                    "what": f"the state file {self.persistence.location} is gone (deleted or replaced): what the mock"
+                    " acknowledged is in memory only until the next write re-creates it",
+                }
+            )
+        return {"location": self.persistence.location, "ok": self.healthy and intact, "events": events}
 
 
 def _no_clock() -> float:

@@ -7,6 +7,7 @@ import json
 import os
 import re
 import signal
+import socket
 import subprocess
 import sys
 import urllib.error
@@ -192,6 +193,13 @@ def test_serve_beyond_loopback_prints_a_token_the_control_api_needs(tmp_path):
         token = re.search(r"access token (\S+)", text).group(1)
         login = re.search(r"dashboard login, works once: (\S+)", text).group(1)
         assert "?once=" in login and token not in login and "withhold the expected sign" in text
+        assert f"http://127.0.0.1:{port}/__mock__/ui/login?once=" in login  # a link a browser here can open
+        assert "0.0.0.0" not in text.replace(f"listening on http://0.0.0.0:{port}", "")  # every link is reachable
+        assert f"from other machines                   http://{socket.gethostname()}:{port}" in text
+        try_line = text.split("Try:\n", 1)[1].splitlines()[0]
+        assert "<token>" not in try_line  # the printed curl works as pasted
+        tried = subprocess.run(["bash", "-c", try_line], capture_output=True, text=True, timeout=10)
+        assert json.loads(tried.stdout)["code"], tried
         url = f"http://127.0.0.1:{port}/__mock__/tenants"
         try:
             _call("GET", url)

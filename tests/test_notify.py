@@ -287,3 +287,39 @@ async def test_idle_waiters_cost_a_delivery_nothing(mock, client, receiver, monk
     for waiter in [*idle, everything]:
         waiter.cancel()
     await asyncio.gather(*idle, everything, return_exceptions=True)
+
+
+async def test_waiters_naming_no_order_are_not_looked_at_by_a_delivery_they_cannot_want(monkeypatch):
+    """Review 8 minor: waiters without out_trade_no/out_refund_no shared one bucket scanned on every delivery."""
+    from mockwx.domain.models import Notification
+    from mockwx.notify.waiters import Waiters, Wanted
+
+    looked = 0
+    matches = Wanted.matches
+
+    def counted(self, notification):
+        nonlocal looked
+        looked += 1
+        return matches(self, notification)
+
+    monkeypatch.setattr(Wanted, "matches", counted)
+    waiters = Waiters()
+    idle = [
+        {"kind": "refund", "status": "acked"},  # another kind
+        {"status": "given_up"},  # another status
+        {"mch_id": "1900000109", "status": "acked"},  # another merchant
+        {"label": "forged"},  # another label
+    ]
+    pending = [
+        asyncio.ensure_future(waiters.wait(Wanted.of(query, waiting=True), 30)) for query in idle for _ in range(250)
+    ]
+    everything = asyncio.ensure_future(waiters.wait(Wanted.of({"status": "acked"}, waiting=True), 30))
+    await asyncio.sleep(0)
+    assert len(waiters) == 1001
+    paid = Notification("n1", "payment", "sandbox", DEMO_MCH_ID, "N1", "http://x", "", 0.0, [], status="acked")
+    for _ in range(100):
+        waiters.offer(paid)
+    assert looked == 1  # only the waiter for any acked notification, once: it is woken
+    assert (await everything).id == "n1"
+    waiters.release()
+    assert await asyncio.gather(*pending) == [None] * 1000

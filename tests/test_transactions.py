@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import asyncio
 import os
+import shutil
 import sqlite3
 import subprocess
 import sys
@@ -18,20 +19,18 @@ from mockwx.persist import StateFileError
 from mockwx.testing.client import MockClient
 from mockwx.testing.server import MockServer, mock_config
 
+from .disk import SmallDisk
 from .support import Receiver, Reply
 
 ROOT = Path(__file__).resolve().parent.parent
 
 
-def deny_writes(mock: MockServer) -> None:
-    """An injected write failure at the SQLite layer: every INSERT/UPDATE/DELETE is refused."""
-    writes = {sqlite3.SQLITE_INSERT, sqlite3.SQLITE_UPDATE, sqlite3.SQLITE_DELETE}
-    db = mock.backend.persistence._db
-    db.set_authorizer(lambda action, *args: sqlite3.SQLITE_DENY if action in writes else sqlite3.SQLITE_OK)
-
-
-def allow_writes(mock: MockServer) -> None:
-    mock.backend.persistence._db.set_authorizer(None)
+@pytest.fixture
+def disk(tmp_path):
+    """A folder on a disk that fills up (a real tmpfs where this process may mount one)."""
+    small = SmallDisk(tmp_path / "small")
+    yield small
+    small.close()
 
 
 async def paid(client: MockClient, number: str, notify_url: str, total_fee: int = 100) -> dict:
@@ -39,12 +38,12 @@ async def paid(client: MockClient, number: str, notify_url: str, total_fee: int 
     return await client.pay(client.payment_params(order["prepay_id"]))
 
 
-async def test_a_failed_write_during_payment_changes_nothing_and_the_retry_is_whole(tmp_path, receiver):
-    db = str(tmp_path / "state.sqlite3")
+async def test_a_failed_write_during_payment_changes_nothing_and_the_retry_is_whole(disk, receiver):
+    db = disk.db
     async with MockServer(mock_config(db=db)) as mock, MockClient(mock.url) as client:
         order = await client.unifiedorder("T20261127000001", 100, notify_url=receiver.url)
         params = client.payment_params(order["prepay_id"])
-        deny_writes(mock)
+        disk.fill(mock)
         refused = await client.control("POST", "/pay", params, ok=(503,))
         assert "could not be stored" in refused["error"] and "undone" in refused["error"]
         assert (await client.order("T20261127000001"))["trade_state"] == "NOTPAY"
@@ -53,7 +52,7 @@ async def test_a_failed_write_during_payment_changes_nothing_and_the_retry_is_wh
             health = await response.json()
             assert response.status == 503 and not health["ok"]
             assert "undone" in health["state"]["events"][-1]["what"]
-        allow_writes(mock)
+        disk.free(mock)
         assert (await client.pay(params))["errMsg"] == "requestPayment:ok"
         await client.wait(status="acked", out_trade_no="T20261127000001")
         assert len(receiver.received) == 1
@@ -63,17 +62,17 @@ async def test_a_failed_write_during_payment_changes_nothing_and_the_retry_is_wh
         assert [n["status"] for n in after["notifications"]] == ["acked"]
 
 
-async def test_a_refund_that_failed_to_store_then_succeeded_on_retry_survives_a_restart(tmp_path, receiver):
-    db = str(tmp_path / "state.sqlite3")
+async def test_a_refund_that_failed_to_store_then_succeeded_on_retry_survives_a_restart(disk, receiver):
+    db = disk.db
     async with MockServer(mock_config(db=db)) as mock, MockClient(mock.url) as client:
         await paid(client, "T20261127000002", receiver.url)
-        deny_writes(mock)
+        disk.fill(mock)
         failed = await client.refund("T20261127000002", "R1", 40)
         assert (failed["return_code"], failed["result_code"], failed["err_code"]) == ("SUCCESS", "FAIL", "SYSTEMERROR")
         assert failed["err_code_des"] == "系统繁忙,请稍后再试." and failed["sign"]
         view = await client.order("T20261127000002")
         assert view["refunds"] == [] and view["refunded_fee"] == 0 and view["trade_state"] == "SUCCESS"
-        allow_writes(mock)
+        disk.free(mock)
         retried = await client.refund("T20261127000002", "R1", 40)
         assert retried["result_code"] == "SUCCESS"
     async with MockServer(mock_config(db=db)) as mock, MockClient(mock.url) as client:
@@ -165,6 +164,35 @@ async def test_a_reset_during_an_advance_cannot_bring_deleted_notifications_back
         assert (await client.control("GET", "/orders"))["orders"] == []
 
 
+async def test_a_reset_on_a_full_disk_changes_nothing_and_the_old_state_goes_on(disk, receiver):
+    receiver.default = Reply(status=503)  # the merchant is down: the notification waits for its retries
+    async with MockServer(mock_config(db=disk.db)) as mock, MockClient(mock.url) as client:
+        await paid(client, "B20261127000001", receiver.url)
+        await client.wait(out_trade_no="B20261127000001", attempts=1)
+        disk.fill(mock)
+        refused = await client.control("POST", "/reset", ok=(503,))
+        assert "could not be stored" in refused["error"]
+        assert "full" in refused["error"] or not disk.real  # SQLite's own words on a real full disk
+        health = await client.control("GET", "/health", ok=(503,))
+        assert "nothing was reset" in health["state"]["events"][-1]["what"]
+        assert (await client.order("B20261127000001"))["trade_state"] == "SUCCESS"  # still there...
+        assert (await client.clock())["pending_jobs"] >= 1  # ...with its retry still scheduled
+        disk.free(mock)
+        receiver.default = Reply()
+        await paid(client, "B20261127000002", receiver.url)  # the old state stores and notifies again
+        await client.advance(3600)
+        delivered = {n["out_trade_no"] for n in await client.notifications(status="acked")}
+        assert delivered == {"B20261127000001", "B20261127000002"}
+        assert (await client.control("GET", "/health"))["ok"]
+    async with MockServer(mock_config(db=disk.db)) as mock, MockClient(mock.url) as client:
+        stored = {o["out_trade_no"] for o in (await client.control("GET", "/orders"))["orders"]}
+        assert stored == {"B20261127000001", "B20261127000002"}
+        assert [n["status"] for n in await client.notifications()] == ["acked", "acked"]
+        await client.reset()  # with room on the disk, the reset goes through and is stored
+    async with MockServer(mock_config(db=disk.db)) as mock, MockClient(mock.url) as client:
+        assert (await client.control("GET", "/orders"))["orders"] == []
+
+
 async def test_a_deleted_state_file_is_noticed_recreated_and_nothing_is_lost(tmp_path, caplog):
     db = tmp_path / "state.sqlite3"
     async with MockServer(mock_config(db=str(db))) as mock, MockClient(mock.url) as client:
@@ -181,6 +209,76 @@ async def test_a_deleted_state_file_is_noticed_recreated_and_nothing_is_lost(tmp
     async with MockServer(mock_config(db=str(db))) as mock, MockClient(mock.url) as client:
         stored = {o["out_trade_no"] for o in (await client.control("GET", "/orders"))["orders"]}
         assert stored == {"D20261127000001", "D20261127000002"}
+
+
+async def stored_orders(db: Path) -> set[str]:
+    """The orders a state file holds, read by a mock started on it afterwards."""
+    async with MockServer(mock_config(db=str(db))) as mock, MockClient(mock.url) as client:
+        return {o["out_trade_no"] for o in (await client.control("GET", "/orders"))["orders"]}
+
+
+async def native(client: MockClient, number: str) -> dict[str, str]:
+    """An order that needs no login (a login is a write too)."""
+    return await client.unifiedorder(number, 1, trade_type="NATIVE", product_id="p1")
+
+
+async def test_health_notices_a_deleted_state_file_before_the_next_write(tmp_path):
+    db = tmp_path / "state.sqlite3"
+    async with MockServer(mock_config(db=str(db))) as mock, MockClient(mock.url) as client:
+        await native(client, "H20261127000001")
+        db.unlink()
+        health = await client.control("GET", "/health", ok=(503,))
+        assert not health["ok"] and "is gone" in health["state"]["events"][-1]["what"]
+        await native(client, "H20261127000002")  # the write re-creates it
+        assert (await client.control("GET", "/health"))["ok"]
+    assert await stored_orders(db) == {"H20261127000001", "H20261127000002"}
+
+
+async def test_a_state_file_that_cannot_be_re_created_fails_every_write_at_once_until_it_can(tmp_path, caplog):
+    folder = tmp_path / "del"
+    db = folder / "state.sqlite3"
+    async with MockServer(mock_config(db=str(db))) as mock, MockClient(mock.url) as client:
+        await native(client, "M20261127000001")
+        shutil.rmtree(folder)
+        folder.write_text("")  # a file where the folder was: the state file cannot be made again
+        refused = await asyncio.wait_for(native(client, "M20261127000002"), 10)
+        assert (refused["result_code"], refused["err_code"]) == ("FAIL", "SYSTEMERROR")
+        login = await asyncio.wait_for(client.control("POST", "/login", {"user": "bob"}, ok=(503,)), 10)
+        assert "cannot re-create the folder" in login["error"]
+        health = await client.control("GET", "/health", ok=(503,))
+        assert any("cannot re-create the folder" in e["what"] for e in health["state"]["events"])
+        assert "cannot be re-created" in caplog.text
+        assert (await client.order("M20261127000001"))["trade_state"] == "NOTPAY"  # what was stored still reads
+        gone = await client.v2("/pay/orderquery", {"out_trade_no": "M20261127000002"})
+        assert gone["err_code"] == "ORDERNOTEXIST"  # the refused order was undone in memory too
+        folder.unlink()
+        assert (await native(client, "M20261127000002"))["result_code"] == "SUCCESS"
+        assert (await client.control("GET", "/health"))["ok"]
+    assert await stored_orders(db) == {"M20261127000001", "M20261127000002"}
+
+
+async def test_a_mock_whose_state_file_was_deleted_never_writes_into_another_mocks_file(tmp_path):
+    folder = tmp_path / ".mockwx"
+    db = folder / "state.sqlite3"
+    async with MockServer(mock_config(db=str(db))) as first, MockClient(first.url) as a:
+        await native(a, "A20261127000001")
+        shutil.rmtree(folder)  # make clean while it runs...
+        async with MockServer(mock_config(db=str(db))) as second, MockClient(second.url) as b:  # ...and a new one
+            await native(b, "B20261127000001")
+            refused = await native(a, "A20261127000002")
+            assert refused["err_code"] == "SYSTEMERROR"
+            health = await a.control("GET", "/health", ok=(503,))
+            assert any("in use by another mockwx" in e["what"] for e in health["state"]["events"])
+            assert {o["out_trade_no"] for o in (await b.control("GET", "/orders"))["orders"]} == {"B20261127000001"}
+        refused = await native(a, "A20261127000002")  # the other mock stopped; its file is still there
+        assert refused["err_code"] == "SYSTEMERROR"
+        health = await a.control("GET", "/health", ok=(503,))
+        assert any("did not create" in e["what"] for e in health["state"]["events"])
+        assert await stored_orders(db) == {"B20261127000001"}  # untouched
+        for path in folder.glob("state.sqlite3*"):
+            path.unlink()
+        assert (await native(a, "A20261127000002"))["result_code"] == "SUCCESS"  # re-created, its own
+    assert await stored_orders(db) == {"A20261127000001", "A20261127000002"}
 
 
 def serve_with_db(db: str) -> subprocess.CompletedProcess[str]:

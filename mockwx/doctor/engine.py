@@ -42,6 +42,7 @@ def diagnose(
     type_field: str = "sign_type",
     type_sent: bool | None = None,
     budget: Budget | None = None,
+    prefixes: bool = True,
 ) -> Diagnosis:
     """Explain why ``received`` is not the sign of ``params``; ``keys[0]`` is the right key.
 
@@ -49,6 +50,7 @@ def diagnose(
     already knows (rules broken whatever the sign); ``own_names`` / ``own_spellings`` are fields and
     spellings those options name, so the generic field search leaves them alone. ``type_sent`` says
     whether the algorithm was named (default: ``type_field`` is among the params; absent means MD5).
+    ``prefixes=False`` (hints redacted) does not recognise a sign cut off: see Search.
     """
     meter = Meter(budget or Budget())
     right = keys[0]
@@ -87,7 +89,11 @@ def diagnose(
         *algorithm_options(declared, type_field, type_field in params if type_sent is None else type_sent),
     ]
     # a sign no hex digest (or the start of one) can equal is not searched for: the budget would be wasted
-    match = Search(sent, keys, declared, every_option, stripped, meter).run() if can_match(stripped) else None
+    match = (
+        Search(sent, keys, declared, every_option, stripped, meter, prefixes=prefixes).run()
+        if can_match(stripped)
+        else None
+    )
     if match is not None:
         diagnosis.findings += _named(match, stripped)
     if stripped != received:

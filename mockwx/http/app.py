@@ -21,12 +21,15 @@ from ..doctor import summary_of
 from ..escape import one_line, printable
 from ..journal import Entry
 from ..tls import Network
-from . import control, fallback, guard, login, logins, network, render, ui, wx
+from . import bodies, control, fallback, guard, login, logins, network, render, ui, wx
+from .bodies import BodyNotRead
 from .endpoint import Dialect, Handler, route
 from .faults import Dropped
 from .keys import ACCESS, BACKEND, BODY_READ, ENTRY, NETWORK
 from .v2 import handlers as v2
 from .v3 import handlers as v3
+
+CLOSE_GRACE = 1.0  # seconds a refused client still sending has to read its answer before the connection is dropped
 
 # dialect -> (its handlers by api name, how it answers errors)
 DIALECTS: dict[str, tuple[dict[str, Handler], Dialect]] = {
@@ -52,6 +55,8 @@ async def journal_middleware(request: web.Request, handler: Next) -> web.StreamR
         response = await handler(request)
     except web.HTTPException as exc:  # aiohttp's own refusals (a method a control route does not take...)
         response = _http_error_answer(request.path, exc)
+        if isinstance(exc, BodyNotRead):
+            entry.outcome, entry.error = exc.outcome, {"kind": "CLIENT", "hint": exc.hint}
     except Dropped as exc:
         entry.outcome = "dropped"
         entry.error = {"kind": "FAULT", "hint": str(exc)}
@@ -88,24 +93,44 @@ async def _send(request: web.Request, response: web.StreamResponse, entry: Entry
         entry.status = 0
         if not isinstance(exc, ConnectionError):
             raise
+        return
+    if not response.keep_alive and not request.content.is_eof():  # a body too slow to wait for (SlowBody)
+        _close_soon(request)
+
+
+def _close_soon(request: web.Request) -> None:
+    """End a connection whose client is still sending: half-close now, so the client reads the whole answer
+    and its end, and drop it CLOSE_GRACE s later (aiohttp would linger 10 s reading the rest). Closing at
+    once, with its bytes unread, resets the connection, and the client may lose the answer with it."""
+    transport, protocol = request.transport, request.protocol
+    if transport is not None and transport.can_write_eof():
+        transport.write_eof()
+    asyncio.get_running_loop().call_later(CLOSE_GRACE, protocol.force_close)
 
 
 def _http_error_answer(path: str, exc: web.HTTPException) -> web.Response:
     """aiohttp's answer, as a response object (returning the exception is deprecated), JSON on the control API."""
     if path.startswith("/__mock__") and exc.status >= 400:
-        return render.json_body({"error": f"{exc.status} {exc.reason}", "hint": "GET /__mock__"}, status=exc.status)
-    return web.Response(status=exc.status, reason=exc.reason, text=exc.text, headers=exc.headers)
+        hint = exc.hint if isinstance(exc, BodyNotRead) else "GET /__mock__"
+        response = render.json_body({"error": f"{exc.status} {exc.reason}", "hint": hint}, status=exc.status)
+    else:
+        response = web.Response(status=exc.status, reason=exc.reason, text=exc.text, headers=exc.headers)
+    if isinstance(exc, BodyNotRead):
+        response.force_close()  # what is left of its body is not waited for
+    return response
 
 
 async def _capture(entry: Entry, request: web.Request, response: web.StreamResponse) -> None:
     """Keep the raw request and answer for the dashboard and GET /__mock__/requests (bounded, read lazily)."""
     start = f"{request.method} {request.raw_path}"
     body = request.get(BODY_READ)  # what a handler that streamed the body kept of it
-    try:  # the body a handler read is cached; one it never read is read now, within client_max_size
-        body = (await request.read() if request.body_exists else b"") if body is None else body
+    try:  # the body a handler read is cached; one it never read is read now, within client_max_size and idle_timeout
+        body = (await bodies.read(request) if request.body_exists else b"") if body is None else body
         entry.request = Capture.of(start, request.headers, body)
-    except web.HTTPException:  # over client_max_size: only its size is kept
+    except web.HTTPException as exc:  # over client_max_size, too slow or cut off: only its size is kept
         entry.request = Capture(start, request.headers, b"", request.content_length or 0)
+        if isinstance(exc, BodyNotRead):
+            response.force_close()
     answer = response.body if isinstance(response, web.Response) else None
     answer = answer if isinstance(answer, bytes) else b""
     entry.response = Capture.of(f"{response.status} {response.reason}", response.headers, answer)

@@ -23,7 +23,7 @@ from ..notify.waiters import Wanted
 from ..persist import StorageError
 from ..services import keys
 from ..wire import SIGN_TYPES, JsonRefused, json_type, load_json
-from . import client, render
+from . import bodies, client, guard, render
 from .errors import ControlError
 from .keys import BACKEND, ENTRY, KEYS_FOLDER
 
@@ -40,7 +40,7 @@ MAX_JSON_DEPTH = 16  # the deepest a control call needs is 3 (tenants, settings)
 async def read_json(request: web.Request, *, required: bool = True) -> dict[str, Any]:
     """The body as a JSON object, or ControlError (4xx) for anything else, bombs included."""
     try:
-        raw = await request.read()
+        raw = await bodies.read(request)
     except web.HTTPRequestEntityTooLarge:
         limit = request.app[BACKEND].settings.max_body_bytes
         raise ControlError(413, f"the body is over {limit} bytes, the most the mock takes (max_body_bytes)") from None
@@ -99,9 +99,13 @@ async def index(request: web.Request) -> web.StreamResponse:
 
 
 async def health(request: web.Request) -> web.StreamResponse:
-    """200 while the mock can store what it acknowledges; 503 (with what happened) when it cannot."""
+    """200 while the mock can store what it acknowledges; 503 (with what happened) when it cannot. Open
+    to probes; where a token is required, a caller without it learns only ``ok``, not paths or errors."""
     state = request.app[BACKEND].state.health()
-    return render.json_body({"ok": state["ok"], "state": state}, status=200 if state["ok"] else 503)
+    status = 200 if state["ok"] else 503
+    return render.json_body(
+        {"ok": state["ok"], "state": state} if guard.authorised(request) else {"ok": state["ok"]}, status=status
+    )
 
 
 async def get_tenants(request: web.Request) -> web.StreamResponse:

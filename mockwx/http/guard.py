@@ -1,6 +1,8 @@
 """The door of the control API (``/__mock__``) and of the dashboard (``/__mock__/ui``, ``/``): the Host
-check against DNS rebinding (403), the access token when one is required (401), and JSON only for
-writes (415), so no web page can drive the mock with a simple form or ``text/plain`` POST.
+check against DNS rebinding (403), the access token when one is required (401), no writes from
+another site's page (403), and JSON only for every write, with a body or without (415): a web page
+can send a form, ``text/plain`` or bodiless POST anywhere without asking, but JSON to another
+origin only after a CORS preflight, which the mock never grants.
 
 The WeChat-facing API (/pay, /secapi, /sns, /cgi-bin, ...) impersonates WeChat and is never guarded.
 """
@@ -54,13 +56,39 @@ async def guard_middleware(request: web.Request, handler: Handler) -> web.Stream
             " one-time login link printed beside it",
             {"WWW-Authenticate": 'Bearer realm="mockwx"'},
         )
-    if request.method in WRITES and request.body_exists and not _is_json(request.content_type):
-        return _refused(
-            415,
-            f"control calls take JSON: the body was sent as {request.content_type!r}",
-            "send the header 'Content-Type: application/json' (curl: -H 'Content-Type: application/json' or --json)",
-        )
+    if request.method in WRITES:
+        site = _other_site(request)
+        if site:
+            return _refused(
+                403,
+                f"a page on another site ({site}) may not change the mock",
+                "drive the mock from its own dashboard, or from code (curl, tests, a backend), which sends no Origin",
+            )
+        if not _is_json(request.content_type):
+            sent = f"as {request.content_type!r}" if "Content-Type" in request.headers else "without a Content-Type"
+            return _refused(
+                415,
+                f"control calls that change the mock take JSON, even with no body: this one came {sent}",
+                "send the header 'Content-Type: application/json' (curl: -H 'Content-Type: application/json' or"
+                " --json)",
+            )
     return await handler(request)
+
+
+def _other_site(request: web.Request) -> str:
+    """The site a browser says a write comes from, when it is not the mock's own page ('' when it is)."""
+    origin = request.headers.get("Origin")
+    if origin is not None:
+        own = (request.headers.get("Host") or "").lower()
+        return "" if origin.lower().partition("://")[2] == own else origin
+    fetched = request.headers.get("Sec-Fetch-Site", "")
+    return fetched if fetched in ("cross-site", "same-site") else ""
+
+
+def authorised(request: web.Request) -> bool:
+    """Whether the caller may see everything: no token is required, or it sent the right one."""
+    token = request.app[ACCESS].token
+    return not token or _has_token(request, token)
 
 
 def _has_token(request: web.Request, token: str) -> bool:

@@ -16,7 +16,7 @@ from ..domain.commands import CheckSession, Code2Session, ExchangePhoneCode, Fet
 from ..domain.errors import DomainError
 from ..wire import JsonRefused, load_json
 from ..wire.errors import LOGIN_ERRCODES, login_errmsg
-from . import render
+from . import bodies, render
 from .endpoint import Call, Failure
 from .faults import Injected, apply_fault
 
@@ -70,7 +70,7 @@ async def _json_body(call: Call) -> dict[str, Any]:
     """The JSON object body the newer APIs take (47001 when it is not one); only POST (43002)."""
     if call.request.method != "POST":
         raise LoginFail(43002, hint=f"{call.request.path} takes POST with a JSON body, not {call.request.method}")
-    raw = await call.request.read()
+    raw = await bodies.read(call.request)
     try:
         data = load_json(raw) if raw.strip() else None
     except JsonRefused as refused:  # deep nesting, NaN, huge numbers...: WeChat's "data format error"

@@ -19,6 +19,7 @@ import aiohttp
 from aiohttp import web
 
 from ..notify.allowlist import Allowlist
+from ..streams import read_to_end
 from ..ui.templating import STATIC_DIR
 from . import render
 
@@ -132,7 +133,7 @@ async def _fetched(request: web.Request, url: str) -> bytes | web.Response:
     """A file of a mini program given by URL, or the answer that says why it is not there."""
     try:
         async with request.app[FETCH].get(url, timeout=aiohttp.ClientTimeout(total=10)) as answer:
-            body = await answer.content.read(MAX_APP_FILE + 1)
+            body = await read_to_end(answer.content, MAX_APP_FILE + 1)
             status = answer.status
     except (aiohttp.ClientError, TimeoutError) as exc:
         return web.Response(status=502, text=f"the mini program at {url} could not be fetched: {exc}")

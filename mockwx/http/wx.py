@@ -15,6 +15,7 @@ import aiohttp
 from aiohttp import web
 
 from ..domain.scopes import SCOPES
+from ..streams import read_to_end
 from ..ui.templating import UI_ROOT
 from . import client, control, render
 from .control import read_json
@@ -193,7 +194,7 @@ async def proxy_request(request: web.Request) -> web.StreamResponse:
             timeout=aiohttp.ClientTimeout(total=min(timeout / 1000 if timeout else REQUEST_TIMEOUT, REQUEST_TIMEOUT)),
             allow_redirects=False,
         ) as answer:
-            raw = await answer.content.read(MAX_PROXY_BODY)
+            raw = await read_to_end(answer.content, MAX_PROXY_BODY)
             status, answer_headers = answer.status, dict(answer.headers)
     except TimeoutError:
         request[ENTRY].outcome = "fail timeout"

@@ -25,6 +25,7 @@ from ..escape import printable
 from ..ids import Ids
 from ..persist import StorageError
 from ..state import RETRY_AFTER_STORAGE_ERROR, State
+from ..streams import read_to_end
 from ..timers import Timers
 from . import v2, v3
 from .allowlist import Allowlist
@@ -276,7 +277,7 @@ class NotifyEngine:
             ssl=delivery.verify,
             server_hostname=delivery.server_hostname,
         ) as response:
-            raw = await _read_reply(response.content)
+            raw = await read_to_end(response.content, MAX_REPLY_BYTES)
         attempt.status = response.status
         text = raw.decode("utf-8", "replace")
         attempt.excerpt = text[:EXCERPT_CHARS]
@@ -293,13 +294,3 @@ class NotifyEngine:
         headers = {**notification.headers, **(signer(notification) if signer else {}), **routed}
         self._sent[(notification.id, attempt.number)] = headers
         return headers
-
-
-async def _read_reply(content: aiohttp.StreamReader) -> bytes:
-    """The reply to its end (however many TCP chunks it comes in), or its first MAX_REPLY_BYTES."""
-    chunks: list[bytes] = []
-    size = 0
-    while size < MAX_REPLY_BYTES and (chunk := await content.read(MAX_REPLY_BYTES - size)):
-        chunks.append(chunk)
-        size += len(chunk)
-    return b"".join(chunks)

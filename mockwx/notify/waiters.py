@@ -1,6 +1,7 @@
-"""Long-poll waiters on notifications (``GET /__mock__/notifications/wait``), indexed by the order or
-refund they wait for, so a delivery looks only at its own waiters: O(1) work per delivery however
-many notifications are held and however many other callers are waiting.
+"""Long-poll waiters on notifications (``GET /__mock__/notifications/wait``), indexed by the most
+selective field they name (the order or refund, else the label, merchant, kind or environment) and
+the status they wait for, so a delivery looks only at waiters whose index it fits: a fixed number of
+lookups per delivery however many notifications are held and however many other callers are waiting.
 """
 
 from __future__ import annotations
@@ -12,8 +13,9 @@ from dataclasses import dataclass
 from ..domain.models import Notification
 
 FILTERS = ("out_trade_no", "out_refund_no", "kind", "mch_id", "env", "status", "label")
-_INDEXED = ("out_trade_no", "out_refund_no")  # the fields a waiter is filed under, most selective first
-_ANY = ("", "")  # the bucket of waiters that name neither
+# the fields a waiter is filed under, most selective first (status only as a filter of a plain query)
+_INDEXED = ("out_trade_no", "out_refund_no", "label", "mch_id", "kind", "env", "status")
+Key = tuple[str, str, str]  # (field, value, status waited for); ("", "", status) for a waiter that names no field
 
 
 @dataclass(frozen=True, slots=True)
@@ -46,16 +48,17 @@ class Wanted:
         )
 
     @property
-    def key(self) -> tuple[str, str]:
+    def key(self) -> Key:
         given = dict(self.filters)
-        return next(((name, given[name]) for name in _INDEXED if name in given), _ANY)
+        name, value = next(((name, given[name]) for name in _INDEXED if name in given), ("", ""))
+        return name, value, self.status
 
 
 class Waiters:
     """The callers waiting now, filed by what they wait for."""
 
     def __init__(self) -> None:
-        self._filed: dict[tuple[str, str], dict[asyncio.Future[Notification | None], Wanted]] = {}
+        self._filed: dict[Key, dict[asyncio.Future[Notification | None], Wanted]] = {}
 
     def __len__(self) -> int:
         return sum(len(bucket) for bucket in self._filed.values())
@@ -76,7 +79,8 @@ class Waiters:
 
     def offer(self, notification: Notification) -> None:
         """A notification was saved: wake the waiters it satisfies, looking only at those filed under it."""
-        for key in (*((name, getattr(notification, name)) for name in _INDEXED), _ANY):
+        fields = [(name, str(getattr(notification, name))) for name in _INDEXED] + [("", "")]
+        for key in {(name, value, status) for name, value in fields for status in (notification.status, "")}:
             bucket = self._filed.get(key)
             if not bucket:
                 continue

@@ -88,7 +88,8 @@ class MockClient:
     ) -> Any:
         query = {k: str(v) for k, v in (params or {}).items()}
         url = f"{self.url}/__mock__{path}"
-        async with self.session.request(method, url, json=json, params=query, headers=self._auth) as response:
+        headers = self._auth if method in ("GET", "HEAD") else {**self._auth, "Content-Type": "application/json"}
+        async with self.session.request(method, url, json=json, params=query, headers=headers) as response:
             data = await response.json(content_type=None)
             if response.status not in ok:
                 raise MockRefused(f"{method} /__mock__{path} -> {response.status}: {data}")

@@ -8,7 +8,7 @@ from mockwx.config import DEMO_APPID
 
 
 async def raw(client, method, path, body=None, data=None):
-    headers = {"Content-Type": "application/json"} if data is not None else None
+    headers = {"Content-Type": "application/json"} if method != "GET" else None  # every write says JSON
     async with client.session.request(
         method, f"{client.url}/__mock__{path}", json=body, data=data, headers=headers
     ) as response:

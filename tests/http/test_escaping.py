@@ -90,3 +90,17 @@ async def test_the_hint_of_any_error_carries_no_raw_chinese_nor_escapes(client):
     assert "out_trade_no is '????'" in hint and "\\u" not in hint, hint
     (entry,) = [e for e in await client.requests() if e["api"] == "orderquery"]
     assert "中文订单" in str(entry)  # the journal keeps the text as it came
+
+
+async def test_a_request_header_that_is_not_utf8_is_shown_by_its_dashboard_pages(mock, client):
+    """Found by `make fuzz` (review 8 M5): the bytes, kept as surrogates, made every page showing the call a 500."""
+    reader, writer = await asyncio.open_connection("127.0.0.1", mock.port)
+    head = b"POST /pay/orderquery HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Shop: caf\xe9\r\nContent-Length: 4\r\n"
+    writer.write(head + b"\r\n<xml")
+    assert (await reader.readuntil(b"\r\n")).startswith(b"HTTP/1.1 200")
+    writer.close()
+    (problem,) = await client.problems()
+    for page in ("problems", "entries"):
+        async with client.session.get(f"{client.url}/__mock__/ui/{page}/{problem['id']}") as response:
+            assert response.status == 200 and response.charset == "utf-8"
+            assert "caf\\udce9" in await response.text()

@@ -39,7 +39,45 @@ async def test_a_control_write_that_is_not_json_is_refused_and_changes_nothing(m
     assert (await client.order("G20261127000001"))["out_trade_no"] == "G20261127000001"  # not reset
     status, _ = await call(mock.url, "POST", "/__mock__/login", data=b'{"user": "a"}', headers=JSON)
     assert status == 201
-    assert (await call(mock.url, "POST", "/__mock__/reset"))[0] == 200  # no body, no content type needed
+    assert (await call(mock.url, "POST", "/__mock__/reset", headers=JSON))[0] == 200  # no body, but JSON it says
+
+
+@pytest.mark.parametrize(
+    "headers",
+    [{}, {"Content-Type": "text/plain"}, {"Content-Type": "application/x-www-form-urlencoded"}],
+    ids=["no content type", "text/plain", "form"],
+)
+async def test_a_control_write_without_a_body_must_say_json_too(mock, client, headers):
+    """What a page can send to any origin without a preflight: fetch(url, {method: "POST", mode: "no-cors"})."""
+    await client.unifiedorder("G20261127000003", 1)
+    status, body = await call(mock.url, "POST", "/__mock__/reset", data=b"", headers=headers)
+    assert status == 415 and "even with no body" in body["error"] and "application/json" in body["hint"]
+    assert (await client.order("G20261127000003"))["out_trade_no"] == "G20261127000003"  # not reset
+
+
+@pytest.mark.parametrize(
+    "sent",
+    [
+        {"Origin": "http://127.0.0.2:8000"},
+        {"Origin": "http://localhost:3000"},  # same site, another origin
+        {"Origin": "null"},  # a sandboxed frame, a file:// page
+        {"Sec-Fetch-Site": "cross-site"},
+        {"Sec-Fetch-Site": "same-site"},
+    ],
+)
+async def test_a_write_from_another_sites_page_is_refused_even_as_json(mock, client, sent):
+    await client.unifiedorder("G20261127000004", 1)
+    status, body = await call(mock.url, "POST", "/__mock__/reset", headers={**JSON, **sent})
+    assert status == 403 and "another site" in body["error"] and "dashboard" in body["hint"]
+    assert (await client.order("G20261127000004"))["out_trade_no"] == "G20261127000004"  # not reset
+
+
+async def test_the_mocks_own_pages_and_code_without_an_origin_may_write(mock):
+    own = mock.url.removeprefix("http://")
+    for sent in ({"Origin": f"http://{own}", "Sec-Fetch-Site": "same-origin"}, {"Sec-Fetch-Site": "none"}, {}):
+        assert (await call(mock.url, "POST", "/__mock__/reset", headers={**JSON, **sent}))[0] == 200, sent
+    status, _ = await call(mock.url, "GET", "/__mock__/orders", headers={"Origin": "http://127.0.0.2:8000"})
+    assert status == 200  # reads are not guarded by origin: without CORS, the page cannot read the answer
 
 
 async def test_the_wechat_api_takes_any_content_type(mock):
@@ -102,7 +140,9 @@ async def test_beyond_loopback_the_control_api_needs_the_token_and_wechat_does_n
         assert (await call(url, "GET", "/__mock__/tenants", headers={"Authorization": f"Bearer {token}"}))[0] == 200
         assert (await call(url, "GET", "/__mock__/tenants", headers={"X-Mockwx-Token": token}))[0] == 200
         assert (await call(url, "POST", "/__mock__/reset"))[0] == 401
-        assert (await call(url, "GET", "/__mock__/health"))[0] == 200  # for probes; it says nothing
+        assert await call(url, "GET", "/__mock__/health") == (200, {"ok": True})  # for probes; it says nothing else
+        status, health = await call(url, "GET", "/__mock__/health", headers={"Authorization": f"Bearer {token}"})
+        assert status == 200 and health["state"]["location"] == ":memory:"  # the token sees where and what happened
         assert (await call(url, "GET", "/"))[0] == 401  # the dashboard to be
         async with MockClient(url, token=token) as client:  # the client the plugin and scenarios use
             order = await client.unifiedorder("G20261127000002", 1)  # WeChat's API: no token
@@ -135,7 +175,10 @@ async def test_a_login_link_works_once_and_never_carries_the_token(config):
                 assert again.status == 401 and "POST /__mock__/ui/logins" in (await again.json())["hint"]
             assert (await call(mock.url, "POST", "/__mock__/ui/logins"))[0] == 401  # minting takes the token
             status, minted = await call(
-                mock.url, "POST", "/__mock__/ui/logins", headers={"Authorization": "Bearer s3cret-token-1234"}
+                mock.url,
+                "POST",
+                "/__mock__/ui/logins",
+                headers={"Authorization": "Bearer s3cret-token-1234", "Content-Type": "application/json"},
             )
             assert status == 201 and minted["url"].startswith(f"{mock.url}/__mock__/ui/login?once=")
             async with stranger.get(minted["url"], allow_redirects=False) as fresh:

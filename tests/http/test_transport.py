@@ -4,6 +4,7 @@ serving with nothing lost (protocol/v2.md 2.2, 3.3)."""
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import time
 
 import aiohttp
@@ -148,3 +149,67 @@ async def test_connections_that_never_finish_a_request_are_closed(config):
             assert response.status == 200
         for _, writer in [*idle, (slow_reader, slow), (kept_reader, kept)]:
             writer.close()
+
+
+@pytest.mark.parametrize(
+    ("target", "status"),
+    [
+        ("/pay/unifiedorder", 408),  # Pay v2's body
+        ("/v3/pay/transactions/jsapi", 408),  # API v3's
+        ("/cgi-bin/stable_token", 408),  # the login API's JSON
+        ("/__mock__/login", 408),  # the control API's JSON
+        ("/__mock__/reset", 200),  # a call that never reads its body: answered, its body not waited for
+    ],
+)
+async def test_a_body_that_trickles_in_is_given_up_on_within_idle_timeout(config, target, status):
+    """Review M3: a POST announcing 100,000 bytes and sending one a tenth of a second stayed open for ever."""
+    config.settings.idle_timeout = 0.5
+    async with MockServer(config) as mock:
+        reader, writer = await asyncio.open_connection("127.0.0.1", mock.port)
+        writer.write(
+            f"POST {target} HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n"
+            "Content-Length: 100000\r\n\r\n".encode()
+        )
+
+        async def trickle() -> None:
+            with contextlib.suppress(ConnectionError):
+                while True:
+                    writer.write(b" ")
+                    await writer.drain()
+                    await asyncio.sleep(0.1)
+
+        started = time.perf_counter()
+        trickling = asyncio.ensure_future(trickle())
+        try:
+            answer = await asyncio.wait_for(reader.read(), 10)  # to EOF: answered, then closed
+        finally:
+            trickling.cancel()
+            writer.close()
+        assert answer.startswith(f"HTTP/1.1 {status}".encode()), answer[:200]
+        assert time.perf_counter() - started < 4
+        if status == 408:
+            assert b"idle_timeout" in answer
+        async with aiohttp.ClientSession() as http, http.get(f"{mock.url}/__mock__/health") as response:
+            assert response.status == 200
+
+
+@pytest.mark.parametrize("target", ["/pay/unifiedorder", "/v3/pay/transactions/jsapi", "/__mock__/login"])
+async def test_a_client_hanging_up_mid_body_is_its_hang_up_in_one_line_not_a_mockwx_bug(mock, client, caplog, target):
+    """Review, issue 8 minor: it was journaled INTERNAL ("please report it") with two tracebacks in the log."""
+    reader, writer = await asyncio.open_connection("127.0.0.1", mock.port)
+    writer.write(
+        f"POST {target} HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n"
+        'Content-Length: 1000\r\n\r\n{"user"'.encode()
+    )
+    await writer.drain()
+    await asyncio.sleep(0.1)
+    writer.close()
+    for _ in range(100):
+        entries = [e for e in await client.requests() if e["path"] == target]
+        if entries:
+            break
+        await asyncio.sleep(0.02)
+    [entry] = entries
+    assert entry["error"]["kind"] == "CLIENT" and "hung up" in entry["error"]["hint"] and not entry.get("problem")
+    said = [r for r in caplog.records if target in r.getMessage() or r.exc_info]
+    assert len(said) == 1 and not said[0].exc_info and "cut off" in said[0].getMessage()

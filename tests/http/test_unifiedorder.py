@@ -8,7 +8,7 @@ from wechatpy.pay.utils import calculate_signature, calculate_signature_hmac
 from mockwx.config import DEMO_API_KEY, DEMO_APPID, DEMO_MCH_ID
 from mockwx.testing.client import MockClient
 from mockwx.testing.server import MockServer, mock_config
-from mockwx.wire import HMAC_SHA256, render_xml, sign, to_compact
+from mockwx.wire import HMAC_SHA256, parse_xml, render_xml, sign, to_compact
 
 
 def independently_verified(answer: dict[str, str], sign_type: str = "MD5") -> bool:
@@ -246,3 +246,27 @@ async def test_hints_withhold_the_expected_sign_when_the_mock_must_not_reveal_it
         assert "withheld" in hint and right not in hint
         problem = (await client.problems())[-1]["error"]["diagnosis"]
         assert problem["expected_sign"] == "(withheld)" and client.api_key[:4] not in problem["expected_string"]
+
+
+@pytest.mark.parametrize("reveal", ["never", "always"])
+async def test_a_redacted_hint_does_not_tell_a_right_prefix_of_the_sign_from_a_wrong_one(reveal):
+    """Review 8 minor: sign_truncated named any right prefix, so a valid sign could be guessed 16 tries a
+    character from redacted hints."""
+    config = mock_config()
+    config.settings.security.reveal_hints = reveal
+    async with MockServer(config) as mock, MockClient(mock.url) as client:
+        fields = {"appid": client.appid, "mch_id": client.mch_id, "nonce_str": "n", "out_trade_no": "HIDE0000002"}
+        right = sign(fields, client.api_key)
+        wrong = right[:11] + ("0" if right[11] != "0" else "1")
+        hints = []
+        for guess in (right[:12], wrong):
+            async with client.session.post(
+                f"{mock.url}/pay/orderquery", data=render_xml({**fields, "sign": guess})
+            ) as response:
+                assert parse_xml(await response.read())["return_msg"] == "签名错误"
+                hints.append(response.headers["X-Mockwx-Hint"].replace(guess, "<sign>"))
+        mistakes = [p["error"]["diagnosis"]["mistakes"] for p in (await client.problems())[-2:]]
+        if reveal == "always":  # the control: where the sign may be shown, a cut-off one is named
+            assert mistakes[0] == ["sign_truncated"] and "sign_truncated" not in mistakes[1]
+        else:
+            assert hints[0] == hints[1] and mistakes[0] == mistakes[1] and "sign_truncated" not in mistakes[0]

@@ -4,13 +4,21 @@ notification variants (protocol/v3.md 1-9)."""
 
 from __future__ import annotations
 
+import asyncio
 import time
 
 import pytest
 
 from mockwx.config import DEMO_APPID, DEMO_MCH_ID
 from mockwx.testing.client import MockClient
-from mockwx.wire.v3 import load_public_key, read_notification, verify_response
+from mockwx.wire.v3 import (
+    build_authorization,
+    compact_json,
+    load_private_key,
+    load_public_key,
+    read_notification,
+    verify_response,
+)
 from mockwx.wire.v3.response import PROBE_PREFIX, ResponseSignatureError
 
 JSAPI = "/v3/pay/transactions/jsapi"
@@ -28,6 +36,20 @@ async def order_body(client: MockClient, number: str, total: int = 100, **extra)
         "payer": {"openid": openid},
         **extra,
     }
+
+
+async def signed_by_merchant(client: MockClient, method: str, path: str, body: bytes | str, **kwargs: str) -> str:
+    """An Authorization header the demo merchant's key signs (``serial_no`` overrides its serial)."""
+    keys = await client.v3_keys()
+    return build_authorization(
+        method,
+        path,
+        body,
+        mchid=DEMO_MCH_ID,
+        serial_no=kwargs.get("serial_no", keys["merchant_serial"]),
+        private_key=load_private_key(keys["merchant_private_key"]),
+        timestamp=int(time.time()),
+    )
 
 
 def verifier(keys: dict) -> dict:
@@ -64,6 +86,22 @@ async def test_an_order_is_placed_signed_and_queried(client):
     await client.pay(await client.v3_pay_params(answer.json["prepay_id"]))
     paid = await client.v3("GET", f"/v3/pay/transactions/out-trade-no/V3T0000000001?mchid={DEMO_MCH_ID}")
     assert paid.json["trade_state"] == "SUCCESS" and paid.json["attach"] == "table 7"
+
+
+async def test_a_body_that_arrives_in_two_tcp_chunks_is_read_whole(client):
+    """A single read returned only the first chunk: the order was refused as bad JSON or a bad signature."""
+    body = compact_json(await order_body(client, "V3T0000000002"))
+    authorization = await signed_by_merchant(client, "POST", JSAPI, body)
+
+    async def in_two_chunks():
+        yield body[: len(body) // 2]
+        await asyncio.sleep(0.1)
+        yield body[len(body) // 2 :]
+
+    headers = {"Authorization": authorization, "Content-Type": "application/json"}
+    async with client.session.post(f"{client.url}{JSAPI}", data=in_two_chunks(), headers=headers) as response:
+        assert response.status == 200, await response.text()
+        assert (await response.json())["prepay_id"].startswith("wx")
 
 
 async def test_the_answer_is_signed_with_the_key_the_client_names(client):
@@ -103,20 +141,9 @@ async def test_a_stale_timestamp_is_refused_against_the_wall_clock_even_with_a_v
 
 async def test_a_bad_signature_is_diagnosed(client):
     body = await order_body(client, "V3T0000000002")
-    keys = await client.v3_keys()
-    from mockwx.wire.v3 import build_authorization, compact_json, load_private_key
-
     sent = compact_json(body)
     signed_over = compact_json({**body, "description": "something else"})  # signed one body, sent another
-    authorization = build_authorization(
-        "POST",
-        JSAPI,
-        signed_over,
-        mchid=DEMO_MCH_ID,
-        serial_no=keys["merchant_serial"],
-        private_key=load_private_key(keys["merchant_private_key"]),
-        timestamp=int(time.time()),
-    )
+    authorization = await signed_by_merchant(client, "POST", JSAPI, signed_over)
     async with client.session.post(
         f"{client.url}{JSAPI}", data=sent, headers={"Authorization": authorization, "Content-Type": "application/json"}
     ) as response:
@@ -133,17 +160,7 @@ async def test_a_bad_signature_is_diagnosed(client):
 
 async def test_a_platform_serial_sent_as_serial_no_is_named(client):
     keys = await client.v3_keys()
-    from mockwx.wire.v3 import build_authorization, load_private_key
-
-    authorization = build_authorization(
-        "GET",
-        "/v3/certificates",
-        b"",
-        mchid=DEMO_MCH_ID,
-        serial_no=keys["platform_serial"],
-        private_key=load_private_key(keys["merchant_private_key"]),
-        timestamp=int(time.time()),
-    )
+    authorization = await signed_by_merchant(client, "GET", "/v3/certificates", b"", serial_no=keys["platform_serial"])
     async with client.session.get(f"{client.url}/v3/certificates", headers={"Authorization": authorization}) as r:
         assert r.status == 401 and (await r.json())["message"] == "商户证书序列号有误。"
     (problem,) = await client.problems()

@@ -17,6 +17,8 @@ from mockwx.http.keys import BACKEND
 from mockwx.http.wx import PHONE, ROUTES, PhoneSetup
 from mockwx.testing.client import MockRefused
 
+from ..support import Reply
+
 
 async def test_the_control_index_lists_the_phones_endpoints(client):
     listed = (await client.control("GET", ""))["control"]
@@ -199,6 +201,14 @@ async def test_wx_request_timeout_is_in_milliseconds(client, aiohttp_server):
     server = await aiohttp_server(app)
     answer = await client.control("POST", "/wx/request", {"url": str(server.make_url("/slow")), "timeout": 200})
     assert answer == {"errMsg": "request:fail timeout"}
+
+
+@pytest.mark.parametrize("chunked", [False, True])
+async def test_wx_request_reads_a_reply_that_comes_in_two_tcp_chunks_to_its_end(client, receiver, chunked):
+    """Review M6: a 20-byte answer sent in two chunks came back as its first 10 bytes."""
+    receiver.default = Reply(status=200, body=b"01234567890123456789", pause=0.1, chunked=chunked)
+    answer = await client.control("POST", "/wx/request", {"url": receiver.url, "method": "POST", "body": "x"})
+    assert answer["errMsg"] == "request:ok" and answer["data"] == "01234567890123456789"
 
 
 async def test_wx_request_outside_the_domain_list_fails_as_in_wechat(client):

@@ -49,7 +49,9 @@ def page(request: web.Request, template: str, active: str, *, status: int = 200,
         js_texts=site.texts.for_js(lang),
         **context,
     )
-    response = web.Response(text=html, content_type="text/html", status=status, headers=PAGE_HEADERS)
+    response = web.Response(
+        body=_encoded(html), content_type="text/html", charset="utf-8", status=status, headers=PAGE_HEADERS
+    )
     if request.query.get("lang") in LANGS:  # the switch was used: remember the choice
         response.set_cookie(LANG_COOKIE, lang, max_age=ONE_YEAR, path="/", samesite="Lax", httponly=True)
     return response
@@ -79,7 +81,12 @@ def fragment(request: web.Request, template: str, **context: Any) -> web.Respons
     site = request.app[SITE]
     lang = lang_of(request)
     html = site.env.get_template(template).render(lang=lang, t=site.texts.translator(lang), **context)
-    return web.Response(text=html, content_type="text/html", headers=PAGE_HEADERS)
+    return web.Response(body=_encoded(html), content_type="text/html", charset="utf-8", headers=PAGE_HEADERS)
+
+
+def _encoded(html: str) -> bytes:
+    """UTF-8, with the bytes a request carried that are not UTF-8 (kept as surrogates) shown as \\udcXX escapes."""
+    return html.encode("utf-8", "backslashreplace")
 
 
 def not_found(request: web.Request, message: str) -> web.Response:

@@ -103,4 +103,5 @@ class Gateway:
             fields.get("sign", ""),
             sign_type=sign_type,
             keys=self.tenants.key_candidates(merchant, env, fields.get("appid", "")),
+            prefixes=self.reveal,
         )

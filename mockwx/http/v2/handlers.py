@@ -12,6 +12,7 @@ from ...domain.commands import BillRequest, OrderRef, PlaceOrder, RefundRef, Req
 from ...domain.errors import DomainError
 from ...services.orders import TRADE_STATE_DESC
 from ...wire import XmlError, parse_compact, parse_date, parse_xml
+from ..bodies import deadline
 from ..endpoint import Call, Failure
 from ..faults import Injected, apply_fault
 from ..keys import ACCESS, BODY_READ
@@ -51,7 +52,8 @@ async def read_body(request: web.Request, limit: int) -> bytes:
 async def read_fields(request: web.Request, limit: int) -> dict[str, str]:
     if request.method != "POST":
         raise ReturnFail("REQUIRE_POST_METHOD", hint=f"{request.method} is not allowed: WeChat Pay APIs take POST")
-    body = await read_body(request, limit)
+    async with deadline(request):
+        body = await read_body(request, limit)
     try:
         return parse_xml(body, max_bytes=limit)
     except XmlError as exc:

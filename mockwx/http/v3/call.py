@@ -11,7 +11,7 @@ from aiohttp import web
 
 from ...catalogue import AUTHORIZED_MCHID
 from ...wire.v3 import load_json_object
-from ..body import read_limited
+from ..bodies import read_limited
 from ..endpoint import Call
 from ..faults import apply_fault
 from . import answers, schema

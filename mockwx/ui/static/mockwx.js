@@ -19,10 +19,8 @@ const mockwx = (() => {
 
   async function api(method, path, body) {
     const options = { method, headers: { Accept: "application/json" }, credentials: "same-origin" };
-    if (body !== undefined) {
-      options.headers["Content-Type"] = "application/json"; // the control API refuses other writes
-      options.body = JSON.stringify(body);
-    }
+    if (method !== "GET") options.headers["Content-Type"] = "application/json"; // every write, body or not
+    if (body !== undefined) options.body = JSON.stringify(body);
     const response = await fetch(path, options);
     let data = null;
     try {

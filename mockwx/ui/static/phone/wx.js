@@ -17,10 +17,8 @@
 
   async function mock(method, path, body) {
     const options = { method, credentials: "same-origin", headers: { Accept: "application/json" } };
-    if (body !== undefined) {
-      options.headers["Content-Type"] = "application/json";  // control writes are JSON, and say so
-      options.body = JSON.stringify(body);
-    }
+    if (method !== "GET") options.headers["Content-Type"] = "application/json";  // every control write, body or not
+    if (body !== undefined) options.body = JSON.stringify(body);
     const response = await fetch(path, options);
     const data = await response.json().catch(() => ({}));
     if (!response.ok) throw new Error(data.error || `${method} ${path} answered ${response.status}`);
