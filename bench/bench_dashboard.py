@@ -75,7 +75,11 @@ def measure(streaming: bool, script: Path, args: argparse.Namespace) -> dict[str
     base = f"http://127.0.0.1:{port}"
     try:
         wait_up(base + "/__mock__/health")
-        login = urllib.request.Request(base + "/__mock__/login", data=json.dumps({"user": "bench"}).encode())
+        login = urllib.request.Request(
+            base + "/__mock__/login",
+            data=json.dumps({"user": "bench"}).encode(),
+            headers={"Content-Type": "application/json"},
+        )
         urllib.request.urlopen(login).read()
         dashboard = Dashboard(base) if streaming else None
         if dashboard is not None:

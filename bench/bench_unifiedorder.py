@@ -127,7 +127,10 @@ def post(url: str, request: HttpRequest) -> bytes:
 def login_bench_user(mock: ServerProcess) -> None:
     """The JSAPI openid must belong to a known test user."""
     login = urllib.request.Request(
-        mock.url + "/__mock__/login", data=json.dumps({"user": BENCH_USER}).encode(), method="POST"
+        mock.url + "/__mock__/login",
+        data=json.dumps({"user": BENCH_USER}).encode(),
+        headers={"Content-Type": "application/json"},  # the control API takes JSON only (guard.py)
+        method="POST",
     )
     urllib.request.urlopen(login).read()
 
