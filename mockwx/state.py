@@ -220,7 +220,7 @@ class State:
         try:
             if not self.persistence.intact():
                 rows = self._recreate()
-            self.persistence.write([(kind, key, record.to_dict()) for (kind, key), record in rows], meta)
+            self.persistence.write([(kind, key, record) for (kind, key), record in rows], meta)
         except StorageError as exc:
             self.healthy = False
             self._event(f"a write failed and was undone ({len(dirty)} records): {exc}")
@@ -345,10 +345,12 @@ class State:
 
     def health(self) -> dict[str, Any]:
         """What /health says about the state: where it lives, whether writes work, what happened."""
+        persistence = self.persistence
         return {
-            "location": self.persistence.location,
+            "location": persistence.location,
             "ok": self.healthy,
             "events": [{"at": e.at, "what": e.what} for e in self.events],
+            "writes": {"transactions": persistence.transactions, "records": persistence.records_written},
         }
 
 
