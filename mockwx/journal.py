@@ -148,6 +148,15 @@ def _cut(text: str, keep: int) -> str:
 def bounded(value: Any, budget: int = ENTRY_TEXT) -> Any:
     """``value`` with long text, long lists, many fields and deep nesting cut, each cut marked; small
     values come back as they are (the same object)."""
+    if type(value) is dict and len(value) <= MAX_ITEMS:  # the usual entry: a few short text fields
+        total = 0
+        for item in value.values():
+            if type(item) is not str or len(item) > MAX_TEXT:
+                break
+            total += len(item)
+        else:
+            if total <= budget:
+                return value
     return _bounded(value, [budget], 0)
 
 
