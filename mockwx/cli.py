@@ -9,13 +9,15 @@ import os
 import signal
 import sys
 import time
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from pathlib import Path
 
 from aiohttp import web
 
 from . import __version__, cli_v3, logs
 from .access import TOKEN_ENV, Access
+from .backend import Backend
 from .config import (
     DEFAULT_PORT,
     DEMO_API_KEY,
@@ -30,6 +32,7 @@ from .config import (
 )
 from .doctor import LANGS, Finding, KeyCandidate
 from .doctor.teach import Reading, lesson_keys, looks_pasted, read_pasted, teach
+from .gctune import Collector
 from .http import wx
 from .http.app import create_app
 from .http.keys import ACCESS, BACKEND
@@ -274,7 +277,8 @@ async def _serve(config: Config, host: str, port: int, miniprogram: str = "", ba
     phone = wx.setup(app)
     phone.miniprogram, phone.backend = miniprogram, backend
     runner, bound = await listen(app, host, port, idle_timeout=config.settings.idle_timeout)
-    await _until_stopped([runner], banner(app[BACKEND], app[ACCESS], host, bound, keys_folder(config)))
+    with tuned_collector(app[BACKEND]):
+        await _until_stopped([runner], banner(app[BACKEND], app[ACCESS], host, bound, keys_folder(config)))
 
 
 def banner(backend, access: Access, host: str, port: int, keys: Path | None = None) -> str:
@@ -453,7 +457,20 @@ async def _demo(config: Config, args: argparse.Namespace) -> None:
         raise
     text = demo_banner(mock_url, merchant_url, merchant_config.operator_token, backend.clock.kind)
     text = text.replace("\nA whole payment", f"{v3_demo_lines(args.api, v3)}\nA whole payment", 1)
-    await _until_stopped([mock_runner, merchant_runner], text)
+    with tuned_collector(backend):
+        await _until_stopped([mock_runner, merchant_runner], text)
+
+
+@contextmanager
+def tuned_collector(backend: Backend) -> Iterator[None]:
+    """The garbage collector set up for a long-running mock (gctune.py) while the block runs."""
+    collector = Collector.install()
+    backend.after_reset.append(collector.thaw)
+    try:
+        yield
+    finally:
+        backend.after_reset.remove(collector.thaw)
+        collector.uninstall()
 
 
 def demo_banner(mock: str, shop: str, operator_token: str, clock: str) -> str:
