@@ -124,6 +124,17 @@ def post(url: str, request: HttpRequest) -> bytes:
     return urllib.request.urlopen(req, timeout=10).read()
 
 
+def stored_writes(server: ServerProcess) -> tuple[int, int] | None:
+    """(transactions, records) the mock has written to its state file so far (/__mock__/health); None for
+    a bare server or a mock in memory."""
+    try:
+        health = json.loads(urllib.request.urlopen(server.url + "/__mock__/health", timeout=10).read())
+    except OSError:
+        return None
+    writes = health.get("state", {}).get("writes") if isinstance(health, dict) else None
+    return (writes["transactions"], writes["records"]) if writes and writes["transactions"] else None
+
+
 def login_bench_user(mock: ServerProcess) -> None:
     """The JSAPI openid must belong to a known test user."""
     login = urllib.request.Request(
@@ -166,11 +177,15 @@ class Target:
 
     def _load(self, requests_file: Path, seconds: float) -> Sample:
         assert self.server is not None
+        written = stored_writes(self.server)
         before = self.server.cpu()
         result = run_wrk(self.server.url, self.script, requests_file, self.row.expect, seconds, self.args.connections)
         cpu = self.server.cpu() - before
         self.notes.extend(p for p in result.problems() if self.fresh or "repeated" not in p)
-        return Sample(cpu, result.requests, result.wall())
+        wall = result.wall()
+        if written is not None and (after := stored_writes(self.server)) is not None and after[0] > written[0]:
+            wall["records_per_transaction"] = (after[1] - written[1]) / (after[0] - written[0])  # group commit
+        return Sample(cpu, result.requests, wall)
 
     def _warm_up(self, seconds: float) -> float:
         noted = len(self.notes)

@@ -1,9 +1,10 @@
 """Run every benchmark, print the table (beside bench/baseline.json when there is one) and write the
 figures to bench/results/latest.json (`make bench`; `make bench-quick` for a shorter, rougher run).
 
-    python bench/run_all.py [--quick] [--save-baseline] [--skip gc_loop,notify]
+    python bench/run_all.py [--quick] [--save-baseline | --save-after] [--skip gc_loop,notify]
 
---save-baseline also writes the run to bench/baseline.json, the "before" of later before/after tables.
+--save-baseline also writes the run to bench/baseline.json, the "before" of later before/after tables;
+--save-after to bench/after.json, the committed "after" of the last such table (README "Benchmarks").
 """
 
 from __future__ import annotations
@@ -44,6 +45,7 @@ SUITE = {
 # studies outside the CPU-ratio table: what one operation costs (name -> module with main() -> dict)
 STUDIES = {"v3_crypto": bench_v3_crypto, "doctor": bench_doctor, "waiters": bench_waiters, "dashboard": bench_dashboard}
 BASELINE = HERE / "baseline.json"
+AFTER = HERE / "after.json"
 
 
 def commit() -> str:
@@ -55,6 +57,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--quick", action="store_true", help="fewer rounds and notifications (rougher figures)")
     parser.add_argument("--save-baseline", action="store_true", help=f"also write {BASELINE.name}")
+    parser.add_argument("--save-after", action="store_true", help=f"also write {AFTER.name}")
     parser.add_argument("--skip", default="", help="comma-separated parts to skip: " + ", ".join([*SUITE, *STUDIES]))
     args = parser.parse_args()
     results: dict[str, object] = {
@@ -86,9 +89,10 @@ def main() -> None:
     out.mkdir(exist_ok=True)
     (out / "latest.json").write_text(json.dumps(results, indent=2, ensure_ascii=False))
     print(f"\nwritten to {out / 'latest.json'}")
-    if args.save_baseline:
-        BASELINE.write_text(json.dumps(results, indent=2, ensure_ascii=False) + "\n")
-        print(f"and to {BASELINE} (the baseline)")
+    for wanted, path, what in ((args.save_baseline, BASELINE, "the baseline"), (args.save_after, AFTER, "the after")):
+        if wanted:
+            path.write_text(json.dumps(results, indent=2, ensure_ascii=False) + "\n")
+            print(f"and to {path} ({what})")
 
 
 if __name__ == "__main__":
