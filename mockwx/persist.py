@@ -4,9 +4,9 @@ Every record (tenant, order, refund, notification...) is one JSON row keyed by (
 UTF-8 text, the dataclass's fields in order, encoded by orjson straight from the record (no
 intermediate dict; the text is the same ``json.dumps(asdict(record))`` gave before, so older files
 read as they are). Records reach the file in batches (:meth:`SqlitePersistence.write`), each one
-SQLite transaction: a batch lands whole or not at all. The database runs in WAL mode with synchronous=NORMAL: a commit
-reaches the operating system before the answer leaves, so a killed process (kill -9) loses
-nothing; only a power cut can lose the last moments.
+SQLite transaction: a batch lands whole or not at all. The database runs in WAL mode with
+synchronous=NORMAL: a commit reaches the operating system before the answer leaves, so a killed
+process (kill -9) loses nothing; only a power cut can lose the last moments.
 
 A state file has one owner: an exclusive lock on ``<file>.lock`` (released by the kernel when the
 process dies, kill -9 included) keeps a second mock from writing the same file. The file's
@@ -265,7 +265,7 @@ def encode(record: Any) -> str:
     """A record's stored text: compact JSON with its fields in order, non-ASCII kept as UTF-8.
 
     orjson reads the dataclass directly (one C call, about 20 times cheaper than ``dataclasses.asdict``,
-    a deep copy, and ``json.dumps``) and writes the same text they did (tests/test_persistence.py).
+    a deep copy, and ``json.dumps``) and writes the same text they did (tests/test_group_commit.py).
     """
     try:
         return orjson.dumps(record).decode("utf-8")

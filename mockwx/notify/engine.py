@@ -10,8 +10,8 @@ Attempts run on the clock's timers, at most ``concurrency`` at once, never insid
 Deliveries go over pooled connections kept alive for a few seconds (``KEEPALIVE``), so a burst of
 notifications to one merchant does not open a TCP connection each. A pooled connection the merchant
 closed while it sat idle fails at once, before any answer; such an attempt is sent again, once, on a
-fresh connection, and only that one's outcome is the attempt's: a stale connection is never recorded
-as a failed delivery.
+fresh connection within what is left of its timeout, and only that one's outcome is the attempt's: a
+stale connection is never recorded as a failed delivery.
 """
 
 from __future__ import annotations
@@ -268,14 +268,19 @@ class NotifyEngine:
         assert self._session is not None and self._fresh is not None, "the notify engine is not started"
         if self._timeout.total != self.settings.timeout:
             self._timeout = aiohttp.ClientTimeout(total=self.settings.timeout)
+        url = notification.url  # where this attempt goes: decided here, once, for the retry too
         body, headers = notification.body.encode("utf-8"), self._headers(notification)
+        started = perf_counter()
         try:
-            status, raw = await self._exchange(self._session, notification.url, body, headers)
+            status, raw = await self._exchange(self._session, url, body, headers, self._timeout)
         except (aiohttp.ServerDisconnectedError, aiohttp.ClientOSError) as exc:
-            if isinstance(exc, aiohttp.ClientConnectorError):  # connecting failed: no pooled connection was used
+            left = self.settings.timeout - (perf_counter() - started)
+            if isinstance(exc, aiohttp.ClientConnectorError) or left <= 0:  # no pooled connection was used
                 raise
-            # the merchant closed a kept-alive connection (or this one, before answering): once more, afresh
-            status, raw = await self._exchange(self._fresh, notification.url, body, headers)
+            # the merchant closed a kept-alive connection (or this one, before answering): once more, afresh,
+            # within what is left of the attempt's timeout
+            timeout = aiohttp.ClientTimeout(total=left)
+            status, raw = await self._exchange(self._fresh, url, body, headers, timeout)
         attempt.status = status
         text = raw.decode("utf-8", "replace")
         attempt.excerpt = text[:EXCERPT_CHARS]
@@ -286,12 +291,15 @@ class NotifyEngine:
             attempt.error = "a fault rule (ack: never) treats every answer as arriving after the timeout"
 
     async def _exchange(
-        self, session: aiohttp.ClientSession, url: str, body: bytes, headers: Mapping[str, str]
+        self,
+        session: aiohttp.ClientSession,
+        url: str,
+        body: bytes,
+        headers: Mapping[str, str],
+        timeout: aiohttp.ClientTimeout,
     ) -> tuple[int, bytes]:
         """POST once: the status and the reply (its first MAX_REPLY_BYTES)."""
-        async with session.post(
-            url, data=body, headers=headers, timeout=self._timeout, allow_redirects=False
-        ) as response:
+        async with session.post(url, data=body, headers=headers, timeout=timeout, allow_redirects=False) as response:
             return response.status, await _read_reply(response.content)
 
     def _headers(self, notification: Notification) -> dict[str, str]:
