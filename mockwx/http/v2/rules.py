@@ -32,21 +32,11 @@ def _validator(kind: str, options: tuple[str, ...]) -> Callable[[str], bool] | N
     """The format check of a rule kind, as one callable (None: any text)."""
     if kind == "enum":
         return frozenset(options).__contains__
-    if kind == "digits":
-        return _is_digits
-    if kind == "fen":
-        return _is_fen
-    if kind == "trade_no":
-        return _is_trade_no
-    if kind == "ip":
-        return _is_ip
-    if kind == "url":
-        return _is_url
-    if kind == "time":
-        return _is_time
-    if kind:
+    if not kind:
+        return None
+    if kind not in _CHECKS:
         raise ValueError(f"unknown field check {kind!r}")
-    return None
+    return _CHECKS[kind]
 
 
 def _is_digits(text: str) -> bool:
@@ -92,6 +82,16 @@ def _is_url(text: str) -> bool:
     if port is not None and not 0 < int(port) <= 65535:
         return False
     return not host.startswith("[") or _is_ipv6(host[1:-1])
+
+
+_CHECKS: dict[str, Callable[[str], bool]] = {
+    "digits": _is_digits,
+    "fen": _is_fen,
+    "trade_no": _is_trade_no,
+    "ip": _is_ip,
+    "url": _is_url,
+    "time": _is_time,
+}
 
 
 @dataclass(frozen=True, slots=True)
@@ -211,30 +211,25 @@ def check_fields(fields: Mapping[str, str], rules: Rules) -> None:
         _refuse_format(*malformed)
 
 
+# what each broken format answers: WeChat's kind of refusal, and mockwx's hint (how to fix it)
+_REFUSALS: dict[str, tuple[str, str]] = {
+    "enum": ("FORMAT", "{name} is {value!r}; expected one of {options}"),
+    "digits": ("FORMAT", "{name} must be digits only, got {value!r}"),
+    "fen": (
+        "INVALID",
+        "{name} is {value!r}; amounts are a positive integer number of fen (1 yuan = 100), no decimal point",
+    ),
+    "trade_no": ("INVALID", "{name} is {value!r}; use only letters, digits and _-|*@ (watch for spaces)"),
+    "ip": ("INVALID", "{name} is {value!r}; expected an IPv4 or IPv6 address (no %zone)"),
+    "url": (
+        "INVALID",
+        "{name} is {value!r}; expected an absolute http(s) URL without a query string, a port from 1 to 65535 if any",
+    ),
+    "time": ("FORMAT", "{name} is {value!r}; expected yyyyMMddHHmmss in Beijing time"),
+}
+
+
 def _refuse_format(rule: Rule, value: str) -> None:
     """The ReturnFail for ``value``, which failed ``rule``'s format (WeChat's words, and how to fix it)."""
-    kind, name = rule.kind, rule.name
-    if kind == "enum":
-        raise ReturnFail("FORMAT", name, hint=f"{name} is {value!r}; expected one of {', '.join(rule.options)}")
-    if kind == "digits":
-        raise ReturnFail("FORMAT", name, hint=f"{name} must be digits only, got {value!r}")
-    if kind == "fen":
-        raise ReturnFail(
-            "INVALID",
-            name,
-            hint=f"{name} is {value!r}; amounts are a positive integer number of fen (1 yuan = 100), no decimal point",
-        )
-    if kind == "trade_no":
-        raise ReturnFail(
-            "INVALID", name, hint=f"{name} is {value!r}; use only letters, digits and _-|*@ (watch for spaces)"
-        )
-    if kind == "ip":
-        raise ReturnFail("INVALID", name, hint=f"{name} is {value!r}; expected an IPv4 or IPv6 address (no %zone)")
-    if kind == "url":
-        raise ReturnFail(
-            "INVALID",
-            name,
-            hint=f"{name} is {value!r}; expected an absolute http(s) URL without a query string,"
-            " a port from 1 to 65535 if any",
-        )
-    raise ReturnFail("FORMAT", name, hint=f"{name} is {value!r}; expected yyyyMMddHHmmss in Beijing time")
+    kind, hint = _REFUSALS[rule.kind]
+    raise ReturnFail(kind, rule.name, hint=hint.format(name=rule.name, value=value, options=", ".join(rule.options)))
