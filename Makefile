@@ -1,4 +1,6 @@
 # mockwx: `make run` starts the mock with the demo tenant, `make test` runs the whole suite.
+# make run PORT=18812 (any serve option: ARGS="--clock virtual --memory"); make demo PORT=... MERCHANT_PORT=... API=v3.
+# Without PORT the mock takes the config's port (ARGS="--config FILE"), else 8900; the merchant's default is 8901.
 PYTHON ?= python3
 VENV   ?= .venv
 BIN    := $(VENV)/bin
@@ -13,7 +15,7 @@ $(STAMP): pyproject.toml
 	touch $(STAMP)
 
 run: $(STAMP)
-	$(BIN)/python run_mock.py $(ARGS)
+	$(BIN)/python run_mock.py $(ARGS) $(if $(PORT),--port $(PORT))
 
 test: $(STAMP)
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
@@ -44,4 +46,4 @@ clean:
 
 # make demo API=v3 (or v3-certificate): the merchant speaks WeChat Pay API v3
 demo: $(STAMP)
-	$(BIN)/python run_mock.py demo $(if $(API),--api $(API)) $(ARGS)
+	$(BIN)/python run_mock.py demo $(if $(PORT),--port $(PORT)) $(if $(MERCHANT_PORT),--merchant-port $(MERCHANT_PORT)) $(if $(API),--api $(API)) $(ARGS)

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 
 from .config import SecuritySettings
 from .ids import Ids
+from .pki import WECHAT_HOSTS
 
 LOOPBACK_NAMES = ("localhost",)
 TOKEN_ENV = "MOCKWX_TOKEN"  # where the command line and MockClient look for the token
@@ -33,7 +34,9 @@ class Access:
         token, generated = security.token or "", False
         if exposed and not token:
             token, generated = Ids.secret_token(), True
-        names = {*LOOPBACK_NAMES, *(n.lower().rstrip(".") for n in security.allowed_hosts)}
+        # WeChat's names reach the mock only through a hosts entry or the proxy the user set up, and no web
+        # page can be served from them: they are as safe from DNS rebinding as localhost
+        names = {*LOOPBACK_NAMES, *WECHAT_HOSTS, *(n.lower().rstrip(".") for n in security.allowed_hosts)}
         if host and host != "*" and not _is_address(host):  # a name to listen on is a name to answer to
             names.add(host.lower().rstrip("."))
         reveal = security.reveal_hints == "always" or (security.reveal_hints == "auto" and not exposed)
@@ -41,7 +44,8 @@ class Access:
 
     def host_allowed(self, header: str | None) -> bool:
         """Whether a Host header may reach the control API: any IP address (DNS rebinding needs a name),
-        localhost and its subdomains, the host the mock was started on, and the configured names."""
+        localhost and its subdomains, WeChat's host names, the host the mock was started on, and the configured
+        names."""
         if header is None:
             return True  # HTTP/1.0 without Host: not a browser
         name = _host_of(header)

@@ -92,6 +92,7 @@ class Backend:
             **({"out_refund_no": notification.out_refund_no} if notification.out_refund_no else {}),
             **({"label": notification.label} if notification.label else {}),
             **({"manual": True} if attempt.manual else {}),
+            **({"routed_to": attempt.routed_to} if attempt.routed_to else {}),
         }
         if attempt.error:
             entry.error = {"kind": attempt.verdict, "hint": attempt.error}

@@ -162,6 +162,11 @@ def apis(dialect: str | None = None) -> tuple[str, ...]:
     return tuple(e.api for e in ENDPOINTS if dialect is None or e.dialect == dialect)
 
 
+def coverage() -> dict[str, int]:
+    """How many APIs each dialect mocks (``--version`` and the README's count)."""
+    return {dialect: len(apis(dialect)) for dialect in DIALECTS}
+
+
 def mocked_paths(dialect: str) -> list[str]:
     """Every path answered in ``dialect`` (for the 501 answer and the README)."""
     return [path for e in ENDPOINTS if e.dialect == dialect for path, _ in e.routes()]

@@ -6,6 +6,7 @@ import argparse
 import asyncio
 import logging
 import os
+import platform
 import signal
 import sys
 import time
@@ -15,9 +16,10 @@ from pathlib import Path
 
 from aiohttp import web
 
-from . import __version__, cli_v3, logs
+from . import __version__, catalogue, cli_v3, logs
 from .access import TOKEN_ENV, Access
 from .backend import Backend
+from .clock import SystemClock
 from .config import (
     DEFAULT_PORT,
     DEMO_API_KEY,
@@ -27,6 +29,7 @@ from .config import (
     REVEAL_HINTS,
     Config,
     ConfigError,
+    Settings,
     load_config,
     validate,
 )
@@ -36,13 +39,16 @@ from .gctune import Collector
 from .http import wx
 from .http.app import create_app
 from .http.keys import ACCESS, BACKEND
+from .http.listeners import listen_all
 from .http.serving import listen
+from .notify.routing import parse_route_option
 from .persist import StateFileError, StorageError
+from .tls import DEFAULT_PROXY_PORT, DEFAULT_TLS_PORT, Network, TlsError, network_lines, open_pki, trust_lines
 from .v3_banner import keys_folder, v3_demo_lines, v3_lines, write_demo_keys
 from .wire import HMAC_SHA256, MD5, parse_xml
 
 DEFAULT_DB = ".mockwx/state.sqlite3"
-COMMANDS = ("serve", "sign", "run", "demo")
+COMMANDS = ("serve", "sign", "run", "demo", "ca")
 DEMO_MERCHANT_PORT = 8901
 
 
@@ -72,7 +78,8 @@ def _serve_parser(sub: argparse._SubParsersAction) -> None:
         action="append",
         default=[],
         metavar="NAME",
-        help="also answer the control API for this Host name (default: localhost and IP addresses; repeatable)",
+        help="also answer the control API for this Host name (default: localhost, IP addresses and WeChat's host names;"
+        " repeatable)",
     )
     p.add_argument(
         "--reveal-hints",
@@ -85,8 +92,43 @@ def _serve_parser(sub: argparse._SubParsersAction) -> None:
         help="the mini program the phone page runs (app.json, app.js, pages/...; default: the demo shop)",
     )
     p.add_argument("--backend", metavar="URL", help="the mini program's backend (wx.getExtConfigSync().backend)")
+    _network_arguments(p)
+    p.add_argument(
+        "--proxy-passthrough",
+        action="store_true",
+        help="let the proxy tunnel hosts other than WeChat's untouched (default: refuse them)",
+    )
+    p.add_argument(
+        "--route-notify",
+        action="append",
+        default=[],
+        metavar="HOST=TARGET",
+        help="deliver notifications for a notify_url on HOST to TARGET instead: 127.0.0.1:8000 (HTTP),"
+        " http://... or https://host:port, keeping the path, query and Host header (repeatable)",
+    )
     p.add_argument("--log-level", default="INFO", choices=("DEBUG", "INFO", "WARNING", "ERROR"))
     p.add_argument("--lang", choices=LANGS, help="language of the signature doctor's explanations (default en)")
+
+
+def _network_arguments(p: argparse.ArgumentParser) -> None:
+    p.add_argument(
+        "--tls",
+        type=int,
+        nargs="?",
+        const=DEFAULT_TLS_PORT,
+        metavar="PORT",
+        help=f"also serve HTTPS with a local CA, on PORT (default {DEFAULT_TLS_PORT}); /secapi/ then needs the"
+        " merchant's client certificate",
+    )
+    p.add_argument(
+        "--proxy",
+        type=int,
+        nargs="?",
+        const=DEFAULT_PROXY_PORT,
+        metavar="PORT",
+        help=f"also run an HTTP proxy on PORT (default {DEFAULT_PROXY_PORT}) that sends WeChat's hosts to the mock"
+        " (HTTPS_PROXY=http://127.0.0.1:PORT); turns HTTPS on",
+    )
 
 
 def _sign_parser(sub: argparse._SubParsersAction) -> None:
@@ -121,10 +163,17 @@ def _run_parser(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser(
         "run",
         help="replay YAML payment scenarios and report",
-        description="Replay payment scenarios (files or folders) against the built-in reference merchant or"
-        " --merchant URL, on a fresh mock with a virtual clock. Exit code 0 only if every scenario passed.",
+        description="Replay payment scenarios (files or folders; none: the bundled library) against the built-in"
+        " reference merchant or --merchant URL, on a fresh mock with a virtual clock. Exit code 0 only if every"
+        " scenario passed.",
     )
-    p.add_argument("paths", nargs="+", metavar="PATH", help="scenario files or folders")
+    p.add_argument(
+        "paths",
+        nargs="*",
+        metavar="PATH",
+        help="scenario files or folders (default: the bundled library; a story of it by name, e.g."
+        " 06_forged_signature)",
+    )
     p.add_argument("--merchant", metavar="URL", help="the merchant under test (default: the built-in one)")
     p.add_argument("--mock", metavar="URL", help="use this running mock (virtual clock) instead of a fresh one")
     p.add_argument(
@@ -168,20 +217,55 @@ def _demo_parser(sub: argparse._SubParsersAction) -> None:
         " (platform certificates from /v3/certificates)",
     )
     p.add_argument("--memory", action="store_true", help="keep both databases in memory")
+    _network_arguments(p)
     p.add_argument("--log-level", default="INFO", choices=("DEBUG", "INFO", "WARNING", "ERROR"))
+
+
+def _ca_parser(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser(
+        "ca",
+        help="print the local CA certificate that HTTPS uses (made on first use), to trust it elsewhere",
+        description="Print the PEM of the local CA that signs the mock's HTTPS certificate (serve --tls),"
+        " making it first if needed, so that another machine or a container can trust it:"
+        " run_mock.py ca > mockwx-ca.pem. How to trust it goes to stderr.",
+    )
+    p.add_argument("--config", metavar="FILE", help="YAML config file (its tls.folder and db)")
+    p.add_argument("--db", metavar="FILE", help=f"the state file the CA lives beside (default {DEFAULT_DB})")
+    p.add_argument("--memory", action="store_true", help="the CA of a mock run with --memory (.mockwx/tls)")
+    p.add_argument("--path", action="store_true", help="print the CA file's path instead of its PEM")
 
 
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="run_mock.py", description="mockwx: a local WeChat login + WeChat Pay v2 sandbox."
     )
-    parser.add_argument("--version", action="version", version=f"mockwx {__version__}")
+    parser.add_argument("--version", action=_Version, nargs=0, help="the version and what it mocks, then exit")
     sub = parser.add_subparsers(dest="command")
     _serve_parser(sub)
     _sign_parser(sub)
     _run_parser(sub)
     _demo_parser(sub)
+    _ca_parser(sub)
     return parser
+
+
+def version_text() -> str:
+    """mockwx's version, the Python running it, and what it mocks per dialect (from the catalogue)."""
+    from aiohttp import __version__ as aiohttp_version
+
+    lines = [f"mockwx {__version__} (Python {platform.python_version()}, aiohttp {aiohttp_version})"]
+    for dialect, count in catalogue.coverage().items():
+        lines.append(f"  {dialect:<5} {count:>2} APIs  {catalogue.DIALECTS[dialect]}")
+    lines.append("  simulated: wx.login, wx.requestPayment, the mini program, notifications on WeChat's schedule")
+    return "\n".join(lines)
+
+
+class _Version(argparse.Action):
+    """--version as written (argparse's own version action re-wraps the lines)."""
+
+    def __call__(self, parser, namespace, values, option_string=None) -> None:
+        print(version_text())
+        parser.exit()
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -203,6 +287,8 @@ def _dispatch(args: argparse.Namespace) -> int:
         return run_command(args)
     if args.command == "demo":
         return demo_command(args)
+    if args.command == "ca":
+        return ca_command(args)
     return serve_command(args)
 
 
@@ -229,8 +315,26 @@ def serve_config(args: argparse.Namespace) -> Config:
     security.token = args.token or os.environ.get(TOKEN_ENV) or security.token
     security.allowed_hosts = [*security.allowed_hosts, *args.allow_host]
     security.reveal_hints = args.reveal_hints or security.reveal_hints
+    _apply_network(s, args)
+    s.proxy.passthrough = args.proxy_passthrough or s.proxy.passthrough
+    for text in args.route_notify:
+        try:
+            host, target = parse_route_option(text)
+        except ValueError as exc:
+            raise ConfigError(str(exc)) from None
+        s.notify.routes[host] = target
     validate(config, "the command line")
     return config
+
+
+def _apply_network(settings: Settings, args: argparse.Namespace) -> None:
+    """--tls and --proxy; the proxy needs HTTPS, on its default port unless one is given."""
+    if args.tls is not None:
+        settings.tls.port = args.tls
+    if args.proxy is not None:
+        settings.proxy.port = args.proxy
+    if settings.proxy.port is not None and settings.tls.port is None:
+        settings.tls.port = DEFAULT_TLS_PORT
 
 
 def serve_command(args: argparse.Namespace) -> int:
@@ -248,11 +352,11 @@ def serve_command(args: argparse.Namespace) -> int:
         return 2
     try:
         asyncio.run(_serve(config, host, port, args.miniprogram or "", args.backend or ""))
-    except (StateFileError, StorageError) as exc:
+    except (StateFileError, StorageError, TlsError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
     except OSError as exc:
-        print(f"error: cannot listen on {host}:{port}: {exc.strerror}", file=sys.stderr)
+        print(f"error: cannot listen on {host}: {exc.strerror}", file=sys.stderr)
         return 1
     return 0
 
@@ -276,12 +380,15 @@ async def _serve(config: Config, host: str, port: int, miniprogram: str = "", ba
     app = create_app(config, host=host)
     phone = wx.setup(app)
     phone.miniprogram, phone.backend = miniprogram, backend
-    runner, bound = await listen(app, host, port, idle_timeout=config.settings.idle_timeout)
+    started = await listen_all(app, host, port, idle_timeout=config.settings.idle_timeout)
+    text = banner(app[BACKEND], app[ACCESS], host, started.port, keys_folder(config), started.network)
     with tuned_collector(app[BACKEND]):
-        await _until_stopped([runner], banner(app[BACKEND], app[ACCESS], host, bound, keys_folder(config)))
+        await _until_stopped([started.runner], text)
 
 
-def banner(backend, access: Access, host: str, port: int, keys: Path | None = None) -> str:
+def banner(
+    backend, access: Access, host: str, port: int, keys: Path | None = None, network: Network | None = None
+) -> str:
     url = f"http://{host if ':' not in host else f'[{host}]'}:{port}"
     lines = [
         f"mockwx {__version__} listening on {url}",
@@ -298,6 +405,8 @@ def banner(backend, access: Access, host: str, port: int, keys: Path | None = No
     for merchant in backend.state.merchants.values():
         lines.append(f"merchant     {merchant.mch_id}  API key {merchant.api_key}  appids {', '.join(merchant.appids)}")
         lines += v3_lines(backend, merchant, keys)
+    if network is not None:  # after the v3 files: a merchant's client certificate replaces v3's self-signed one
+        lines += network_lines(network, backend, keys)
     lines += _access_lines(access, url)
     headers = "-H 'Content-Type: application/json'" + (" -H 'Authorization: Bearer <token>'" if access.token else "")
     lines += [
@@ -413,6 +522,35 @@ def run_command(args: argparse.Namespace) -> int:
     return 0 if all(r.passed for r in results) else 1
 
 
+# -- ca ------------------------------------------------------------------------------------------
+
+
+def ca_command(args: argparse.Namespace) -> int:
+    """The local CA's PEM on stdout (its path with --path), made first if needed; how to trust it on stderr."""
+    try:
+        config = load_config(args.config) if args.config else Config()
+    except ConfigError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    if args.memory:
+        config.settings.db = None
+    elif args.db or not config.db_given:
+        config.settings.db = args.db or DEFAULT_DB
+    try:
+        pki = open_pki(config, SystemClock().now())
+    except TlsError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    if args.path:
+        print(pki.ca_file.resolve())
+        return 0
+    sys.stdout.write(pki.ca_file.read_text("ascii"))
+    sys.stdout.flush()
+    print(f"the mockwx local CA ({pki.ca_file.resolve()}); trust it:", file=sys.stderr)
+    print("\n".join(trust_lines(pki.ca_file, f"https://127.0.0.1:{DEFAULT_TLS_PORT}")), file=sys.stderr)
+    return 0
+
+
 # -- demo ----------------------------------------------------------------------------------------
 
 
@@ -421,9 +559,10 @@ def demo_command(args: argparse.Namespace) -> int:
     config = Config()
     config.settings.clock = args.clock
     config.settings.db = None if args.memory else ".mockwx/demo-mock.sqlite3"
+    _apply_network(config.settings, args)
     try:
         asyncio.run(_demo(config, args))
-    except (StateFileError, StorageError) as exc:
+    except (StateFileError, StorageError, TlsError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
     except OSError as exc:
@@ -438,7 +577,8 @@ async def _demo(config: Config, args: argparse.Namespace) -> None:
     from mockwx.merchant.config import DEMO_SHOP_PRODUCTS
 
     mock_app = create_app(config, host=args.host)
-    mock_runner, mock_port = await listen(mock_app, args.host, args.port, idle_timeout=config.settings.idle_timeout)
+    started = await listen_all(mock_app, args.host, args.port, idle_timeout=config.settings.idle_timeout)
+    mock_runner, mock_port = started.runner, started.port
     mock_url = f"http://{args.host}:{mock_port}"
     merchant_url = f"http://{args.host}:{args.merchant_port}"
     db = ":memory:" if args.memory else ".mockwx/demo-merchant.sqlite3"
@@ -457,6 +597,8 @@ async def _demo(config: Config, args: argparse.Namespace) -> None:
         raise
     text = demo_banner(mock_url, merchant_url, merchant_config.operator_token, backend.clock.kind)
     text = text.replace("\nA whole payment", f"{v3_demo_lines(args.api, v3)}\nA whole payment", 1)
+    network = network_lines(started.network, backend, keys_folder(config))
+    text = text.replace("\nDemo tenant:", "".join(f"\n{line}" for line in network) + "\nDemo tenant:", 1)
     with tuned_collector(backend):
         await _until_stopped([mock_runner, merchant_runner], text)
 

@@ -19,6 +19,7 @@ import yaml
 
 from .doctor.catalogue import LANGS
 from .domain.models import Merchant, MiniApp
+from .notify.routing import route_problem
 from .notify.schedule import RETRY_DELAYS
 
 DEMO_APPID = "wxd930ea5d5a258f4f"
@@ -70,6 +71,8 @@ class NotifySettings:
     allow: list[str] = field(default_factory=lambda: list(LOOPBACK))  # networks / host names notify may reach
     sign_type_field: bool = False  # put <sign_type>HMAC-SHA256</sign_type> in HMAC notifies (real WeChat omits it)
     force_md5: bool = False  # sign every payment notify with MD5 whatever the order used
+    routes: dict[str, str] = field(default_factory=dict)  # notify_url host -> where it is delivered instead
+    verify_routes: bool = False  # check an https route's certificate: the system's CAs, the notify_url's name
 
 
 @dataclass(slots=True)
@@ -86,6 +89,27 @@ class SecuritySettings:
     token: str | None = None  # the control API's access token; None: one is generated when listening beyond loopback
     allowed_hosts: list[str] = field(default_factory=list)  # more Host names the control API answers to
     reveal_hints: str = "auto"  # may hints carry the expected sign and key: auto (on loopback only), always, never
+
+
+CLIENT_CERTIFICATES = ("secapi", "off")
+
+
+@dataclass(slots=True)
+class TlsSettings:
+    """HTTPS beside plain HTTP, with a local CA (README "Point your code at mockwx")."""
+
+    port: int | None = None  # serve HTTPS on this port too; None: off, 0 picks a free one
+    folder: str | None = None  # the local CA and server certificate; None: tls/ beside the state file
+    names: list[str] = field(default_factory=list)  # more names the server certificate covers
+    client_certificates: str = "secapi"  # secapi: /secapi/ over HTTPS needs the merchant's certificate; off
+
+
+@dataclass(slots=True)
+class ProxySettings:
+    """The HTTP proxy that sends WeChat's hosts to the mock (HTTPS_PROXY=http://127.0.0.1:PORT)."""
+
+    port: int | None = None  # None: off; 0 picks a free one
+    passthrough: bool = False  # tunnel other hosts untouched; False refuses them (not an open relay)
 
 
 @dataclass(slots=True)
@@ -116,6 +140,8 @@ class Settings:
     refund: RefundSettings = field(default_factory=RefundSettings)
     v3: V3Settings = field(default_factory=V3Settings)
     security: SecuritySettings = field(default_factory=SecuritySettings)
+    tls: TlsSettings = field(default_factory=TlsSettings)
+    proxy: ProxySettings = field(default_factory=ProxySettings)
 
 
 @dataclass(slots=True)
@@ -148,6 +174,13 @@ def _check(value: Any, hint: Any, where: str) -> Any:
             except ConfigError:
                 continue
         raise ConfigError(f"{where}: {value!r} is not a {hint}")
+    if origin is dict:
+        key_hint, value_hint = typing.get_args(hint)
+        if not isinstance(value, dict):
+            raise ConfigError(f"{where}: expected a mapping, got {value!r}")
+        return {
+            _check(k, key_hint, f"{where} key {k!r}"): _check(v, value_hint, f"{where}.{k}") for k, v in value.items()
+        }
     if origin is list:
         (inner,) = typing.get_args(hint)
         if not isinstance(value, list):
@@ -197,6 +230,10 @@ RESTART_ONLY = (
     "magic_amounts",
     "notify.concurrency",
     "security",
+    "tls.port",
+    "tls.folder",
+    "tls.names",
+    "proxy",
 )
 
 
@@ -303,6 +340,7 @@ def validate(config: Config, source: str) -> None:
     if s.lang not in LANGS:
         raise ConfigError(f"{source}: lang must be one of {', '.join(LANGS)}, not {s.lang!r}")
     _validate_security(s.security, source)
+    _validate_network(s, source)
     if s.pay.expired_trade_state not in ("NOTPAY", "CLOSED"):
         raise ConfigError(f"{source}: pay.expired_trade_state must be NOTPAY or CLOSED")
     for path, (low, high) in RANGES.items():
@@ -346,6 +384,27 @@ def _validate_security(security: SecuritySettings, source: str) -> None:
     for name in security.allowed_hosts:
         if not name or not _is_token(name) or len(name) > 253:
             raise ConfigError(f"{source}: security.allowed_hosts: {name!r} is not a host name")
+
+
+def _port_problem(port: int | None) -> bool:
+    return port is not None and (isinstance(port, bool) or not 0 <= port <= 65535)
+
+
+def _validate_network(s: Settings, source: str) -> None:
+    for where, port in (("tls.port", s.tls.port), ("proxy.port", s.proxy.port)):
+        if _port_problem(port):
+            raise ConfigError(f"{source}: {where} must be a number from 0 to 65535 (0 picks a free one), or null")
+    if s.tls.client_certificates not in CLIENT_CERTIFICATES:
+        raise ConfigError(f"{source}: tls.client_certificates must be one of {', '.join(CLIENT_CERTIFICATES)}")
+    for name in s.tls.names:
+        if not name or not _is_token(name) or len(name) > 253 or "/" in name:
+            raise ConfigError(f"{source}: tls.names: {name!r} is not a host name or IP address")
+    if s.tls.folder is not None and (not s.tls.folder or "\x00" in s.tls.folder):
+        raise ConfigError(f"{source}: tls.folder must be a folder path, or null for tls/ beside the state file")
+    for host, target in s.notify.routes.items():
+        problem = route_problem(host, target)
+        if problem:
+            raise ConfigError(f"{source}: notify.routes: {problem}")
 
 
 def app_problem(app: MiniApp) -> str:

@@ -40,6 +40,7 @@ PROBLEM_KINDS = frozenset(
         "INTERNAL",
         "SIGN_ERROR",  # API v3
         "PARAM_ERROR",
+        "CLIENT_CERT",  # /secapi/ over HTTPS without the merchant's client certificate
     }
 )
 PROBLEM_ERRCODES = frozenset({40002, 40013, 40029, 40125, 40163, 41002, 41004, 41008})

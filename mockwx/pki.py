@@ -5,8 +5,8 @@ reused on every start::
 
     ca.pem, ca.key                 the local CA: EC P-256, 10 years, basicConstraints CA:TRUE
     server.pem, server.key         WeChat's hosts + localhost, 127.0.0.1, ::1 (server.pem holds the chain)
-    merchants/<mch_id>/            as WeChat issues them: apiclient_cert.pem (CN = mch_id),
-                                   apiclient_key.pem (PKCS#8), apiclient_cert.p12 (password = mch_id)
+    merchants/<mch_id>/            as WeChat issues them: apiclient_cert.pem (CN = mch_id, O = 微信商户系统,
+                                   OU = the company), apiclient_key.pem (PKCS#8), apiclient_cert.p12 (password = mch_id)
 
 Callers pass the wall-clock time: certificate validity is checked by real TLS stacks, not the mock's clock.
 """
@@ -32,17 +32,19 @@ from .wire.v3 import (
     certificate_pem,
     issue_certificate,
     load_private_key,
-    merchant_certificate,
     new_private_key,
     private_key_pem,
 )
 
-SERVER_NAMES = ("api.mch.weixin.qq.com", "api2.mch.weixin.qq.com", "api.weixin.qq.com", "localhost", "127.0.0.1", "::1")
+WECHAT_HOSTS = ("api.mch.weixin.qq.com", "api2.mch.weixin.qq.com", "api.weixin.qq.com")  # what the mock impersonates
+SERVER_NAMES = (*WECHAT_HOSTS, "localhost", "127.0.0.1", "::1")
 CA_DAYS = 3650
 SERVER_DAYS = 825
 """Apple's limit for any TLS server certificate; browsers and SDKs accept it from a locally trusted CA."""
 RENEW_BEFORE_DAYS = 30
 CA_NAME = "mockwx local CA"
+MERCHANT_ORGANIZATION = "微信商户系统"
+"""The O of WeChat's merchant API certificates (CN = mch_id, OU = the company, C = CN, L = ShenZhen)."""
 
 CA_CERT, CA_KEY, SERVER_CERT, SERVER_KEY = "ca.pem", "ca.key", "server.pem", "server.key"
 CLIENT_CERT, CLIENT_KEY, CLIENT_P12 = "apiclient_cert.pem", "apiclient_key.pem", "apiclient_cert.p12"
@@ -95,12 +97,40 @@ def certificate_names(certificate: x509.Certificate) -> set[str]:
     return set(san.get_values_for_type(x509.DNSName)) | {str(ip) for ip in san.get_values_for_type(x509.IPAddress)}
 
 
+def merchant_subject(mch_id: str, company: str = "") -> x509.Name:
+    """A merchant API certificate's subject as WeChat writes it (CN, O, OU, C, L in that order)."""
+    return x509.Name(
+        [
+            x509.NameAttribute(NameOID.COMMON_NAME, mch_id),
+            x509.NameAttribute(NameOID.ORGANIZATION_NAME, MERCHANT_ORGANIZATION),
+            x509.NameAttribute(NameOID.ORGANIZATIONAL_UNIT_NAME, company or "mockwx merchant"),
+            x509.NameAttribute(NameOID.COUNTRY_NAME, "CN"),
+            x509.NameAttribute(NameOID.LOCALITY_NAME, "ShenZhen"),
+        ]
+    )
+
+
 def merchant_client_certificate(
-    ca: Issuer, mch_id: str, now: float, key: rsa.RSAPrivateKey | None = None
+    ca: Issuer,
+    mch_id: str,
+    now: float,
+    key: rsa.RSAPrivateKey | None = None,
+    *,
+    serial_number: int | None = None,
+    company: str = "",
 ) -> tuple[rsa.RSAPrivateKey, x509.Certificate]:
-    """A merchant API certificate issued by ``ca`` (CN = mch_id): the TLS client certificate, and v3's signing one."""
+    """A merchant API certificate issued by ``ca``: the TLS client certificate of /secapi/, and, given the
+    merchant's v3 key and serial number, one that signs v3 requests under the same serial_no."""
     key = key or new_private_key()
-    return key, merchant_certificate(key, mch_id, now=now, issuer=ca)
+    certificate = issue_certificate(
+        merchant_subject(mch_id, company),
+        key.public_key(),
+        now=now,
+        issuer=ca,
+        serial_number=serial_number,
+        usages=(ExtendedKeyUsageOID.CLIENT_AUTH,),
+    )
+    return key, certificate
 
 
 def pkcs12_bytes(mch_id: str, key: rsa.RSAPrivateKey, certificate: x509.Certificate, ca: x509.Certificate) -> bytes:
@@ -190,8 +220,17 @@ class Pki:
             self.server_cert_file, (certificate_pem(certificate) + certificate_pem(self.ca.certificate)).encode(), False
         )
 
-    def ensure_merchant(self, mch_id: str, now: float, key: rsa.RSAPrivateKey | None = None) -> MerchantFiles:
-        """Issue a merchant's client certificate unless a fresh one (for ``key``, when given) is there."""
+    def ensure_merchant(
+        self,
+        mch_id: str,
+        now: float,
+        key: rsa.RSAPrivateKey | None = None,
+        *,
+        serial_number: int | None = None,
+        company: str = "",
+    ) -> MerchantFiles:
+        """Issue a merchant's client certificate unless a fresh one (for ``key`` and ``serial_number``, when
+        given) is there."""
         if not (mch_id.isascii() and mch_id.isdigit()):
             raise ValueError(f"mch_id {mch_id!r} must be digits")
         files = self.merchant_files(mch_id)
@@ -199,9 +238,13 @@ class Pki:
             current = x509.load_pem_x509_certificate(files.cert.read_bytes())
             common_names = current.subject.get_attributes_for_oid(NameOID.COMMON_NAME)
             same_key = key is None or current.public_key() == key.public_key()
-            if _fresh(current, self.ca, now) and [n.value for n in common_names] == [mch_id] and same_key:
+            same_serial = serial_number is None or current.serial_number == serial_number
+            same_name = [n.value for n in common_names] == [mch_id]
+            if _fresh(current, self.ca, now) and same_name and same_key and same_serial:
                 return files
-        key, certificate = merchant_client_certificate(self.ca, mch_id, now, key)
+        key, certificate = merchant_client_certificate(
+            self.ca, mch_id, now, key, serial_number=serial_number, company=company
+        )
         _folder(files.cert.parent)
         _write(files.key, private_key_pem(key).encode("ascii"), private=True)
         _write(files.p12, pkcs12_bytes(mch_id, key, certificate, self.ca.certificate), private=True)

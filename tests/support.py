@@ -5,8 +5,13 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
 
 from aiohttp import web
+
+from mockwx.config import Config
+from mockwx.testing.server import mock_config
 
 ACK = b"<xml><return_code><![CDATA[SUCCESS]]></return_code><return_msg><![CDATA[OK]]></return_msg></xml>"
 NACK = b"<xml><return_code><![CDATA[FAIL]]></return_code><return_msg><![CDATA[busy]]></return_msg></xml>"
@@ -87,3 +92,12 @@ class Receiver:
     async def __aexit__(self, *exc: object) -> None:
         assert self._runner is not None
         await self._runner.cleanup()
+
+
+def network_config(folder: Path, *, proxy: bool = False, **settings: Any) -> Config:
+    """A test config with HTTPS on a free port (and the proxy, which needs it), the local CA in ``folder``."""
+    config = mock_config(**settings)
+    config.settings.tls.port = 0
+    config.settings.proxy.port = 0 if proxy else None
+    config.settings.tls.folder = str(folder)
+    return config

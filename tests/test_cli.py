@@ -283,3 +283,21 @@ def test_sign_v3_paysign_mode_and_bad_input():
     assert result.returncode == 1 and "prepay_id=" in result.stdout and "why:" in result.stdout
     assert run("sign", "--v3", "POST").returncode == 2
     assert run("sign", "--v3", "GET", "relative/path").returncode == 2
+
+
+def test_version_names_the_python_and_what_is_mocked_per_dialect():
+    from mockwx import __version__, catalogue
+
+    result = run("--version")
+    assert result.returncode == 0, result.stderr
+    first, *rows = result.stdout.splitlines()
+    aiohttp_version = __import__("aiohttp").__version__
+    assert first == f"mockwx {__version__} (Python {sys.version.split()[0]}, aiohttp {aiohttp_version})"
+    counts = {row.split()[0]: int(row.split()[1]) for row in rows if "APIs" in row}
+    # the catalogue's rows, counted here, not by the function --version calls
+    assert (
+        counts
+        == {"login": 5, "v2": 7, "v3": 13}
+        == {d: sum(e.dialect == d for e in catalogue.ENDPOINTS) for d in ("login", "v2", "v3")}
+    )
+    assert any("WeChat Pay API v3" in row for row in rows) and "simulated" in rows[-1]

@@ -286,6 +286,7 @@ class Attempt(_Record):
     at: float
     url: str
     verdict: str  # in_flight, acked, rejected, http_error, timeout, connection_error, refused
+    routed_to: str = ""  # where a notify route sent it instead of url (notify.routes)
     manual: bool = False  # a resend by hand: not one of the schedule's attempts
     status: int | None = None
     latency_ms: float = 0.0

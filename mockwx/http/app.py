@@ -19,10 +19,11 @@ from ..capture import Capture
 from ..config import Config
 from ..escape import printable
 from ..journal import Entry
-from . import control, fallback, guard, login, render, ui, wx
+from ..tls import Network
+from . import control, fallback, guard, login, network, render, ui, wx
 from .endpoint import Dialect, Handler, route
 from .faults import Dropped
-from .keys import ACCESS, BACKEND, BODY_READ, ENTRY
+from .keys import ACCESS, BACKEND, BODY_READ, ENTRY, NETWORK
 from .v2 import handlers as v2
 from .v3 import handlers as v3
 
@@ -149,6 +150,7 @@ def create_app(
     app = web.Application(middlewares=middlewares, client_max_size=backend.settings.max_body_bytes)
     app[BACKEND] = backend
     app[ACCESS] = Access.resolve(backend.settings.security, host or backend.config.host)
+    app[NETWORK] = Network()  # filled in by listen_all when HTTPS or the proxy starts
 
     async def lifecycle(_app: web.Application) -> AsyncIterator[None]:
         await backend.start()
@@ -161,7 +163,7 @@ def create_app(
     app.cleanup_ctx.append(lifecycle)
     app.on_shutdown.append(release_waiters)
     add_endpoint_routes(app)
-    control.add_routes(app)
+    control.add_routes(app, network.ROUTES)
     guard.add_routes(app)
     ui.add_routes(app)
     wx.add_routes(app)

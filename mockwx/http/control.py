@@ -121,7 +121,7 @@ def _handler(fn):
 
 
 async def index(request: web.Request) -> web.StreamResponse:
-    endpoints = [f"{method} {path}" for method, path, _ in ROUTES if path != "/__mock__/"]
+    endpoints = request.app[ENDPOINTS]
     return render.json_body(views.overview(request.app[BACKEND], str(request.url.origin()), endpoints))
 
 
@@ -502,6 +502,12 @@ ROUTES = [
 ]
 
 
-def add_routes(app: web.Application) -> None:
-    for method, path, fn in ROUTES:
+ENDPOINTS = web.AppKey("control_endpoints", list)  # "METHOD /path" of every control route, for the index
+
+
+def add_routes(app: web.Application, more: list[tuple[str, str, Any]] | None = None) -> None:
+    """The control routes, and ``more`` from other modules (the network side), all behind the same handler."""
+    routes = [*ROUTES, *(more or [])]
+    app[ENDPOINTS] = [f"{method} {path}" for method, path, _ in routes if path != "/__mock__/"]
+    for method, path, fn in routes:
         app.router.add_route(method, path, _handler(fn))

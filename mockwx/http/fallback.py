@@ -11,6 +11,11 @@ from . import render
 from .keys import ENTRY
 from .v2.answers import xml
 
+ROOT_HINT = (
+    "this is mockwx, a local WeChat sandbox: a browser opening / gets the dashboard (/__mock__/ui/), the control"
+    " API is /__mock__, and the WeChat APIs it answers are listed under mocked"
+)
+
 
 def mocked() -> dict[str, list[str]]:
     """Every mocked path, per dialect ("login", "pay_v2", ...)."""
@@ -37,7 +42,7 @@ async def not_mocked(request: web.Request) -> web.StreamResponse:
         return xml(answer, hint=hint, status=501)
     message = f"mockwx does not mock {request.method} {path}"
     listing = {"mocked": {**mocked(), "control": "/__mock__"}, "dialects": catalogue.DIALECTS}
-    hint = "see the README's table of what is mocked"
+    hint = ROOT_HINT if path == "/" else "see the README's table of what is mocked"
     if dialect == "v3":
         return render.json_body({"code": "NOT_MOCKED", "message": message, **listing, "hint": hint}, status=501)
     return render.json_body({"errcode": 501, "errmsg": message, **listing, "hint": hint}, status=501)

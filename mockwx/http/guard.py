@@ -18,7 +18,8 @@ from .keys import ACCESS
 CONTROL_PREFIX = "/__mock__"
 UI_PATH = "/__mock__/ui"
 LOGIN_PATH = "/__mock__/ui/login"
-OPEN_PATHS = frozenset({"/__mock__/health", LOGIN_PATH})  # answered without the token
+CA_PATH = "/__mock__/tls/ca.pem"  # the local CA's certificate: public, and needed before anything else works
+OPEN_PATHS = frozenset({"/__mock__/health", LOGIN_PATH, CA_PATH})  # answered without the token
 TOKEN_HEADER = "X-Mockwx-Token"
 TOKEN_COOKIE = "mockwx_token"
 WRITES = frozenset({"POST", "PUT", "PATCH", "DELETE"})

@@ -78,7 +78,7 @@ class MerchantConfig:
     wechat_timeout: float = 10.0
     products: tuple[Product, ...] = DEFAULT_PRODUCTS
     spbill_create_ip: str = "127.0.0.1"
-    client_cert: str = ""  # PEM cert + key for /secapi/ (real WeChat); the mock does not ask for one
+    client_cert: str = ""  # PEM cert + key for /secapi/ (real WeChat, and the mock over HTTPS)
     client_key: str = ""
     api: str = "v2"  # v2 (XML, api_key) or v3 (JSON + RSA: the v3 settings below)
     api_v3_key: str = ""

@@ -34,6 +34,7 @@ from ..state import RETRY_AFTER_STORAGE_ERROR, State
 from ..timers import Timers
 from . import v2, v3
 from .allowlist import Allowlist
+from .routing import Delivery, Router
 from .waiters import Waiters
 
 log = logging.getLogger("mockwx.notify")
@@ -65,6 +66,7 @@ class NotifyEngine:
         self.ids = ids
         self.settings = settings
         self._allowlist = Allowlist(settings.allow)
+        self._router = Router(settings.routes, settings.verify_routes)
         self._semaphore = asyncio.Semaphore(settings.concurrency)
         self._session: aiohttp.ClientSession | None = None  # pooled connections
         self._fresh: aiohttp.ClientSession | None = None  # a new connection per request: the retry of a stale one
@@ -78,6 +80,13 @@ class NotifyEngine:
         if self._allowlist.entries != self.settings.allow:
             self._allowlist = Allowlist(self.settings.allow)
         return self._allowlist
+
+    @property
+    def router(self) -> Router:
+        """The notify routes of the current settings (rebuilt when notify.routes changes)."""
+        if self._router.source != self.settings.routes or self._router.verify != self.settings.verify_routes:
+            self._router = Router(self.settings.routes, self.settings.verify_routes)
+        return self._router
 
     # -- lifecycle ----------------------------------------------------------------------------
 
@@ -233,7 +242,9 @@ class NotifyEngine:
             manual=manual,
         )
         notification.attempts.append(attempt)
-        refusal = self.allowlist.refusal(notification.url)
+        delivery = self.router.delivery(notification.url, self.allowlist)  # a routed host goes elsewhere
+        attempt.routed_to = delivery.url if delivery.routed else ""
+        refusal = delivery.refusal
         if refusal:
             attempt.verdict, attempt.error = "refused", refusal
             log.warning("notification %s not sent: %s", notification.id, printable(refusal))
@@ -241,7 +252,7 @@ class NotifyEngine:
         async with self._semaphore:
             started = perf_counter()
             try:
-                await self._post(notification, attempt)
+                await self._post(notification, attempt, delivery)
             except TimeoutError:
                 attempt.verdict = "timeout"
                 attempt.error = f"no answer within {self.settings.timeout:g}s"
@@ -264,23 +275,24 @@ class NotifyEngine:
             )
         return attempt
 
-    async def _post(self, notification: Notification, attempt: Attempt) -> None:
+    async def _post(self, notification: Notification, attempt: Attempt, delivery: Delivery) -> None:
         assert self._session is not None and self._fresh is not None, "the notify engine is not started"
         if self._timeout.total != self.settings.timeout:
             self._timeout = aiohttp.ClientTimeout(total=self.settings.timeout)
-        url = notification.url  # where this attempt goes: decided here, once, for the retry too
         body, headers = notification.body.encode("utf-8"), self._headers(notification)
+        if delivery.headers:  # a routed delivery keeps the notify_url's Host
+            headers = {**headers, **delivery.headers}
         started = perf_counter()
         try:
-            status, raw = await self._exchange(self._session, url, body, headers, self._timeout)
+            status, raw = await self._exchange(self._session, delivery, body, headers, self._timeout)
         except (aiohttp.ServerDisconnectedError, aiohttp.ClientOSError) as exc:
             left = self.settings.timeout - (perf_counter() - started)
             if isinstance(exc, aiohttp.ClientConnectorError) or left <= 0:  # no pooled connection was used
                 raise
             # the merchant closed a kept-alive connection (or this one, before answering): once more, afresh,
-            # within what is left of the attempt's timeout
+            # to the same target, within what is left of the attempt's timeout
             timeout = aiohttp.ClientTimeout(total=left)
-            status, raw = await self._exchange(self._fresh, url, body, headers, timeout)
+            status, raw = await self._exchange(self._fresh, delivery, body, headers, timeout)
         attempt.status = status
         text = raw.decode("utf-8", "replace")
         attempt.excerpt = text[:EXCERPT_CHARS]
@@ -293,13 +305,21 @@ class NotifyEngine:
     async def _exchange(
         self,
         session: aiohttp.ClientSession,
-        url: str,
+        delivery: Delivery,
         body: bytes,
         headers: Mapping[str, str],
         timeout: aiohttp.ClientTimeout,
     ) -> tuple[int, bytes]:
-        """POST once: the status and the reply (its first MAX_REPLY_BYTES)."""
-        async with session.post(url, data=body, headers=headers, timeout=timeout, allow_redirects=False) as response:
+        """POST once to the attempt's target: the status and the reply (its first MAX_REPLY_BYTES)."""
+        async with session.post(
+            delivery.url,
+            data=body,
+            headers=headers,
+            timeout=timeout,
+            allow_redirects=False,
+            ssl=delivery.verify,
+            server_hostname=delivery.server_hostname,
+        ) as response:
             return response.status, await _read_reply(response.content)
 
     def _headers(self, notification: Notification) -> dict[str, str]:

@@ -11,6 +11,7 @@ from typing import Any
 from .. import catalogue
 from ..domain.errors import DomainError
 from ..faults import parse_fault
+from .merchant_api import MerchantApi, parse_merchant_api
 
 # action -> the other keys a step with that action may carry
 ACTIONS: dict[str, frozenset[str]] = {
@@ -34,7 +35,7 @@ ACTIONS: dict[str, frozenset[str]] = {
 WECHAT_APIS = (*catalogue.apis("v2"), *catalogue.apis("v3"))
 OPERATIONS = ("place", "query", "close", "refund", "refundquery")  # in v2 and in v3 alike (catalogue.for_operation)
 CHECKS = ("order", "notification", "notifications", "problems", "requests", "merchant", "refund")
-SETUP_KEYS = ("merchant", "clock", "api", "tenants", "settings", "operator_token")
+SETUP_KEYS = ("merchant", "merchant_api", "clock", "api", "tenants", "settings", "operator_token")
 API_VERSIONS = ("v2", "v3")
 
 
@@ -82,6 +83,7 @@ class Scenario:
     tenants: dict[str, Any] = field(default_factory=dict)
     settings: dict[str, Any] = field(default_factory=dict)
     operator_token: str = ""
+    merchant_api: MerchantApi = field(default_factory=MerchantApi)  # the paths login, order and refund call
     rules: list[dict[str, Any]] = field(default_factory=list)
     steps: list[Step] = field(default_factory=list)
 
@@ -144,6 +146,11 @@ def _setup(scenario: Scenario, setup: Any, where: str) -> None:
             f"{where}: setup.merchant must be builtin, {{builtin: {{<config overrides>}}}} or a URL, not {merchant!r}"
         )
     scenario.merchant = merchant
+    if "merchant_api" in setup:
+        try:
+            scenario.merchant_api = parse_merchant_api(setup["merchant_api"], where)
+        except ValueError as exc:
+            raise ScenarioError(str(exc)) from None
     clock = setup.get("clock", "virtual")
     if clock not in ("virtual", "real"):
         raise ScenarioError(f"{where}: setup.clock must be virtual (the default) or real, not {clock!r}")

@@ -11,6 +11,7 @@ from urllib.parse import quote, urlencode
 from .. import catalogue
 from ..config import DEMO_SECRET
 from ..testing.client import MockRefused
+from .excerpt import excerpt
 from .expect import StepFailure, check, resolve
 from .model import Step, parse_duration
 from .world import World
@@ -24,13 +25,14 @@ DEFAULT_PAY_EXPECT = {"ok": {"errMsg": "requestPayment:ok"}, "cancel": {"errMsg"
 
 def _headers(world: World, options: dict[str, Any]) -> dict[str, str]:
     headers = {str(k): str(v) for k, v in (options.get("headers") or {}).items()}
+    api = world.scenario.merchant_api
     if options.get("operator"):
-        headers["Authorization"] = f"Bearer {world.operator_token}"
+        headers.update(api.auth(world.operator_token))
     elif options.get("user"):
         user = options["user"]
         if user not in world.saved or "token" not in world.saved[user]:
             raise StepFailure(f"user {user!r} has not logged in through the merchant (add a `login: {user}` step)")
-        headers["Authorization"] = f"Bearer {world.saved[user]['token']}"
+        headers.update(api.auth(str(world.saved[user]["token"])))
     return headers
 
 
@@ -40,35 +42,54 @@ async def call_merchant(world: World, request: str, options: dict[str, Any]) -> 
     if "json" in options:
         kwargs["json"] = options["json"]
     async with world.session.request(method, f"{world.merchant_url}{path}", **kwargs) as response:
-        text = await response.text()
+        text = await response.text(errors="replace")
         try:
             body = await response.json(content_type=None)
         except ValueError:
             body = None
-    return {"status": response.status, "json": body, "text": text[:2000]}
+        kind = response.content_type
+    return {"status": response.status, "json": body, "text": text, "content_type": kind}
 
 
-def _expect_answer(answer: dict[str, Any], expected: dict[str, Any] | None, what: str) -> None:
+def _expect_answer(world: World, answer: dict[str, Any], expected: dict[str, Any] | None, what: str) -> None:
     if expected is None:
         if not 200 <= answer["status"] < 300:
-            raise StepFailure(f"{what} answered HTTP {answer['status']}", [answer["text"]])
+            diff = [excerpt(answer["text"], answer["content_type"])]
+            if answer["status"] in (404, 405) and not world.scenario.merchant_api.mapped:
+                diff.append(
+                    "the steps call the reference merchant's API (POST /api/login, /api/orders...); for another"
+                    " backend, map its paths and fields in setup.merchant_api (README: Scenarios)"
+                )
+            raise StepFailure(f"{what} answered HTTP {answer['status']}", diff)
         return
     check(expected, {"status": answer["status"], "json": answer["json"]}, what)
 
 
 async def step_merchant(world: World, step: Step, arg: Any, o: dict[str, Any]) -> Any:
     answer = await call_merchant(world, arg, o)
-    _expect_answer(answer, o.get("expect"), f"the merchant's answer to {arg}")
+    _expect_answer(world, answer, o.get("expect"), f"the merchant's answer to {arg}")
     return answer["json"]
+
+
+async def _mapped(world: World, action: str, fields: dict[str, Any], options: dict[str, Any]) -> dict[str, Any]:
+    """Call the merchant's ``action`` (login, order, refund) as setup.merchant_api maps it."""
+    api = world.scenario.merchant_api
+    method, path, body = api.request(getattr(api, action), fields)
+    request = f"{method} {path}"
+    answer = await call_merchant(world, request, {**options, "json": body})
+    _expect_answer(world, answer, options.get("expect"), f"the merchant's answer to {request}")
+    return answer
 
 
 async def step_login(world: World, step: Step, user: str, o: dict[str, Any]) -> Any:
     minted = await world.mock.login(user, o.get("app"))
-    answer = await call_merchant(world, "POST /api/login", {"json": {"code": minted["code"]}})
-    _expect_answer(answer, o.get("expect"), "the merchant's answer to POST /api/login")
+    answer = await _mapped(world, "login", {**minted, "user": user}, {"expect": o.get("expect")})
     world.last_user = o.get("as", user)
     body = answer["json"] if isinstance(answer["json"], dict) else {}
-    return {**minted, **body}
+    saved = {**minted, **body}
+    if "token" in world.scenario.merchant_api.mapped and 200 <= answer["status"] < 300:
+        saved["token"] = world.scenario.merchant_api.read(answer["json"], "token")
+    return saved
 
 
 async def step_mint(world: World, step: Step, user: str, o: dict[str, Any]) -> Any:
@@ -77,18 +98,20 @@ async def step_mint(world: World, step: Step, user: str, o: dict[str, Any]) -> A
 
 async def step_order(world: World, step: Step, arg: dict[str, Any], o: dict[str, Any]) -> Any:
     user = o.get("user") or world.last_user
-    answer = await call_merchant(world, "POST /api/orders", {"user": user, "json": arg})
-    _expect_answer(answer, o.get("expect"), "the merchant's answer to POST /api/orders")
-    return answer["json"]
+    answer = await _mapped(world, "order", arg, {"user": user, "expect": o.get("expect")})
+    api = world.scenario.merchant_api
+    if "out_trade_no" not in api.mapped or not 200 <= answer["status"] < 300:
+        return answer["json"]
+    params = api.read(answer["json"], "pay_params")
+    saved = dict(params) if isinstance(params, dict) else {}
+    saved.update(out_trade_no=api.read(answer["json"], "out_trade_no"), answer=answer["json"])
+    return saved  # ${order.out_trade_no} and `pay: ${order}` work whatever the backend's shape
 
 
 async def step_refund(world: World, step: Step, arg: dict[str, Any], o: dict[str, Any]) -> Any:
-    number = arg.get("out_trade_no")
-    if not number:
+    if not arg.get("out_trade_no"):
         raise StepFailure("refund needs out_trade_no")
-    body = {k: v for k, v in arg.items() if k != "out_trade_no"}
-    answer = await call_merchant(world, f"POST /api/orders/{number}/refund", {"operator": True, "json": body})
-    _expect_answer(answer, o.get("expect"), f"the merchant's answer to the refund of {number}")
+    answer = await _mapped(world, "refund", arg, {"operator": True, "expect": o.get("expect")})
     return answer["json"]
 
 

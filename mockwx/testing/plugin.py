@@ -8,6 +8,9 @@ Fixtures:
 * ``amockwx``: a fresh mock in the test's own event loop, with awaitable helpers: for async tests
   (an aiohttp merchant in the same loop).
 
+``amockwx`` needs pytest-asyncio (``pip install 'mockwx[pytest]'``) and either ``asyncio_mode = auto``
+or ``@pytest.mark.asyncio`` on the test; without them the test fails at setup saying exactly that.
+
 ``--mockwx-url URL`` (or the ``mockwx_url`` ini option) uses an already running mock instead; it is
 reset before each test. At teardown a test fails if the mock recorded protocol problems (signature
 failures, malformed requests, reused codes...) it did not declare with ``mockwx.expect_problem(...)``
@@ -16,6 +19,7 @@ or ``@pytest.mark.mockwx_expect(...)``; the message carries the signature doctor
 
 from __future__ import annotations
 
+import inspect
 from collections.abc import AsyncIterator, Iterator
 
 import pytest
@@ -36,6 +40,45 @@ def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line(
         "markers", "mockwx_expect(*kinds): protocol problems the test provokes on purpose (SIGNERROR, PAYSIGN, ...)"
     )
+
+
+ASYNC_SETUP = """\
+  pip install 'mockwx[pytest]'        (or: pip install pytest-asyncio)
+and in pyproject.toml:
+  [tool.pytest.ini_options]
+  asyncio_mode = "auto"
+  asyncio_default_fixture_loop_scope = "function"
+(in pytest.ini: the same two lines under [pytest], without the quotes; or mark each async test
+@pytest.mark.asyncio).
+Synchronous tests use the mockwx fixture instead, which needs none of this."""
+
+
+def amockwx_problem(item: pytest.Item) -> str:
+    """Why ``amockwx`` cannot run for this test ("" when it can): pytest-asyncio missing, or not running it."""
+    if "amockwx" not in getattr(item, "fixturenames", ()):
+        return ""
+    config = item.config
+    if not config.pluginmanager.has_plugin("asyncio"):
+        return (
+            "the amockwx fixture is async and runs in the test's event loop, which pytest-asyncio provides; it is"
+            " not installed (or disabled with -p no:asyncio)."
+        )
+    if not inspect.iscoroutinefunction(getattr(item, "obj", None)):
+        return ""
+    mode = config.getoption("asyncio_mode", None) or config.getini("asyncio_mode")
+    if mode == "auto" or item.get_closest_marker("asyncio") is not None:
+        return ""
+    return (
+        f"{item.name} is an async test that pytest-asyncio does not run: asyncio_mode is {mode!r} and the test"
+        " has no @pytest.mark.asyncio."
+    )
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_runtest_setup(item: pytest.Item) -> None:
+    problem = amockwx_problem(item)
+    if problem:
+        pytest.fail(f"mockwx: {problem} To use amockwx:\n{ASYNC_SETUP}", pytrace=False)
 
 
 def _url(config: pytest.Config) -> str | None:
@@ -103,7 +146,7 @@ def mockwx_shared(
 
 try:
     import pytest_asyncio
-except ImportError:  # pragma: no cover - async tests need pytest-asyncio (pytest-aiohttp brings it)
+except ImportError:  # async tests need pytest-asyncio: pytest_runtest_setup says so when one asks for amockwx
     pytest_asyncio = None
 
 if pytest_asyncio is not None:

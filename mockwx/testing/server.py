@@ -20,7 +20,8 @@ from ..backend import Backend
 from ..config import Config, Settings
 from ..http.app import create_app
 from ..http.keys import ACCESS, BACKEND
-from ..http.serving import listen
+from ..http.listeners import listen_all
+from ..tls import Network
 
 T = TypeVar("T")
 
@@ -44,6 +45,7 @@ class MockServer:
         self.port = port
         self.backend: Backend | None = None
         self.access: Access | None = None  # the access rules (the token, when one is required)
+        self.network: Network | None = None  # the HTTPS and proxy ports and the local CA (settings tls, proxy)
         self._runner: web.AppRunner | None = None
         self._loop: LoopThread | None = None
 
@@ -51,13 +53,22 @@ class MockServer:
     def url(self) -> str:
         return f"http://{self.host}:{self.port}"
 
+    @property
+    def https_url(self) -> str:
+        """``https://127.0.0.1:PORT`` when the config turned HTTPS on (tls.port, or proxy.port), else ''."""
+        return self.network.https_url if self.network else ""
+
+    @property
+    def proxy_url(self) -> str:
+        """``http://127.0.0.1:PORT`` when the config turned the proxy on (proxy.port), else ''."""
+        return self.network.proxy_url if self.network else ""
+
     async def start(self) -> MockServer:
         app = create_app(self.config, host=self.host)
         self.backend = app[BACKEND]
         self.access = app[ACCESS]
-        self._runner, self.port = await listen(
-            app, self.host, self.port, idle_timeout=self.config.settings.idle_timeout
-        )
+        started = await listen_all(app, self.host, self.port, idle_timeout=self.config.settings.idle_timeout)
+        self._runner, self.port, self.network = started.runner, started.port, started.network
         return self
 
     async def stop(self) -> None:

@@ -154,7 +154,7 @@ def test_bring_your_own_mini_program_and_a_bad_pay_sign(page, served, qa_backend
     assert "支付验证签名失败" in modal.inner_text()
     assert "lower-case" in page.inner_text(".mock-note")
     link = page.get_attribute(".playground-link", "href")
-    assert link.startswith("/__mock__/ui/playground?mode=paysign&problem=")
+    assert link.startswith("/__mock__/ui/playground?mode=paysign&entry=")
     page.wait_for_timeout(300)  # let the sheet finish sliding in
     page.screenshot(path=screenshots / "phone-bad-pay-sign.png")
     page.click('.modal >> text="确定"')
@@ -163,7 +163,12 @@ def test_bring_your_own_mini_program_and_a_bad_pay_sign(page, served, qa_backend
     with urllib.request.urlopen(f"{served}/__mock__/problems", timeout=10) as answer:
         problem = json.loads(answer.read())["requests"][-1]
     assert problem["api"] == "wx.requestPayment" and problem["error"]["diagnosis"]["mistakes"] == ["lowercase_hex"]
-    assert link.endswith(f"problem={problem['id']}")
+    assert link.endswith(f"entry={problem['id']}")
+    page.goto(f"{served}{link}")  # the link opens the refused paySign, worked through
+    assert page.input_value("#play-mode-value") == "paysign"
+    assert qa_backend.params["paySign"] in page.input_value("#play-text")
+    assert "lower" in page.inner_text("#play-steps").lower()  # the mistake, named again where it can be tried
+    page.screenshot(path=screenshots / "phone-bad-pay-sign-playground.png", full_page=True)
 
 
 @pytest.mark.parametrize(

@@ -32,8 +32,8 @@ class Route:
 
     @property
     def dialect(self) -> str:
-        if self.path == "/" or self.path.startswith("/__mock__/ui"):
-            return "ui"
+        if self.path == "/" or self.path.startswith(("/__mock__/ui", "/__mock__/wx/app/")):
+            return "ui"  # pages, and the mini program's files the phone page loads: not JSON calls
         if self.path.startswith("/__mock__"):
             return "control"
         if catalogue.dialect_of_path(self.path) == "v3":

@@ -26,6 +26,28 @@ async def test_browsers_land_on_the_dashboard_and_api_clients_get_the_501(mock):
             assert "http://" not in (await answer.text()).replace(mock.url, "")  # nothing loaded from elsewhere
 
 
+BROWSER_ACCEPT = "text/html,application/xhtml+xml,application/xml;q=0.9,image/avif,image/webp,*/*;q=0.8"
+
+
+async def test_the_root_tells_a_browser_and_an_api_client_apart(mock):
+    async with aiohttp.ClientSession() as http:
+        for method in ("GET", "HEAD"):  # what Chrome and Firefox send, and curl -I with the same header
+            async with http.request(
+                method, f"{mock.url}/", headers={"Accept": BROWSER_ACCEPT}, allow_redirects=False
+            ) as answer:
+                assert (answer.status, answer.headers["Location"]) == (302, "/__mock__/ui/")
+        async with http.get(f"{mock.url}/", headers={"Accept": "*/*"}) as answer:  # curl, an SDK
+            body = await answer.json()
+            assert answer.status == 501 and body["errcode"] == 501 and body["errmsg"] == "mockwx does not mock GET /"
+            assert "dashboard (/__mock__/ui/)" in body["hint"] and "/sns/jscode2session" in body["mocked"]["login"]
+        async with http.post(f"{mock.url}/", json={}) as answer:  # a client's POST
+            assert answer.status == 501 and (await answer.json())["errmsg"] == "mockwx does not mock POST /"
+        async with http.post(f"{mock.url}/", data=b"<xml/>") as answer:  # / is the dashboard's door: JSON only
+            assert answer.status == 415 and "control calls take JSON" in (await answer.json())["error"]
+        async with http.get(f"{mock.url}/pay/micropay") as answer:  # Pay paths stay XML, as WeChat answers them
+            assert answer.status == 501 and (await answer.text()).startswith("<xml>")
+
+
 async def _events(response: aiohttp.ClientResponse, count: int, timeout: float = 5) -> list[dict]:
     found: list[dict] = []
     async with asyncio.timeout(timeout):

@@ -3,11 +3,8 @@ project promises."""
 
 from __future__ import annotations
 
-from pathlib import Path
-
 from mockwx.scenarios import Runner, load_scenario, scenario_files
-
-LIBRARY = Path(__file__).resolve().parents[2] / "scenarios"
+from mockwx.scenarios.loader import LIBRARY
 
 # a story the library must tell -> words its file name carries
 REQUIRED = {

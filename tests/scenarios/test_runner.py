@@ -14,6 +14,7 @@ from pathlib import Path
 import pytest
 
 from mockwx.scenarios import Runner, ScenarioError, load_scenario, parse_duration
+from mockwx.scenarios.loader import LIBRARY
 
 ROOT = Path(__file__).resolve().parents[2]
 NO_MERCHANT = 'setup: {merchant: "http://127.0.0.1:9"}\n'
@@ -225,7 +226,7 @@ def test_junit_carries_control_characters_from_replies(tmp_path):
 
 
 def test_cli_runs_the_merchant_on_api_v3(tmp_path):
-    library = ROOT / "scenarios"
+    library = LIBRARY
     result = run_cli(str(library / "01_happy_path_md5.yaml"), str(library / "02_happy_path_hmac.yaml"), "--api", "v3")
     assert result.returncode == 0, result.stdout
     assert "01_happy_path_md5.yaml [v3]: happy path, MD5" in result.stdout
@@ -251,3 +252,26 @@ async def test_v3_wechat_steps_name_apis_or_operations(tmp_path):
     assert result.api == "v3"
     with pytest.raises(ScenarioError, match="setup.api must be v2 or v3"):
         load_scenario(scenario(tmp_path, "name: x\nsetup: {api: v4}\nsteps: [{advance: 1}]\n", "a.yaml"))
+
+
+def test_no_path_or_a_library_name_is_the_bundled_library(tmp_path, monkeypatch):
+    from mockwx.scenarios.loader import scenario_files
+
+    monkeypatch.chdir(tmp_path)  # no scenarios/ folder here: the names mean the library shipped in the package
+    story = LIBRARY / "06_forged_signature.yaml"
+    assert scenario_files([]) == scenario_files(["scenarios/"]) == sorted(LIBRARY.glob("*.yaml"))
+    assert len(scenario_files([])) >= 27
+    assert scenario_files(["06_forged_signature"]) == scenario_files(["scenarios/06_forged_signature.yaml"]) == [story]
+    (tmp_path / "06_forged_signature.yaml").write_text("name: mine\nsteps: [{advance: 1}]\n")
+    assert scenario_files(["06_forged_signature.yaml"]) == [Path("06_forged_signature.yaml")]  # a file here wins
+    with pytest.raises(ScenarioError, match=r"nope: no such file or folder, nor a story of the bundled library \(01_"):
+        scenario_files(["nope"])
+
+
+def test_cli_runs_a_library_story_by_name_from_anywhere(tmp_path):
+    result = subprocess.run(
+        [sys.executable, "-m", "mockwx", "run", "06_forged_signature"], cwd=tmp_path, capture_output=True, text=True
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "06_forged_signature.yaml: a forged notification is refused" in result.stdout
+    assert "PASSED: 1 passed" in result.stdout

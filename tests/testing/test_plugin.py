@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import textwrap
-from pathlib import Path
 
 import pytest
 
+from mockwx.scenarios.loader import LIBRARY
 from mockwx.testing.server import MockServer
 
 SYNC_MERCHANT = """
@@ -204,9 +204,6 @@ async def _seed_order(url: str) -> None:
         await client.unifiedorder("SEEDED0001", 1)
 
 
-LIBRARY = Path(__file__).resolve().parents[2] / "scenarios"
-
-
 def test_run_scenario_helper(pytester, tmp_path):
     scenario = tmp_path / "story.yaml"
     scenario.write_text(
@@ -254,3 +251,29 @@ def test_run_scenario_helper(pytester, tmp_path):
     result = pytester.runpytest_subprocess("-p", "no:cacheprovider")
     result.assert_outcomes(passed=3, failed=1)
     result.stdout.fnmatch_lines(["*step 3 (expect order)*", '*trade_state: expected "SUCCESS", got "NOTPAY"*'])
+
+
+AMOCKWX_TEST = """
+async def test_login(amockwx):
+    assert (await amockwx.login("alice"))["code"]
+"""
+
+
+def test_amockwx_without_asyncio_mode_says_what_to_configure(pytester):
+    pytester.makepyfile(test_it=AMOCKWX_TEST)  # no ini: pytest-asyncio's default, strict mode
+    result = pytester.runpytest_subprocess("-p", "no:cacheprovider")
+    result.assert_outcomes(errors=1)
+    out = result.stdout.str()
+    assert "mockwx: test_login is an async test that pytest-asyncio does not run: asyncio_mode is 'strict'" in out
+    assert "pip install 'mockwx[pytest]'" in out and 'asyncio_mode = "auto"' in out
+    pytester.makeini("[pytest]\nasyncio_mode = auto\nasyncio_default_fixture_loop_scope = function\n")
+    pytester.runpytest_subprocess("-p", "no:cacheprovider").assert_outcomes(passed=1)  # what the message said
+
+
+def test_amockwx_without_pytest_asyncio_names_what_to_install(pytester):
+    pytester.makepyfile(test_it=AMOCKWX_TEST)
+    result = pytester.runpytest_subprocess("-p", "no:cacheprovider", "-p", "no:asyncio", "-p", "no:aiohttp")
+    result.assert_outcomes(errors=1)
+    out = result.stdout.str()
+    assert "which pytest-asyncio provides; it is not installed" in out and "pip install 'mockwx[pytest]'" in out
+    assert "fixture 'amockwx' not found" not in out

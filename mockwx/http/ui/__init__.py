@@ -16,6 +16,7 @@ from .pages import SITE, fragment, page, root, to_ui
 
 ROUTES = [
     ("GET", "/", root),
+    ("HEAD", "/", root),
     ("GET", UI_ROOT, to_ui),
     ("GET", f"{UI_ROOT}/", journal.journal_page),
     ("GET", f"{UI_ROOT}/journal/rows", journal.journal_rows),

@@ -56,7 +56,7 @@ def _prefill(backend: Backend, entry: Entry) -> dict[str, str]:
     state = backend.state
     form = {"mode": "v2", "text": "", "key": "", "sign_type": "", "received": "", "entry": str(entry.id)}
     fields = {str(k): str(v) for k, v in entry.fields.items() if isinstance(v, (str, int))}
-    if entry.api == "pay":
+    if entry.api in ("pay", "wx.requestPayment"):  # the control API's /pay, or the phone's cashier
         order = state.order_by(state.by_prepay_id, fields.get("package", "").removeprefix("prepay_id="))
         signed = {k: v for k, v in fields.items() if k in playground.PAY_SIGN_FIELDS or k == "paySign"}
         if order is not None:

@@ -15,7 +15,7 @@ from ...wire import XmlError, parse_compact, parse_date, parse_xml
 from ..endpoint import Call, Failure
 from ..faults import Injected, apply_fault
 from ..keys import ACCESS, BODY_READ
-from . import answers
+from . import answers, clientcert
 from .auth import Gateway, V2Request
 from .errors import BizFail, ReturnFail, v2_error
 from .rules import CLOSEORDER, DOWNLOADBILL, ORDERQUERY, REFUND, REFUNDQUERY, UNIFIEDORDER, check_fields
@@ -66,7 +66,9 @@ def gateway(call: Call) -> Gateway:
 async def authenticated(call: Call, *, needs_appid: bool = True, signs_answers: bool = True) -> V2Request:
     """Read, authenticate, apply the fault rule matching the call, if any."""
     backend = call.backend
+    certificate = clientcert.presented(call)  # /secapi/ over HTTPS: nginx's 400 without a client certificate
     fields = call.entry.fields = await read_fields(call.request, backend.settings.max_body_bytes)
+    clientcert.check_owner(call, certificate, fields)
     request = gateway(call).authenticate(call.endpoint.api, call.env, fields, needs_appid=needs_appid)
     if signs_answers:
         call.auth = request

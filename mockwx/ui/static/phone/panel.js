@@ -95,7 +95,7 @@
   }
 
   M.playgroundNote = (refused) => {
-    const link = `/__mock__/ui/playground?mode=paysign${refused.mockwx && refused.mockwx.journal_id ? `&problem=${refused.mockwx.journal_id}` : ""}`;
+    const link = `/__mock__/ui/playground?mode=paysign${refused.mockwx && refused.mockwx.journal_id ? `&entry=${refused.mockwx.journal_id}` : ""}`;
     return h("div", { class: "mock-note" },
       h("p", { text: `mockwx: ${refused.mockwx ? refused.mockwx.hint : ""}` }),
       h("a", { href: link, target: "_blank", rel: "noopener", class: "playground-link", text: t("phone.playground") }));
