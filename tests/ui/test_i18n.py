@@ -7,7 +7,9 @@ import re
 from pathlib import Path
 
 import pytest
+import yaml
 
+from mockwx.ui import i18n
 from mockwx.ui.i18n import LANGS, Texts, TextsError, choose_lang, placeholders, preferred
 from mockwx.ui.templating import STATIC_DIR, TEMPLATES_DIR
 
@@ -85,3 +87,10 @@ def test_query_beats_cookie_beats_browser():
     assert choose_lang({"lang": "en"}, {"mockwx_lang": "zh"}, "zh") == "en"
     assert choose_lang({}, {"mockwx_lang": "zh"}, "en") == "zh"
     assert choose_lang({"lang": "xx"}, {"mockwx_lang": "yy"}, "zh-CN") == "zh"
+
+
+def test_the_fast_loader_reads_every_table_as_pyyaml_s_reference_parser_does(monkeypatch):
+    """The tables load with libyaml where PyYAML has it (every in-process mock loads them); the pure-Python
+    safe loader, PyYAML's reference, must read exactly the same texts."""
+    monkeypatch.setattr(i18n, "SAFE_LOADER", yaml.SafeLoader)
+    assert Texts.load().table == TEXTS.table
