@@ -27,6 +27,7 @@ class RawMerchant:
         self.connections = 0
         self.answered = 0
         self.hung_up = 0
+        self.hosts: list[str] = []  # the Host header of every request that arrived
         self._server: asyncio.Server | None = None
 
     @property
@@ -40,6 +41,9 @@ class RawMerchant:
         try:
             while True:
                 head = await reader.readuntil(b"\r\n\r\n")
+                self.hosts += [
+                    line[5:].strip().decode() for line in head.split(b"\r\n") if line.lower().startswith(b"host:")
+                ]
                 length = next(
                     int(line.split(b":", 1)[1])
                     for line in head.split(b"\r\n")
@@ -115,3 +119,18 @@ async def test_a_burst_to_one_merchant_reuses_its_connections(client):
             assert len(notification["attempts"]) == 1
         assert merchant.answered == len(numbers) and merchant.hung_up == 0
         assert merchant.connections < len(numbers) // 2, f"{merchant.connections} connections for {len(numbers)}"
+
+
+async def test_the_retry_of_a_stale_connection_goes_to_the_routed_target_with_the_original_host(client):
+    async with RawMerchant("stale") as merchant:
+        port = merchant.url.split(":")[2].split("/")[0]
+        await client.control("PATCH", "/settings", {"notify": {"routes": {"shop.example.com": f"127.0.0.1:{port}"}}})
+        numbers = [f"RP2026112700000{n}" for n in range(3)]
+        for number in numbers:
+            await pay(client, number, "https://shop.example.com/notify")
+            notification = await client.wait(out_trade_no=number, status="acked")
+            assert [a["verdict"] for a in notification["attempts"]] == ["acked"]
+            assert notification["attempts"][0]["routed_to"] == f"http://127.0.0.1:{port}/notify"
+        assert merchant.hung_up >= 1, "no delivery met a stale pooled connection: the test proved nothing"
+        assert merchant.answered == len(numbers)
+        assert set(merchant.hosts) == {"shop.example.com"}  # the fresh try kept the notify_url's Host too
