@@ -18,9 +18,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
-import shutil
-import subprocess
 import sys
 import tempfile
 import threading
@@ -31,8 +28,9 @@ HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parent))
 sys.path.insert(0, str(HERE))
 
-from bench_unifiedorder import LUA, ROOT, bodies, run_wrk, wait_up  # noqa: E402
-from common import free_port  # noqa: E402
+from bench_unifiedorder import login_bench_user, v2_unifiedorder  # noqa: E402
+from common import mock_server  # noqa: E402
+from wrkload import need_wrk, run_wrk, script_file, write_requests  # noqa: E402
 
 
 class Dashboard(threading.Thread):
@@ -62,28 +60,17 @@ class Dashboard(threading.Thread):
                     last = change["entry"]
 
 
-def cpu_seconds(pid: int) -> float:
-    """User + system CPU time of a process so far (Linux /proc)."""
-    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
-
-
-def measure(streaming: bool, script: Path, args: argparse.Namespace) -> dict[str, float]:
-    port = free_port()
-    cmd = [sys.executable, "run_mock.py", "--memory", "--port", str(port), "--log-level", "WARNING"]
-    proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, cwd=ROOT)
-    base = f"http://127.0.0.1:{port}"
-    try:
-        wait_up(base + "/__mock__/health")
-        login = urllib.request.Request(base + "/__mock__/login", data=json.dumps({"user": "bench"}).encode())
-        urllib.request.urlopen(login).read()
-        dashboard = Dashboard(base) if streaming else None
+def measure(streaming: bool, script: Path, orders: Path, args: argparse.Namespace) -> dict[str, float]:
+    with mock_server("--memory") as mock:
+        login_bench_user(mock)
+        dashboard = Dashboard(mock.url) if streaming else None
         if dashboard is not None:
             dashboard.start()
-        run_wrk(base, script, 1, args.connections)  # warm-up
-        before = cpu_seconds(proc.pid)
-        result = run_wrk(base, script, args.seconds, args.connections)
-        result["cpu_us_per_request"] = (cpu_seconds(proc.pid) - before) / (result["rps"] * args.seconds) * 1e6
+        run_wrk(mock.url, script, orders, "<prepay_id>", 1, args.connections)  # warm-up
+        before = mock.cpu()
+        load = run_wrk(mock.url, script, orders, "<prepay_id>", args.seconds, args.connections)
+        result = load.wall()
+        result["cpu_us_per_request"] = (mock.cpu() - before) / max(load.requests, 1) * 1e6
         if dashboard is not None:
             dashboard.stop.set()
             result["stream_messages"] = dashboard.messages
@@ -95,9 +82,6 @@ def measure(streaming: bool, script: Path, args: argparse.Namespace) -> dict[str
             flush=True,
         )
         return result
-    finally:
-        proc.terminate()
-        proc.wait()
 
 
 def main() -> dict[str, object]:
@@ -107,18 +91,16 @@ def main() -> dict[str, object]:
     parser.add_argument("--rounds", type=int, default=2)
     parser.add_argument("--orders", type=int, default=80_000)
     args = parser.parse_args()
-    if shutil.which("wrk") is None:
-        sys.exit("wrk is needed: apt-get install wrk")
+    need_wrk()
     runs: dict[str, list[dict[str, float]]] = {"closed": [], "open": []}
     with tempfile.TemporaryDirectory() as tmp:
-        data = Path(tmp) / "bodies.txt"
-        data.write_text("\n".join(bodies(args.orders)) + "\n")
-        script = Path(tmp) / "bench.lua"
-        script.write_text(LUA % data)
+        orders = Path(tmp) / "orders.txt"
+        write_requests(orders, v2_unifiedorder("JSAPI")("D", args.orders))
+        script = script_file(Path(tmp))
         print(f"unifiedorder, wrk -t1 -c{args.connections} -d{args.seconds}s, A B A B on fresh mocks:")
         for _ in range(args.rounds):
-            runs["closed"].append(measure(False, script, args))
-            runs["open"].append(measure(True, script, args))
+            runs["closed"].append(measure(False, script, orders, args))
+            runs["open"].append(measure(True, script, orders, args))
 
     def mean(side: str, key: str) -> float:
         return sum(r[key] for r in runs[side]) / len(runs[side])

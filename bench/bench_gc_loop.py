@@ -2,10 +2,10 @@
 load (NATIVE, in memory, wrk -t1 -c32, every order new) against one server per variant (see
 serve_variant.py), round by round in turn (A B C ... A B C ...), beside the bare handler.
 
-Reports per variant: CPU per request (and its per-round ratio to today's start-up and to the bare
+Reports per variant: CPU per request (and its per-round ratio to the untuned start-up and to the bare
 handler), p50/p99 (median and worst round), and the collector's pauses the server recorded.
 
-    python bench/bench_gc_loop.py [--rounds 4] [--seconds 4] [--variants today,uvloop]
+    python bench/bench_gc_loop.py [--rounds 4] [--seconds 4] [--variants untuned,shipped,uvloop]
 
 Not a test: it reports numbers, it asserts nothing.
 """
@@ -40,12 +40,12 @@ def variant_server(name: str, record: Path) -> ServerProcess:
     return ServerProcess(argv, port, "/__mock__/health")
 
 
-def summarise(samples: list[Sample], today: list[Sample], bare: list[Sample], record: Path) -> dict[str, object]:
+def summarise(samples: list[Sample], untuned: list[Sample], bare: list[Sample], record: Path) -> dict[str, object]:
     p99 = [s.wall["p99_ms"] for s in samples]
     gc_record = json.loads(record.read_text()) if record.exists() else {}
     return {
         "cpu_us": statistics.median(s.cpu_us for s in samples),
-        "ratio_to_today": statistics.median(t.cpu_us / s.cpu_us for t, s in zip(today, samples, strict=True)),
+        "ratio_to_untuned": statistics.median(t.cpu_us / s.cpu_us for t, s in zip(untuned, samples, strict=True)),
         "ratio_to_bare": statistics.median(b.cpu_us / s.cpu_us for b, s in zip(bare, samples, strict=True)),
         "rps": statistics.median(s.wall["rps"] for s in samples),
         "p50_ms": statistics.median(s.wall["p50_ms"] for s in samples),
@@ -58,14 +58,14 @@ def summarise(samples: list[Sample], today: list[Sample], bare: list[Sample], re
 
 def print_study(results: dict[str, dict[str, object]]) -> None:
     print(
-        f"\n{'variant':<26} {'CPU µs/req':>10} {'vs today':>8} {'vs bare':>8} {'req/s':>7} {'p50 ms':>7}"
+        f"\n{'variant':<26} {'CPU µs/req':>10} {'vs untuned':>8} {'vs bare':>8} {'req/s':>7} {'p50 ms':>7}"
         f" {'p99 ms':>7} {'worst':>7}  full GCs: n, longest, total ms"
     )
     for name, r in results.items():
         g = r["gc"]
         full = f"{g['count'][2]:4d} {g['max_ms'][2]:7.1f} {g['total_ms'][2]:8.0f}" if g else "(no record)"
         print(
-            f"{name:<26} {r['cpu_us']:10.1f} {r['ratio_to_today']:8.3f} {r['ratio_to_bare']:8.3f} {r['rps']:7.0f}"
+            f"{name:<26} {r['cpu_us']:10.1f} {r['ratio_to_untuned']:8.3f} {r['ratio_to_bare']:8.3f} {r['rps']:7.0f}"
             f" {r['p50_ms']:7.2f} {r['p99_ms']:7.2f} {r['p99_ms_worst']:7.2f}  {full}"
         )
 
@@ -83,7 +83,7 @@ def main(argv: list[str] | None = None) -> dict[str, object]:
         skipped = [v for v in names if VARIANTS[v].uvloop]
         names = [v for v in names if not VARIANTS[v].uvloop]
         print(f"uvloop is not installed (pip install -e '.[bench]'): skipping {', '.join(skipped)}")
-    assert names[0] == "today", "the first variant is the reference: today"
+    assert names[0] == "untuned", "the first variant is the reference: untuned"
     load = f"wrk -t1 -c{args.connections} -d{args.seconds:g}s"
     print(f"GC and event-loop study: {ROW.name}, {load}, {args.rounds} rounds")
     samples: dict[str, list[Sample]] = {name: [] for name in ["bare", *names]}
@@ -110,7 +110,8 @@ def main(argv: list[str] | None = None) -> dict[str, object]:
                 print(f"  ! {name}: {note}")
         stack.close()  # the servers stop and write their GC records
         results = {
-            name: summarise(samples[name], samples["today"], samples["bare"], tmp / f"{name}.gc.json") for name in names
+            name: summarise(samples[name], samples["untuned"], samples["bare"], tmp / f"{name}.gc.json")
+            for name in names
         }
     print_study(results)
     return results

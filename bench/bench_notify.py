@@ -10,6 +10,7 @@ aiohttp client posting the same kind of signed notification, A B A B.
 
 Only the delivery phase is counted (the orders and their notifications are made before it, and
 that cost is reported beside). Every round runs in a fresh process, so its peak RSS is its own.
+Ours runs with the garbage collector set up as `serve` sets it up (mockwx/gctune.py).
 
     python bench/bench_notify.py [--rounds 3] [--orders 10000]
     python bench/bench_notify.py --side ours --part dead --orders 100   (one round, JSON out)
@@ -54,10 +55,12 @@ async def ours(part: str, count: int, url: str) -> dict[str, float]:
     from mockwx.backend import Backend
     from mockwx.config import Config, Settings
     from mockwx.domain.models import NotifyStatus
+    from mockwx.gctune import Collector
     from mockwx.notify.schedule import RETRY_DELAYS
 
     backend = Backend(Config(settings=Settings(clock="virtual")))
     await backend.start()
+    Collector.install()
     made = time.process_time()
     paid_orders(backend, count, url if part == "ack" else DEAD_URL)
     cpu0, wall0 = time.process_time(), time.perf_counter()

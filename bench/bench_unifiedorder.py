@@ -7,7 +7,10 @@ A v3 order costs the mock one RSA-2048 verify (its Authorization) and one RSA-20
 Wechatpay-Signature of its answer) on top; bench_v3_crypto.py prices each.
 Adding a benchmark is one row of BENCHES: a name, the server's arguments, a request maker.
 
-    python bench/bench_unifiedorder.py [--rounds 5] [--seconds 4] [--only NATIVE]
+    python bench/bench_unifiedorder.py [--rounds 5] [--seconds 4] [--only NATIVE] [--before DIR]
+
+--before DIR adds, for each row, the same row served by the mockwx of another source tree (say
+`git archive OLD | tar -x -C DIR`), in the same A B A B rounds: a before/after measured side by side.
 
 Needs `wrk`. Not a test: it reports numbers, it asserts nothing.
 """
@@ -29,7 +32,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from common import ServerProcess, bare_server, mock_server
+from common import ROOT, ServerProcess, bare_server, mock_server
 from cryptography import x509
 from method import Comparison, Pair, Sample, alternate
 from wrkload import HttpRequest, need_wrk, run_wrk, script_file, write_requests
@@ -124,10 +127,24 @@ def post(url: str, request: HttpRequest) -> bytes:
     return urllib.request.urlopen(req, timeout=10).read()
 
 
+def stored_writes(server: ServerProcess) -> tuple[int, int] | None:
+    """(transactions, records) the mock has written to its state file so far (/__mock__/health); None for
+    a bare server or a mock in memory."""
+    try:
+        health = json.loads(urllib.request.urlopen(server.url + "/__mock__/health", timeout=10).read())
+    except OSError:
+        return None
+    writes = health.get("state", {}).get("writes") if isinstance(health, dict) else None
+    return (writes["transactions"], writes["records"]) if writes and writes["transactions"] else None
+
+
 def login_bench_user(mock: ServerProcess) -> None:
     """The JSAPI openid must belong to a known test user."""
     login = urllib.request.Request(
-        mock.url + "/__mock__/login", data=json.dumps({"user": BENCH_USER}).encode(), method="POST"
+        mock.url + "/__mock__/login",
+        data=json.dumps({"user": BENCH_USER}).encode(),
+        headers={"Content-Type": "application/json"},  # the control API takes JSON only (guard.py)
+        method="POST",
     )
     urllib.request.urlopen(login).read()
 
@@ -163,11 +180,15 @@ class Target:
 
     def _load(self, requests_file: Path, seconds: float) -> Sample:
         assert self.server is not None
+        written = stored_writes(self.server)
         before = self.server.cpu()
         result = run_wrk(self.server.url, self.script, requests_file, self.row.expect, seconds, self.args.connections)
         cpu = self.server.cpu() - before
         self.notes.extend(p for p in result.problems() if self.fresh or "repeated" not in p)
-        return Sample(cpu, result.requests, result.wall())
+        wall = result.wall()
+        if written is not None and (after := stored_writes(self.server)) is not None and after[0] > written[0]:
+            wall["records_per_transaction"] = (after[1] - written[1]) / (after[0] - written[0])  # group commit
+        return Sample(cpu, result.requests, wall)
 
     def _warm_up(self, seconds: float) -> float:
         noted = len(self.notes)
@@ -212,13 +233,15 @@ def bare_twin(stack: ExitStack, mock: ServerProcess, row: HttpBench, tag: str, t
     return Target(row, f"{tag}b", tmp, args, server=server, fresh=False)
 
 
-def pair(row: HttpBench, tag: str, stack: ExitStack, tmp: Path, args: argparse.Namespace) -> Pair:
+def pair(
+    row: HttpBench, tag: str, stack: ExitStack, tmp: Path, args: argparse.Namespace, checkout: Path = ROOT
+) -> Pair:
     """The mock started as a user starts it (afresh each round) and its bare twin, ready to alternate."""
 
     @contextmanager
     def start(number: int) -> Iterator[ServerProcess]:
         db = tmp / f"{tag}-{number}.db"
-        with mock_server(*(a.format(db=db) for a in row.server_args)) as mock:
+        with mock_server(*(a.format(db=db) for a in row.server_args), checkout=checkout) as mock:
             login_bench_user(mock)
             yield mock
 
@@ -227,7 +250,8 @@ def pair(row: HttpBench, tag: str, stack: ExitStack, tmp: Path, args: argparse.N
     ours = Target(row, tag, tmp, args, start=start)
     bare.warm_up()
     ours.warm_up()
-    comparison = Comparison(row.name, "request", "request")
+    name = row.name if checkout == ROOT else f"{row.name} [{checkout.name}]"
+    comparison = Comparison(name, "request", "request")
     comparison.notes = ours.notes
     return Pair(comparison, bare.round, ours.round)
 
@@ -238,6 +262,7 @@ def main(argv: list[str] | None = None) -> dict[str, object]:
     parser.add_argument("--seconds", type=float, default=4)
     parser.add_argument("--connections", type=int, default=32)
     parser.add_argument("--only", help="run only the rows whose name contains this")
+    parser.add_argument("--before", type=Path, help="also run each row on the mockwx of this source tree")
     args = parser.parse_args(argv)
     need_wrk()
     rows = [r for r in BENCHES if not args.only or args.only in r.name]
@@ -250,6 +275,8 @@ def main(argv: list[str] | None = None) -> dict[str, object]:
                 print(f"  {row.name}: pending ({row.pending})")
                 results[row.name] = {"pending": row.pending}
                 continue
+            if args.before:
+                pairs.append(pair(row, f"O{index}", stack, Path(tmp), args, checkout=args.before.resolve()))
             pairs.append(pair(row, f"B{index}", stack, Path(tmp), args))
         alternate(pairs, args.rounds)
         for p in pairs:

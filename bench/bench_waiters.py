@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import subprocess
 import sys
 import time
 from pathlib import Path
@@ -25,7 +24,7 @@ import aiohttp
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from bench_notify import ACK
-from common import CANNED_SERVER, free_port, paid_orders, until
+from common import bare_server, paid_orders, until
 
 from mockwx.domain.models import NotifyStatus
 from mockwx.testing.server import MockServer
@@ -53,16 +52,10 @@ async def deliveries_with_waiters(waiters: int, held: int, deliveries: int, rece
 
 
 async def measure(args: argparse.Namespace) -> dict[str, float]:
-    port = free_port()
-    receiver = subprocess.Popen([sys.executable, "-c", CANNED_SERVER, str(port), "/notify", ACK])
-    try:
-        await asyncio.sleep(1.0)
-        url = f"http://127.0.0.1:{port}/notify"
+    with bare_server("/notify", ACK) as receiver:  # the shared canned server, up before the first delivery
+        url = receiver.url + "/notify"
         without = await deliveries_with_waiters(0, args.held, args.deliveries, url)
         with_waiters = await deliveries_with_waiters(args.waiters, args.held, args.deliveries, url)
-    finally:
-        receiver.terminate()
-        receiver.wait()
     return {
         "held": args.held,
         "deliveries": args.deliveries,

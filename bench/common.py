@@ -94,10 +94,11 @@ class ServerProcess:
             self.proc = None
 
 
-def mock_server(*args: str) -> ServerProcess:
-    """``run_mock.py serve`` as a user starts it, quiet, with ``args`` (``--memory``, ``--db FILE``...)."""
+def mock_server(*args: str, checkout: Path = ROOT) -> ServerProcess:
+    """``run_mock.py serve`` as a user starts it, quiet, with ``args`` (``--memory``, ``--db FILE``...);
+    ``checkout``: the source tree whose mockwx runs (another commit's, for a before/after in one session)."""
     port = free_port()
-    argv = [sys.executable, "run_mock.py", "--port", str(port), "--log-level", "WARNING", *args]
+    argv = [sys.executable, str(checkout / "run_mock.py"), "--port", str(port), "--log-level", "WARNING", *args]
     return ServerProcess(argv, port, "/__mock__/health")
 
 

@@ -69,7 +69,7 @@ class Comparison:
 
 
 def _median_wall(samples: Sequence[Sample]) -> dict[str, float]:
-    keys = samples[0].wall.keys() if samples else ()
+    keys = [k for k in samples[0].wall if all(k in s.wall for s in samples)] if samples else []
     return {k: statistics.median(s.wall[k] for s in samples) for k in keys}
 
 

@@ -7,7 +7,10 @@ from collections.abc import Mapping
 
 def _wall(wall: Mapping[str, float]) -> str:
     if "rps" in wall:
-        return f"{wall['rps']:7.0f}/s p50 {wall['p50_ms']:5.2f} p99 {wall['p99_ms']:6.2f} ms"
+        text = f"{wall['rps']:7.0f}/s p50 {wall['p50_ms']:5.2f} p99 {wall['p99_ms']:6.2f} ms"
+        if "records_per_transaction" in wall:
+            text += f", {wall['records_per_transaction']:.1f} records per transaction"
+        return text
     return "  ".join(f"{k} {v:.3g}" for k, v in wall.items())
 
 

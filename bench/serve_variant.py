@@ -1,5 +1,6 @@
 """A patched copy of `run_mock.py serve` for the GC and event-loop study: the same app and start-up,
-then one variant applied (gc.freeze, thresholds, uvloop), and every collection's pause recorded.
+then one variant applied (gc.freeze, thresholds, uvloop, or what `serve` ships: mockwx/gctune.py),
+and every collection's pause recorded. "untuned" is the start-up before gctune.py.
 
     python bench/serve_variant.py VARIANT RECORD.json [serve arguments: --port 0 --memory ...]
 
@@ -20,8 +21,10 @@ from time import perf_counter
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from mockwx.cli import _listen, _until_stopped, build_parser, serve_config
+from mockwx.cli import _until_stopped, build_parser, serve_config
+from mockwx.gctune import Collector
 from mockwx.http.app import create_app
+from mockwx.http.serving import listen
 
 
 @dataclass(slots=True, frozen=True)
@@ -30,10 +33,13 @@ class Variant:
     freeze: bool = False  # gc.freeze() once the server listens
     freeze_after_full: bool = False  # gc.freeze() after every full collection: old objects are walked once
     threshold: tuple[int, int, int] | None = None
+    shipped: bool = False  # mockwx.gctune.Collector, as `serve` installs it
 
 
 VARIANTS: dict[str, Variant] = {
-    "today": Variant(),
+    "untuned": Variant(),
+    "shipped": Variant(shipped=True),
+    "uvloop+shipped": Variant(uvloop=True, shipped=True),
     "freeze": Variant(freeze=True),
     "threshold": Variant(threshold=(10_000, 10, 10)),
     "freeze+threshold": Variant(freeze=True, threshold=(10_000, 10, 10)),
@@ -69,7 +75,7 @@ async def serve(variant: Variant, pauses: GcPauses, argv: list[str]) -> None:
     args = build_parser().parse_args(["serve", *argv])
     logging.basicConfig(level=args.log_level)
     app = create_app(serve_config(args))
-    runner, _port = await _listen(app, args.host or "127.0.0.1", args.port)
+    runner, _port = await listen(app, args.host or "127.0.0.1", args.port)
     if variant.threshold:
         gc.set_threshold(*variant.threshold)
     if variant.freeze:
@@ -78,7 +84,10 @@ async def serve(variant: Variant, pauses: GcPauses, argv: list[str]) -> None:
     if variant.freeze_after_full:
         loop = asyncio.get_running_loop()
         pauses.after_full = lambda: loop.call_soon_threadsafe(gc.freeze)
+    collector = Collector.install() if variant.shipped else None
     await _until_stopped([runner], "ready")
+    if collector is not None:
+        collector.uninstall()
 
 
 def main() -> None:

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import copy
 import logging
+from collections.abc import Callable
 
 from . import magic
 from .capture import Capture
@@ -53,6 +54,7 @@ class Backend:
         self.state = State(self.persistence, now=self.clock.now)
         self._build_services()
         self._started = False
+        self.after_reset: list[Callable[[], None]] = []  # told when a reset has dropped the old state
 
     def _build_services(self) -> None:
         state, clock, ids, settings = self.state, self.clock, self.ids, self.settings
@@ -188,6 +190,9 @@ class Backend:
         await old_engine.stop()
         await self.engine.start()
         self.timers.start()
+        await self.state.commit()
+        for listener in self.after_reset:
+            listener()
 
     def _clock_meta(self) -> dict[str, str]:
         """A virtual clock's time, stored so that a restart resumes it (reset keeps the clock)."""

@@ -11,13 +11,15 @@ import signal
 import socket
 import sys
 import time
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from pathlib import Path
 
 from aiohttp import web
 
 from . import __version__, catalogue, cli_v3, logs
 from .access import TOKEN_ENV, Access
+from .backend import Backend
 from .clock import SystemClock
 from .config import (
     DEFAULT_PORT,
@@ -34,6 +36,7 @@ from .config import (
 )
 from .doctor import LANGS, Finding, KeyCandidate
 from .doctor.teach import Reading, lesson_keys, looks_pasted, read_pasted, teach
+from .gctune import Collector
 from .http import wx
 from .http.app import create_app
 from .http.keys import ACCESS, BACKEND, KEYS_FOLDER
@@ -384,7 +387,8 @@ async def _serve(config: Config, host: str, port: int, miniprogram: str = "", ba
     started = await listen_all(app, host, port, idle_timeout=config.settings.idle_timeout)
     login = app[LINKS].path() if app[ACCESS].token else ""
     text = banner(app[BACKEND], app[ACCESS], host, started.port, keys_folder(config), started.network, login)
-    await _until_stopped([started.runner], text)
+    with tuned_collector(app[BACKEND]):
+        await _until_stopped([started.runner], text)
 
 
 def banner(
@@ -630,7 +634,20 @@ async def _demo(config: Config, args: argparse.Namespace) -> None:
     text = text.replace("\nA whole payment", f"{v3_demo_lines(args.api, v3)}\nA whole payment", 1)
     network = network_lines(started.network, backend, keys_folder(config))
     text = text.replace("\nDemo tenant:", "".join(f"\n{line}" for line in network) + "\nDemo tenant:", 1)
-    await _until_stopped([mock_runner, merchant_runner], text)
+    with tuned_collector(backend):
+        await _until_stopped([mock_runner, merchant_runner], text)
+
+
+@contextmanager
+def tuned_collector(backend: Backend) -> Iterator[None]:
+    """The garbage collector set up for a long-running mock (gctune.py) while the block runs."""
+    collector = Collector.install()
+    backend.after_reset.append(collector.thaw)
+    try:
+        yield
+    finally:
+        backend.after_reset.remove(collector.thaw)
+        collector.uninstall()
 
 
 def demo_banner(mock: str, shop: str, operator_token: str, clock: str) -> str:

@@ -255,20 +255,22 @@ def _notify_plan(fault: Fault, spec: Mapping[str, Any]) -> None:
 
 
 class Faults:
-    """The active rules, first match wins."""
+    """The active rules, first match wins; indexed by api, so a call only looks at the rules for its api."""
 
     def __init__(self) -> None:
         self._rules: list[Fault] = []
+        self._by_api: dict[str, list[Fault]] = {}
         self._ids = count(1)
 
     def add(self, spec: Any) -> Fault:
         fault = parse_fault(next(self._ids), spec)
         self._rules.append(fault)
+        self._by_api.setdefault(fault.api, []).append(fault)
         return fault
 
     def take(self, api: str, fields: Mapping[str, Any]) -> Fault | None:
         """The first rule matching, counted as used."""
-        for fault in self._rules:
+        for fault in self._by_api.get(api, ()):
             if fault.matches(api, fields):
                 fault.count(fields)
                 return fault
@@ -277,10 +279,14 @@ class Faults:
     def remove(self, fault_id: int) -> bool:
         before = len(self._rules)
         self._rules = [f for f in self._rules if f.id != fault_id]
+        self._by_api = {}
+        for fault in self._rules:
+            self._by_api.setdefault(fault.api, []).append(fault)
         return len(self._rules) != before
 
     def clear(self) -> None:
         self._rules.clear()
+        self._by_api.clear()
 
     def all(self) -> list[Fault]:
         return list(self._rules)

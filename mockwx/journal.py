@@ -145,6 +145,9 @@ def problem_kind(error: dict[str, Any]) -> str:
     return ""
 
 
+_SCALARS = frozenset({int, float, bool, type(None)})  # kept as they are by _bounded
+
+
 def _cut(text: str, keep: int) -> str:
     return text if len(text) <= keep else f"{text[:keep]}…[+{len(text) - keep} chars]"
 
@@ -152,6 +155,19 @@ def _cut(text: str, keep: int) -> str:
 def bounded(value: Any, budget: int = ENTRY_TEXT) -> Any:
     """``value`` with long text, long lists, many fields and deep nesting cut, each cut marked; small
     values come back as they are (the same object)."""
+    if type(value) is dict and len(value) <= MAX_ITEMS:  # the usual entry: a few short texts and numbers
+        total = 0
+        for item in value.values():
+            kind = type(item)
+            if kind is str:
+                if len(item) > MAX_TEXT:
+                    break
+                total += len(item)
+            elif kind not in _SCALARS:
+                break
+        else:
+            if total <= budget:
+                return value
     return _bounded(value, [budget], 0)
 
 

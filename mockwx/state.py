@@ -223,7 +223,7 @@ class State:
         try:
             if not self.persistence.intact():
                 rows = self._recreate()
-            self.persistence.write([(kind, key, record.to_dict()) for (kind, key), record in rows], meta)
+            self.persistence.write([(kind, key, record) for (kind, key), record in rows], meta)
         except StorageError as exc:
             self.failed(f"a write failed and was undone ({len(dirty)} records): {exc}")
             log.error("STATE NOT SAVED: %s; the change was undone and its callers told SYSTEMERROR", exc)
@@ -388,7 +388,13 @@ class State:
                     " acknowledged is in memory only until the next write re-creates it",
                 }
             )
-        return {"location": self.persistence.location, "ok": self.healthy and intact, "events": events}
+        persistence = self.persistence
+        return {
+            "location": persistence.location,
+            "ok": self.healthy and intact,
+            "events": events,
+            "writes": {"transactions": persistence.transactions, "records": persistence.records_written},
+        }
 
 
 def _no_clock() -> float:

@@ -6,8 +6,11 @@ from __future__ import annotations
 
 import json
 
+from hypothesis import given
+from hypothesis import strategies as st
+
 from mockwx.config import DEMO_APPID
-from mockwx.journal import ENTRY_TEXT, MAX_PAGE, MAX_TEXT, bounded
+from mockwx.journal import ENTRY_TEXT, MAX_PAGE, MAX_TEXT, _bounded, bounded
 from mockwx.wire import render_xml
 
 
@@ -53,3 +56,15 @@ def test_bounded_cuts_long_text_many_items_and_deep_nesting_and_keeps_small_valu
     assert "nested" in json.dumps(cut["deep"])
     total = bounded({f"k{i}": "z" * MAX_TEXT for i in range(50)})
     assert len(json.dumps(total)) < 2 * ENTRY_TEXT
+
+
+@given(
+    st.dictionaries(
+        st.text(max_size=5),
+        st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | st.text(max_size=3000),
+        max_size=80,
+    )
+)
+def test_the_flat_entry_shortcut_keeps_and_cuts_exactly_what_the_walk_does(fields):
+    walked = _bounded(fields, [ENTRY_TEXT], 0)
+    assert bounded(fields) == walked and (bounded(fields) is fields) == (walked is fields)

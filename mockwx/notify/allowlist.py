@@ -3,13 +3,16 @@ internet unless told to. Entries are networks (``127.0.0.0/8``, ``10.0.0.0/8``),
 host names (``localhost``, ``merchant.test``), ``*.suffix`` patterns, or ``*`` for anything.
 
 A host name that no entry names is refused without being resolved, so a refused target costs
-no DNS query either.
+no DNS query either. Verdicts are remembered per URL (a notification's retries ask about the same
+one up to 16 times); the allowlist is rebuilt, and forgets them, when notify.allow changes.
 """
 
 from __future__ import annotations
 
 import ipaddress
 from urllib.parse import urlsplit
+
+REMEMBERED = 4096  # URLs whose verdict is kept
 
 
 class Allowlist:
@@ -29,9 +32,18 @@ class Allowlist:
                     self._suffixes.append(entry[1:].lower())
                 else:
                     self._names.add(entry.lower())
+        self._verdicts: dict[str, str] = {}
 
     def refusal(self, url: str) -> str:
         """Why ``url`` may not be contacted, or '' when it may."""
+        verdict = self._verdicts.get(url)
+        if verdict is None:
+            if len(self._verdicts) >= REMEMBERED:
+                self._verdicts.clear()
+            verdict = self._verdicts[url] = self._judge(url)
+        return verdict
+
+    def _judge(self, url: str) -> str:
         try:
             parts = urlsplit(url)
             host = parts.hostname

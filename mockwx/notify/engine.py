@@ -6,6 +6,12 @@ it and asks the dialect whether the answer acknowledges it (:data:`JUDGES`). Any
 is a failed attempt, retried after the next delay of the schedule until the schedule is
 exhausted. The schedule, allowlist, timeouts and persistence are the same for every dialect.
 Attempts run on the clock's timers, at most ``concurrency`` at once, never inside request handling.
+
+Deliveries go over pooled connections kept alive for a few seconds (``KEEPALIVE``), so a burst of
+notifications to one merchant does not open a TCP connection each. A pooled connection the merchant
+closed while it sat idle fails at once, before any answer; such an attempt is sent again, once, on a
+fresh connection within what is left of its timeout, and only that one's outcome is the attempt's: a
+stale connection is never recorded as a failed delivery.
 """
 
 from __future__ import annotations
@@ -41,6 +47,7 @@ AttemptListener = Callable[[Notification, Attempt, dict[str, str]], None]  # the
 
 MAX_REPLY_BYTES = 64 * 1024
 EXCERPT_CHARS = 300
+KEEPALIVE = 4.0  # seconds an idle pooled connection to a merchant is kept
 
 
 class NotifyEngine:
@@ -62,7 +69,9 @@ class NotifyEngine:
         self._allowlist = Allowlist(settings.allow)
         self._router = Router(settings.routes, settings.verify_routes)
         self._semaphore = asyncio.Semaphore(settings.concurrency)
-        self._session: aiohttp.ClientSession | None = None
+        self._session: aiohttp.ClientSession | None = None  # pooled connections
+        self._fresh: aiohttp.ClientSession | None = None  # a new connection per request: the retry of a stale one
+        self._timeout = aiohttp.ClientTimeout(total=settings.timeout)
         self.signers: dict[str, Signer] = {}  # dialect -> headers signed afresh for each delivery (v3)
         self._sent: dict[tuple[str, int], dict[str, str]] = {}  # (notification, attempt) -> headers, until reported
         self.waiters = Waiters()  # long-poll callers, woken by the deliveries they wait for
@@ -84,8 +93,11 @@ class NotifyEngine:
     # -- lifecycle ----------------------------------------------------------------------------
 
     async def start(self) -> None:
-        connector = aiohttp.TCPConnector(limit=self.settings.concurrency, force_close=True)
-        self._session = aiohttp.ClientSession(connector=connector, trust_env=False)
+        limit = self.settings.concurrency
+        pooled = aiohttp.TCPConnector(limit=limit, keepalive_timeout=KEEPALIVE)
+        self._session = aiohttp.ClientSession(connector=pooled, trust_env=False)
+        fresh = aiohttp.TCPConnector(limit=limit, force_close=True)
+        self._fresh = aiohttp.ClientSession(connector=fresh, trust_env=False)
         for notification in self.state.notifications.values():  # a restart: pick up where it was
             self._resume(notification)
         self.state.on_restore.append(self._restored)
@@ -103,9 +115,10 @@ class NotifyEngine:
 
     async def stop(self) -> None:
         self._sent.clear()  # attempts cut short report nothing
-        if self._session is not None:
-            await self._session.close()
-            self._session = None
+        for session in (self._session, self._fresh):
+            if session is not None:
+                await session.close()
+        self._session = self._fresh = None
 
     # -- scheduling ---------------------------------------------------------------------------
 
@@ -255,37 +268,62 @@ class NotifyEngine:
                 attempt.verdict = "connection_error"
                 attempt.error = f"could not send: {type(exc).__name__}: {exc}"
             attempt.latency_ms = round((perf_counter() - started) * 1000, 2)
-        log.info(
-            "notify %s #%d -> %s: %s %s",
-            notification.id,
-            attempt.number,
-            printable(notification.url),
-            attempt.verdict,
-            attempt.status or printable(attempt.error),
-        )
+        if log.isEnabledFor(logging.INFO):
+            log.info(
+                "notify %s #%d -> %s: %s %s",
+                notification.id,
+                attempt.number,
+                printable(notification.url),
+                attempt.verdict,
+                attempt.status or printable(attempt.error),
+            )
         return attempt
 
     async def _post(self, notification: Notification, attempt: Attempt, delivery: Delivery) -> None:
-        assert self._session is not None, "the notify engine is not started"
-        timeout = aiohttp.ClientTimeout(total=self.settings.timeout)
-        async with self._session.post(
+        assert self._session is not None and self._fresh is not None, "the notify engine is not started"
+        if self._timeout.total != self.settings.timeout:
+            self._timeout = aiohttp.ClientTimeout(total=self.settings.timeout)
+        body = notification.body.encode("utf-8")
+        headers = self._headers(notification, attempt, delivery.headers)  # a routed delivery keeps its Host
+        started = perf_counter()
+        try:
+            status, raw = await self._exchange(self._session, delivery, body, headers, self._timeout)
+        except (aiohttp.ServerDisconnectedError, aiohttp.ClientOSError) as exc:
+            left = self.settings.timeout - (perf_counter() - started)
+            if isinstance(exc, aiohttp.ClientConnectorError) or left <= 0:  # no pooled connection was used
+                raise
+            # the merchant closed a kept-alive connection (or this one, before answering): once more, afresh,
+            # to the same target, within what is left of the attempt's timeout
+            timeout = aiohttp.ClientTimeout(total=left)
+            status, raw = await self._exchange(self._fresh, delivery, body, headers, timeout)
+        attempt.status = status
+        text = raw.decode("utf-8", "replace")
+        attempt.excerpt = text[:EXCERPT_CHARS]
+        judge = JUDGES[notification.dialect]
+        attempt.verdict, attempt.error = judge(status, raw, lenient=notification.ack == "lenient")
+        if notification.ack == "never":  # a fault rule says the merchant is always too late
+            attempt.verdict = "timeout"
+            attempt.error = "a fault rule (ack: never) treats every answer as arriving after the timeout"
+
+    async def _exchange(
+        self,
+        session: aiohttp.ClientSession,
+        delivery: Delivery,
+        body: bytes,
+        headers: Mapping[str, str],
+        timeout: aiohttp.ClientTimeout,
+    ) -> tuple[int, bytes]:
+        """POST once to the attempt's target: the status and the reply (its first MAX_REPLY_BYTES)."""
+        async with session.post(
             delivery.url,
-            data=notification.body.encode("utf-8"),
-            headers=self._headers(notification, attempt, delivery.headers),
+            data=body,
+            headers=headers,
             timeout=timeout,
             allow_redirects=False,
             ssl=delivery.verify,
             server_hostname=delivery.server_hostname,
         ) as response:
-            raw = await read_to_end(response.content, MAX_REPLY_BYTES)
-        attempt.status = response.status
-        text = raw.decode("utf-8", "replace")
-        attempt.excerpt = text[:EXCERPT_CHARS]
-        judge = JUDGES[notification.dialect]
-        attempt.verdict, attempt.error = judge(response.status, raw, lenient=notification.ack == "lenient")
-        if notification.ack == "never":  # a fault rule says the merchant is always too late
-            attempt.verdict = "timeout"
-            attempt.error = "a fault rule (ack: never) treats every answer as arriving after the timeout"
+            return response.status, await read_to_end(response.content, MAX_REPLY_BYTES)
 
     def _headers(self, notification: Notification, attempt: Attempt, routed: Mapping[str, str]) -> dict[str, str]:
         """The headers of this attempt (a v3 signature is made afresh each time; a notify route's Host last), kept

@@ -21,6 +21,9 @@ DEFAULT_LANG = "en"
 LANG_COOKIE = "mockwx_lang"
 TEXTS_DIR = Path(__file__).resolve().parent / "texts"
 JS_PREFIX = "js."  # keys the pages' JavaScript needs, embedded in every page
+# libyaml's safe loader where PyYAML was built with it: every app (each test's in-process mock) loads the
+# tables, and the pure-Python parser made that 90% of a mock's start-up (bench/bench_fixture.py)
+SAFE_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 
 class TextsError(ValueError):
@@ -37,7 +40,7 @@ class Texts:
     def load(cls, folder: Path = TEXTS_DIR) -> Texts:
         table: dict[str, dict[str, str]] = {}
         for path in sorted(folder.glob("*.yaml")):
-            data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+            data = yaml.load(path.read_text(encoding="utf-8"), Loader=SAFE_LOADER) or {}
             if not isinstance(data, dict):
                 raise TextsError(f"{path.name}: expected a mapping of key -> {{en, zh}}")
             for key, texts in data.items():

@@ -23,7 +23,7 @@ from .sign import (
     with_sign,
 )
 from .timefmt import BEIJING, parse_compact, parse_date, to_compact, to_dashed, to_date
-from .xml import MAX_XML_BYTES, XmlError, parse_xml, render_xml
+from .xml import MAX_XML_BYTES, XmlError, parse_xml, render_signed, render_xml
 
 __all__ = [
     "BEIJING",
@@ -50,6 +50,7 @@ __all__ = [
     "pay_sign",
     "pay_sign_fields",
     "raw_data_signature",
+    "render_signed",
     "render_xml",
     "req_info_key",
     "request_sign_type",

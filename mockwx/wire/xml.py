@@ -9,7 +9,8 @@ are not UTF-8 and documents over a size bound.
 The plain shapes real clients send go through a strict scanner (``flatxml.py``); anything it does
 not recognise goes to expat, hardened as above, which gives every verdict and every message.
 
-Rendering writes what WeChat writes: strings in CDATA, integers bare.
+Rendering writes what WeChat writes: strings in CDATA, integers bare. A signed answer is rendered
+and signed from one walk of its fields (:func:`render_signed`).
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ import pyexpat
 from collections.abc import Mapping
 
 from .flatxml import scan_flat
+from .sign import MD5, digest
 
 MAX_XML_BYTES = 256 * 1024
 """Default size bound. WeChat's largest field (``detail``) is 6,000 characters."""
@@ -137,5 +139,37 @@ def render_xml(fields: Mapping[str, object], root: str = "xml") -> bytes:
             out.append(f"<{name}>{value}</{name}>")
         else:
             out.append(f"<{name}>{_cdata(str(value))}</{name}>")
+    out.append(f"</{root}>")
+    return "".join(out).encode("utf-8")
+
+
+def render_signed(fields: Mapping[str, object], key: str, sign_type: str = MD5, root: str = "xml") -> bytes:
+    """``render_xml(with_sign(fields))`` with ``sign`` where ``fields`` places it (last when absent), from one
+    walk of the fields: each value becomes text once, for the XML and for the canonical string alike."""
+    out = [f"<{root}>"]
+    signed: list[tuple[str, str]] = []
+    at = -1
+    for name, value in fields.items():
+        if name == "sign":
+            at = len(out)
+            out.append("")
+            continue
+        if value is None:
+            continue
+        if isinstance(value, int) and not isinstance(value, bool):
+            text = str(value)
+            out.append(f"<{name}>{text}</{name}>")
+        else:
+            text = str(value)
+            out.append(f"<{name}>{_cdata(text)}</{name}>")
+        if text:
+            signed.append((name, text))
+    signed.sort()
+    canonical = "&".join([f"{name}={text}" for name, text in signed] + [f"key={key}"])
+    element = f"<sign>{_cdata(digest(canonical, key, sign_type))}</sign>"
+    if at < 0:
+        out.append(element)
+    else:
+        out[at] = element
     out.append(f"</{root}>")
     return "".join(out).encode("utf-8")

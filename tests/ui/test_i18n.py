@@ -7,7 +7,9 @@ import re
 from pathlib import Path
 
 import pytest
+import yaml
 
+from mockwx.ui import i18n
 from mockwx.ui.i18n import LANGS, Texts, TextsError, choose_lang, placeholders, preferred
 from mockwx.ui.templating import STATIC_DIR, TEMPLATES_DIR
 
@@ -93,3 +95,10 @@ def test_every_magic_amount_is_described_in_both_languages():
 
     for fee, _, _ in MAGIC_AMOUNTS:
         assert f"control.magic.{fee}" in TEXTS.table, fee
+
+
+def test_the_fast_loader_reads_every_table_as_pyyaml_s_reference_parser_does(monkeypatch):
+    """The tables load with libyaml where PyYAML has it (every in-process mock loads them); the pure-Python
+    safe loader, PyYAML's reference, must read exactly the same texts."""
+    monkeypatch.setattr(i18n, "SAFE_LOADER", yaml.SafeLoader)
+    assert Texts.load().table == TEXTS.table

@@ -12,16 +12,18 @@ from aiohttp import web
 from ...domain.models import Order, Refund
 from ...ids import Ids
 from ...notify.v2 import REFUND_RECV_ACCOUNT
-from ...wire import render_xml, sign, to_compact, to_dashed
+from ...wire import render_signed, render_xml, to_compact, to_dashed
 from ..render import XML_TYPE, hint_headers
 from .auth import V2Request
 from .errors import BizFail, ReturnFail
 
 
 def xml(fields: Mapping[str, Any], *, hint: str = "", status: int = 200) -> web.Response:
-    return web.Response(
-        body=render_xml(fields), status=status, content_type=XML_TYPE, charset="utf-8", headers=hint_headers(hint)
-    )
+    return _response(render_xml(fields), hint, status)
+
+
+def _response(body: bytes, hint: str = "", status: int = 200) -> web.Response:
+    return web.Response(body=body, status=status, content_type=XML_TYPE, charset="utf-8", headers=hint_headers(hint))
 
 
 def return_fail(error: ReturnFail) -> web.Response:
@@ -44,8 +46,8 @@ def _head(call: V2Request, ids: Ids) -> dict[str, Any]:
 
 
 def _signed(call: V2Request, answer: dict[str, Any], hint: str = "") -> web.Response:
-    answer["sign"] = sign({k: v for k, v in answer.items() if v is not None}, call.key, call.sign_type)
-    return xml(answer, hint=hint)
+    """The answer signed and rendered in one step (the sign goes where _head placed it)."""
+    return _response(render_signed(answer, call.key, call.sign_type), hint)
 
 
 def success(call: V2Request, ids: Ids, result: dict[str, Any]) -> web.Response:

@@ -1,0 +1,56 @@
+"""How a long-running mock (``serve``, ``demo``) sets up Python's cyclic garbage collector (issue 14).
+
+A mock's state only grows: every order, refund and notification lives until a reset. A full
+collection walks all of it, so as a session grows one pauses the server for hundreds of
+milliseconds (the p99 of a loaded mock was the collector). Measured (README "Benchmarks"), what
+helps is to stop walking what survived: after start-up and after every full collection, what is
+left is frozen (``gc.freeze``: moved out of the generations the collector walks), and the young
+threshold is raised so short-lived request objects are collected in fewer, larger passes.
+
+The cost: cyclic garbage among frozen objects is not reclaimed. The state is frozen as it lives
+anyway; a reset, which drops a whole state, unfreezes everything (:meth:`Collector.thaw`), so the
+old state is collected and what survives is frozen again at the next full collection.
+Not for test processes (the in-process MockServer): they keep Python's defaults.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import gc
+from typing import Any
+
+YOUNG_THRESHOLD = 10_000  # allocations between young collections (Python's default: 700)
+OLDER_THRESHOLDS = (10, 10)  # Python's defaults
+
+
+class Collector:
+    """The collector's set-up for one server process: :meth:`install` once it listens, :meth:`uninstall` on stop."""
+
+    def __init__(self, loop: asyncio.AbstractEventLoop) -> None:
+        self._loop = loop
+        self._saved = gc.get_threshold()
+        self.full_collections = 0
+
+    @classmethod
+    def install(cls, loop: asyncio.AbstractEventLoop | None = None) -> Collector:
+        collector = cls(loop or asyncio.get_running_loop())
+        gc.collect()
+        gc.freeze()  # what start-up built (modules, the app, a loaded state file) is never walked again
+        gc.set_threshold(YOUNG_THRESHOLD, *OLDER_THRESHOLDS)
+        gc.callbacks.append(collector._collected)
+        return collector
+
+    def _collected(self, phase: str, info: dict[str, Any]) -> None:
+        if phase == "stop" and info["generation"] == 2:
+            self.full_collections += 1
+            self._loop.call_soon_threadsafe(gc.freeze)  # what survived a full walk is not walked again
+
+    def thaw(self) -> None:
+        """Let the collector see everything again (a reset dropped a whole state: collect it)."""
+        gc.unfreeze()
+
+    def uninstall(self) -> None:
+        if self._collected in gc.callbacks:
+            gc.callbacks.remove(self._collected)
+        gc.set_threshold(*self._saved)
+        gc.unfreeze()
