@@ -8,6 +8,7 @@ its own YAML file, merged at start; a key defined twice or missing a language is
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -50,6 +51,14 @@ class Texts:
                     raise TextsError(f"{path.name}: text {key!r} must have exactly {', '.join(LANGS)}")
                 table[str(key)] = {lang: str(texts[lang]) for lang in LANGS}
         return cls(table)
+
+    @staticmethod
+    @functools.cache
+    def shipped() -> Texts:
+        """The package's own tables, read once per process: they are files of the installed package, so
+        every app (each test's in-process mock) can share one read-only copy instead of parsing ~2,600
+        texts again (9 ms of a mock's start)."""
+        return Texts.load()
 
     def translator(self, lang: str) -> Translator:
         return Translator(self, lang if lang in LANGS else DEFAULT_LANG)

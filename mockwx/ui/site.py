@@ -33,6 +33,6 @@ class Site:
     """What the dashboard's routes share: built once per app, never global."""
 
     env: jinja2.Environment = field(default_factory=make_environment)
-    texts: Texts = field(default_factory=Texts.load)
+    texts: Texts = field(default_factory=Texts.shipped)
     hub: Hub = field(default_factory=Hub)
     nav: tuple[NavItem, ...] = NAV
