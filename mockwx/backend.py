@@ -191,6 +191,7 @@ class Backend:
         await self.engine.start()
         self.timers.start()
         await self.state.commit()
+        del before, old_state, old_timers, old_engine  # unreachable now: a listener may collect them
         for listener in self.after_reset:
             listener()
 

@@ -8,8 +8,8 @@ left is frozen (``gc.freeze``: moved out of the generations the collector walks)
 threshold is raised so short-lived request objects are collected in fewer, larger passes.
 
 The cost: cyclic garbage among frozen objects is not reclaimed. The state is frozen as it lives
-anyway; a reset, which drops a whole state, unfreezes everything (:meth:`Collector.thaw`), so the
-old state is collected and what survives is frozen again at the next full collection.
+anyway; a reset, which drops a whole state, unfreezes everything, collects the old state at once and
+freezes what survives (:meth:`Collector.thaw`).
 Not for test processes (the in-process MockServer): they keep Python's defaults.
 """
 
@@ -46,8 +46,12 @@ class Collector:
             self._loop.call_soon_threadsafe(gc.freeze)  # what survived a full walk is not walked again
 
     def thaw(self) -> None:
-        """Let the collector see everything again (a reset dropped a whole state: collect it)."""
+        """A reset dropped a whole state: unfreeze, collect it now and freeze what survives. Left to the
+        next full collection, which the raised thresholds and a large unfrozen heap put off for long, the
+        dropped state stayed beside the next one (the soak's RSS grew 207 -> 283 MiB over five resets)."""
         gc.unfreeze()
+        gc.collect()
+        gc.freeze()
 
     def uninstall(self) -> None:
         if self._collected in gc.callbacks:
