@@ -16,6 +16,7 @@ from .domain.models import PROD, SANDBOX
 
 SANDBOX_PREFIXES = ("/sandboxnew", "/xdc/apiv2sandbox")
 AUTHORIZED_MCHID = "authorization.mchid"  # journal field: a v3 call's Authorization mchid (refund bodies have none)
+CASHIER_OPEN = "cashier open"  # journal outcome: wx.requestPayment's checks passed, the payment sheet is shown
 
 
 @dataclass(frozen=True, slots=True)

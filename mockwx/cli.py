@@ -423,7 +423,8 @@ def banner(
         lines += network_lines(network, backend, keys)
     lines += _access_lines(access, url, login)
     token = access.token if access.token_generated else f"${TOKEN_ENV}"  # a token the user set is not echoed
-    headers = "-H 'Content-Type: application/json'" + (f" -H 'Authorization: Bearer {token}'" if access.token else "")
+    # double quotes: a shell expands $MOCKWX_TOKEN in the line as printed
+    headers = "-H 'Content-Type: application/json'" + (f' -H "Authorization: Bearer {token}"' if access.token else "")
     lines += [
         "Try:",
         f'  curl -s -X POST {headers} {url}/__mock__/login -d \'{{"user": "alice"}}\'',

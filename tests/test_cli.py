@@ -366,3 +366,30 @@ def test_version_names_the_python_and_what_is_mocked_per_dialect():
         == {d: sum(e.dialect == d for e in catalogue.ENDPOINTS) for d in ("login", "v2", "v3")}
     )
     assert any("WeChat Pay API v3" in row for row in rows) and "simulated" in rows[-1]
+
+
+def test_the_banner_s_curl_works_as_printed_with_a_token_of_one_s_own(tmp_path):
+    """A token the user set is not echoed: the line says $MOCKWX_TOKEN, in double quotes so that the shell
+    expands it (single quotes sent the literal text and got 401)."""
+    secret = "my-own-token-5678"
+    env = {**os.environ, "MOCKWX_TOKEN": secret}
+    proc = subprocess.Popen(
+        [sys.executable, str(ROOT / "run_mock.py"), "--host", "0.0.0.0", "--port", "0", "--memory"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        env=env,
+    )
+    try:
+        text = _banner(proc)
+        try_line = text.split("Try:\n", 1)[1].splitlines()[0]
+        assert secret not in text and "$MOCKWX_TOKEN" in try_line
+        tried = subprocess.run(["bash", "-c", try_line], capture_output=True, text=True, timeout=10, env=env)
+        assert json.loads(tried.stdout)["code"], tried
+    finally:
+        proc.send_signal(signal.SIGINT)
+        try:
+            proc.communicate(timeout=10)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.communicate()

@@ -16,6 +16,7 @@ from urllib.parse import parse_qs, urlsplit
 from aiohttp import web
 
 from ..backend import Backend
+from ..catalogue import CASHIER_OPEN
 from ..doctor import Finding, diagnose, diagnose_pay_sign, meant_sign_type, rule_findings, v3_record, view_of
 from ..domain.errors import DomainError
 from ..domain.models import Order
@@ -282,7 +283,7 @@ def cashier(backend: Backend, entry: Entry, data: dict[str, Any]) -> web.Respons
                 raise refusal
     except PaymentRefused as refused:
         return _refused(entry, refused, backend.settings.lang)
-    entry.outcome = "cashier open"
+    entry.outcome = CASHIER_OPEN
     merchant = backend.state.merchants[order.mch_id]
     return render.json_body(
         {

@@ -15,7 +15,7 @@ from typing import Any
 from .. import catalogue
 from ..backend import Backend
 from ..capture import RawMessage
-from ..catalogue import AUTHORIZED_MCHID
+from ..catalogue import AUTHORIZED_MCHID, CASHIER_OPEN
 from ..domain.models import SANDBOX, Attempt, Notification, NotifyStatus, Order, RefundStatus
 from ..journal import Entry
 from ..wire import XmlError, parse_xml
@@ -118,7 +118,8 @@ def _concerns(entry: Entry, order: Order, backend: Backend) -> bool:
         fields = entry.fields  # v2: mch_id; v3: the Authorization header's mchid (a refund body has none)
         mch_id = fields.get("mch_id") or fields.get(AUTHORIZED_MCHID) or fields.get("mchid")
         return mch_id == order.mch_id and order_of(entry, backend.state) == order.out_trade_no
-    if api == "pay":
+    if api == "pay" or (api == "wx.requestPayment" and entry.outcome != CASHIER_OPEN):
+        # the control API's /pay, or the phone's cashier refusing a paySign (an open sheet is drawn by its /pay)
         return order_of(entry, backend.state) == order.out_trade_no
     return False
 
@@ -155,7 +156,7 @@ def _login(backend: Backend, order: Order, entries: list[Entry]) -> list[Message
 def _call(entry: Entry) -> list[Message]:
     """A call to WeChat and WeChat's answer, as two arrows."""
     api = entry.api.removeprefix("sandbox/")
-    source = CLIENT if api in ("pay", "login") else MERCHANT
+    source = CLIENT if api in ("pay", "login", "wx.requestPayment") else MERCHANT
     label = {"pay": "wx.requestPayment", "login": "wx.login"}.get(api, entry.api)
     call = Message(entry.at, source, WECHAT, label, detail=_call_detail(api, entry), api=entry.api, ref=entry.id)
     call.seq = entry.id

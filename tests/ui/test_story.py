@@ -157,3 +157,19 @@ async def test_a_v3_refund_and_its_query_join_the_story(client, mock, receiver):
     closed = _story(mock, "S3V20261127003")
     (close_answer,) = [m for m in closed.messages if m.kind == "reply" and m.api == "v3/close"]
     assert (close_answer.tone, close_answer.detail) == ("ok", "204")
+
+
+async def test_the_phone_s_refused_pay_sign_is_drawn_and_an_opened_sheet_is_not_drawn_twice(client, mock):
+    """A bad paySign refused by the phone's cashier is what a lesson wants to see in the diagram (it was
+    missing: only /pay counted); a sheet that opened is drawn once, by the payment that follows it."""
+    order = await client.unifiedorder("S20261127000010", 100)
+    params = client.payment_params(order["prepay_id"])
+    await client.control("POST", "/wx/cashier", {**params, "paySign": params["paySign"].lower()})
+    await client.control("POST", "/wx/cashier", params)  # the sheet opens
+    await client.pay(params)
+    story = _story(mock, "S20261127000010")
+    pays = [m for m in story.messages if m.label == "wx.requestPayment"]
+    assert [(m.kind, m.source, m.target) for m in pays] == [("call", CLIENT, WECHAT), ("call", CLIENT, WECHAT)]
+    refused, paid = (next(r for r in story.messages if r.kind == "reply" and r.ref == m.ref) for m in pays)
+    assert refused.tone == "problem" and "支付验证签名失败" in refused.detail, refused
+    assert paid.detail == "requestPayment:ok"
