@@ -189,6 +189,7 @@ class Backend:
         await old_timers.stop(close=True)
         await old_engine.stop()
         await self.engine.start()
+        self.refunds.start()  # the new refund service listens to the new state's undone writes
         self.timers.start()
         await self.state.commit()
         del before, old_state, old_timers, old_engine  # unreachable now: a listener may collect them

@@ -82,6 +82,26 @@ async def test_a_refund_that_failed_to_store_then_succeeded_on_retry_survives_a_
         assert view["refunded_fee"] == 40 and view["trade_state"] == "REFUND"
 
 
+@pytest.mark.parametrize("reset_first", [False, True], ids=["as-started", "after-a-reset"])
+async def test_a_refund_whose_settlement_could_not_be_stored_settles_once_the_disk_has_room(
+    disk, receiver, reset_first
+):
+    """A reset rebuilds the services: the refund service must listen to the new state's undone writes too
+    (it did not, and a settlement undone after a reset stayed PROCESSING until a restart)."""
+    async with MockServer(mock_config(db=disk.db)) as mock, MockClient(mock.url) as client:
+        if reset_first:
+            await client.reset()
+        await paid(client, "T20261127000003", receiver.url)
+        assert (await client.refund("T20261127000003", "R3", 40))["result_code"] == "SUCCESS"
+        disk.fill(mock)
+        # the settlement falls due and cannot be stored: undone, PROCESSING again, and the advance says 503
+        await client.control("POST", "/clock/advance", {"seconds": 3600}, ok=(503,))
+        disk.free(mock)
+        await client.advance(3600)
+        query = await client.v2("/pay/refundquery", {"out_refund_no": "R3"})
+        assert query["refund_status_0"] == "SUCCESS", query
+
+
 async def test_a_really_full_database_refuses_the_order_that_did_not_fit_and_keeps_the_others(tmp_path):
     db = str(tmp_path / "state.sqlite3")
     accepted: list[str] = []

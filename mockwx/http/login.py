@@ -70,7 +70,13 @@ async def _json_body(call: Call) -> dict[str, Any]:
     """The JSON object body the newer APIs take (47001 when it is not one); only POST (43002)."""
     if call.request.method != "POST":
         raise LoginFail(43002, hint=f"{call.request.path} takes POST with a JSON body, not {call.request.method}")
-    raw = await bodies.read(call.request)
+    try:
+        raw = await bodies.read(call.request)
+    except web.HTTPRequestEntityTooLarge:  # aiohttp's plain-text 413 is no answer a WeChat SDK can read
+        limit = call.backend.settings.max_body_bytes
+        raise LoginFail(
+            47001, hint=f"the body is over {limit} bytes, the most the mock takes (max_body_bytes)"
+        ) from None
     try:
         data = load_json(raw) if raw.strip() else None
     except JsonRefused as refused:  # deep nesting, NaN, huge numbers...: WeChat's "data format error"

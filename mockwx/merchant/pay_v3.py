@@ -24,6 +24,7 @@ from urllib.parse import quote
 import aiohttp
 from cryptography.hazmat.primitives.asymmetric import rsa
 
+from mockwx.streams import read_to_end
 from mockwx.wire.v3 import (
     ResponseSignatureError,
     build_authorization,
@@ -226,7 +227,7 @@ class V3Gateway:
             async with self.wechat.session.request(
                 method, url, data=raw or None, headers=self._headers(method, target, raw)
             ) as response:
-                body = await response.content.read(MAX_ANSWER_BYTES + 1)
+                body = await read_to_end(response.content, MAX_ANSWER_BYTES + 1)
                 status, headers = response.status, dict(response.headers)
         except (aiohttp.ClientError, TimeoutError) as exc:
             raise WeChatUnavailable(f"{url}: {type(exc).__name__}: {exc}") from None
@@ -278,7 +279,11 @@ class V3Gateway:
             url = self.config.pay_base_url.rstrip("/") + "/v3/certificates"
             try:
                 async with self.wechat.session.get(url, headers=self._headers("GET", "/v3/certificates", b"")) as r:
-                    body, status, headers = await r.content.read(MAX_ANSWER_BYTES + 1), r.status, dict(r.headers)
+                    body, status, headers = (
+                        await read_to_end(r.content, MAX_ANSWER_BYTES + 1),
+                        r.status,
+                        dict(r.headers),
+                    )
             except (aiohttp.ClientError, TimeoutError) as exc:
                 raise WeChatUnavailable(f"{url}: {type(exc).__name__}: {exc}") from None
             if status != 200:

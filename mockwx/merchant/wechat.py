@@ -18,6 +18,7 @@ from typing import Any
 
 import aiohttp
 
+from mockwx.streams import read_to_end
 from mockwx.wire import MD5, XmlError, canonical_string, mask_key, new_nonce, parse_xml, render_xml, verify, with_sign
 
 from .config import MerchantConfig
@@ -195,7 +196,7 @@ class WeChatClient:
             async with self.session.post(
                 url, data=body, headers=headers, ssl=self._ssl if secure else True
             ) as response:
-                raw = await response.content.read(MAX_ANSWER_BYTES + 1)
+                raw = await read_to_end(response.content, MAX_ANSWER_BYTES + 1)
                 status = response.status
         except (aiohttp.ClientError, TimeoutError) as exc:
             raise WeChatUnavailable(f"{url}: {type(exc).__name__}: {exc}") from None

@@ -136,3 +136,13 @@ async def test_login_json_apis_answer_data_format_error(client, mock, raw):
     async with client.session.post(f"{mock.url}/cgi-bin/stable_token", data=raw) as response:
         answer = strict(await response.read())
     assert response.status == 200 and answer["errcode"] == 47001, answer
+
+
+async def test_a_login_json_body_over_the_limit_is_answered_in_wechat_s_form(client, mock):
+    """aiohttp's plain-text 413 was no answer a WeChat SDK reads: {"errcode", "errmsg"} as for any bad body."""
+    limit = mock.backend.settings.max_body_bytes
+    async with client.session.post(
+        f"{mock.url}/cgi-bin/stable_token", data=b"{" + b" " * (limit + 10) + b"}"
+    ) as response:
+        answer = strict(await response.read())
+    assert response.status == 200 and answer["errcode"] == 47001 and answer["errmsg"], answer

@@ -29,7 +29,7 @@ Mistake codes (stable; the doctor owns their en/zh texts):
 * ``v3_signature_hex``: the signature was sent as hex instead of base64.
 * ``v3_signature_base64url``: the signature was sent in URL-safe base64.
 * ``v3_signature_not_base64``: the signature is neither base64 nor hex.
-* ``v3_paysign_v2_style``: the paySign is a v2 MD5/HMAC-SHA256 hex digest although signType is RSA.
+* ``v3_paysign_v2_style``: the paySign is a v2 MD5/HMAC-SHA256 hex digest, not an RSA signature.
 * ``v3_paysign_package_bare``: the bare prepay id was signed where ``prepay_id=...`` belongs.
 * ``v3_paysign_package_prefixed``: ``prepay_id=...`` was signed where the APP sign takes the bare id.
 * ``v3_paysign_wrong_appid``: the paySign was made with another known appid.
@@ -90,7 +90,7 @@ MISTAKES: Mapping[str, str] = {
     "v3_signature_hex": "the signature was sent as hex instead of base64",
     "v3_signature_base64url": "the signature was sent in URL-safe base64 instead of standard base64",
     "v3_signature_not_base64": "the signature is neither base64 nor hex",
-    "v3_paysign_v2_style": "the paySign is a v2 MD5/HMAC-SHA256 digest although signType is RSA",
+    "v3_paysign_v2_style": "the paySign is a v2 MD5/HMAC-SHA256 hex digest, not an RSA signature",
     "v3_paysign_package_bare": "the bare prepay_id was signed instead of prepay_id=<id>",
     "v3_paysign_package_prefixed": "prepay_id=<id> was signed where the APP sign takes the bare prepay id",
     "v3_paysign_wrong_appid": "the paySign was made with another known appid",
