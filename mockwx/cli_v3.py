@@ -18,7 +18,6 @@ import sys
 import time
 from dataclasses import dataclass
 from pathlib import Path
-from urllib.parse import urlsplit
 
 from cryptography import x509
 from cryptography.hazmat.primitives.asymmetric import rsa
@@ -34,12 +33,14 @@ from .wire.v3 import (
     diagnose_serial,
     load_private_key,
     load_public_key,
+    message_lines,
     parse_authorization,
     pay_sign_message,
     request_message,
     rsa_sign,
     rsa_verify,
     serial_no,
+    signed_target,
 )
 from .wire.v3.diagnosis import MILLISECONDS_DIGITS
 
@@ -117,8 +118,7 @@ def _key(args: argparse.Namespace) -> _Key:
 
 def _visible(message: bytes) -> list[str]:
     """The message's lines, indented, each ``\\n`` written out (a last line without one shows without it)."""
-    *lines, last = message.decode("utf-8", "replace").split("\n")
-    return [f"  {line}\\n" for line in lines] + ([f"  {last}"] if last else [])
+    return [f"  {line}".replace("\n", "\\n") for line in message_lines(message)]
 
 
 def sign_v3_command(args: argparse.Namespace) -> int:
@@ -218,13 +218,11 @@ def _header(args: argparse.Namespace, sent: Authorization | None, nonce: str, si
 
 
 def _target(url: str) -> str:
-    """path?query as signed: a full URL loses its scheme and host (WeChat signs neither)."""
-    parts = urlsplit(url)
-    if parts.scheme and parts.netloc:
-        return parts.path + (f"?{parts.query}" if parts.query else "")
-    if not url.startswith("/"):
+    """path?query as signed (wire.v3.signed_target)."""
+    target = signed_target(url)
+    if not target:
         raise ValueError(f"the URL must be /path?query as sent (got {url!r})")
-    return url
+    return target
 
 
 def _body(source: str | None) -> bytes:

@@ -17,7 +17,12 @@ from __future__ import annotations
 
 import asyncio
 import gc
-from typing import Any
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from .backend import Backend
 
 YOUNG_THRESHOLD = 10_000  # allocations between young collections (Python's default: 700)
 OLDER_THRESHOLDS = (10, 10)  # Python's defaults
@@ -58,3 +63,15 @@ class Collector:
             gc.callbacks.remove(self._collected)
         gc.set_threshold(*self._saved)
         gc.unfreeze()
+
+
+@contextmanager
+def tuned_collector(backend: Backend) -> Iterator[None]:
+    """The collector set up for a long-running mock while the block runs; each reset of ``backend`` thaws it."""
+    collector = Collector.install()
+    backend.after_reset.append(collector.thaw)
+    try:
+        yield
+    finally:
+        backend.after_reset.remove(collector.thaw)
+        collector.uninstall()

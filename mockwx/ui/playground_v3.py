@@ -11,7 +11,6 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
-from urllib.parse import urlsplit
 
 from cryptography import x509
 from cryptography.hazmat.primitives.asymmetric import rsa
@@ -26,12 +25,14 @@ from ..wire.v3 import (
     diagnose_serial,
     load_private_key,
     load_public_key,
+    message_lines,
     parse_authorization,
     pay_sign_message,
     request_message,
     rsa_sign,
     rsa_verify,
     serial_no,
+    signed_target,
 )
 from .playground import MAX_TEXT, FieldRow, PlaygroundError, parse_text
 
@@ -123,7 +124,7 @@ def work_v3(
             key_label=found.key_label,
         )
         if found.signed_message is not None:
-            bench.signed_instead = _lines(found.signed_message.encode("utf-8"))
+            bench.signed_instead = message_lines(found.signed_message.encode("utf-8"))
     return bench
 
 
@@ -157,7 +158,7 @@ def _request_bench(
     signature = rsa_sign(message, private) if private is not None else ""
     bench = V3Bench(
         mode="v3",
-        lines=_lines(message),
+        lines=message_lines(message),
         key_kind=kind,
         signature=signature,
         received=sent.signature if sent else "",
@@ -179,7 +180,7 @@ def _pay_sign_bench(text: str, private: rsa.RSAPrivateKey | None, kind: str) -> 
     rows = [FieldRow(name, value, "" if name in PAY_SIGN_LINES else "not_v3_paysign") for name, value in pasted.items()]
     bench = V3Bench(
         mode="v3paysign",
-        lines=_lines(message),
+        lines=message_lines(message),
         key_kind=kind,
         signature=rsa_sign(message, private) if private is not None else "",
         received=received,
@@ -211,17 +212,10 @@ def _key(pem: str) -> tuple[rsa.RSAPrivateKey | None, rsa.RSAPublicKey, str, str
 
 
 def request_target(url: str) -> str:
-    """path?query as signed: a whole URL loses its scheme and host (WeChat signs neither)."""
-    url = url.strip()
-    parts = urlsplit(url)
-    if parts.scheme and parts.netloc:
-        return (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
-    if not url.startswith("/"):
-        raise PlaygroundError(f"the URL is /path?query as sent, e.g. /v3/pay/transactions/jsapi (got {url[:60]!r})")
-    return url
-
-
-def _lines(message: bytes) -> list[str]:
-    """The message's lines, each with its \\n; a last line without one is kept as it is."""
-    *whole, last = message.decode("utf-8", "replace").split("\n")
-    return [f"{line}\n" for line in whole] + ([last] if last else [])
+    """path?query as signed (wire.v3.signed_target), or the playground's refusal."""
+    target = signed_target(url)
+    if not target:
+        raise PlaygroundError(
+            f"the URL is /path?query as sent, e.g. /v3/pay/transactions/jsapi (got {url.strip()[:60]!r})"
+        )
+    return target

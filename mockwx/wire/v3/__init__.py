@@ -71,7 +71,15 @@ from .response import (
     verify_response,
 )
 from .rfc3339 import parse_rfc3339, to_rfc3339
-from .signature import message, request_message, response_message, rsa_sign, rsa_verify
+from .signature import (
+    message,
+    message_lines,
+    request_message,
+    response_message,
+    rsa_sign,
+    rsa_verify,
+    signed_target,
+)
 
 __all__ = [
     "ALGORITHM",
@@ -115,6 +123,7 @@ __all__ = [
     "load_public_key",
     "merchant_certificate",
     "message",
+    "message_lines",
     "new_aead_nonce",
     "new_private_key",
     "new_request_id",
@@ -143,6 +152,7 @@ __all__ = [
     "sign_error_detail",
     "sign_error_message",
     "sign_response",
+    "signed_target",
     "to_rfc3339",
     "verify_pay_sign",
     "verify_response",

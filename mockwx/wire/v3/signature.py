@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+from urllib.parse import urlsplit
 
 from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives import hashes
@@ -28,6 +29,22 @@ def message(*lines: str | bytes) -> bytes:
 def request_message(method: str, target: str, timestamp: str, nonce: str, body: str | bytes = b"") -> bytes:
     """The five-line request message; ``target`` is the path plus ``?query`` exactly as sent."""
     return message(method, target, timestamp, nonce, body)
+
+
+def signed_target(url: str) -> str:
+    """The target a request signature covers for ``url``: path?query as sent, a whole URL losing its scheme
+    and host (WeChat signs neither); '' when ``url`` is neither a whole URL nor a /path."""
+    url = url.strip()
+    parts = urlsplit(url)
+    if parts.scheme and parts.netloc:
+        return (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
+    return url if url.startswith("/") else ""
+
+
+def message_lines(data: bytes) -> list[str]:
+    """A signed message's lines, each with its ``\\n``; a last line without one is kept as it is (shown so)."""
+    *whole, last = data.decode("utf-8", "replace").split("\n")
+    return [f"{line}\n" for line in whole] + ([last] if last else [])
 
 
 def response_message(timestamp: str, nonce: str, body: str | bytes = b"") -> bytes:
